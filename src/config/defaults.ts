@@ -1,0 +1,26 @@
+import type { ModelConfig, ProviderConfig } from "./schema.js";
+
+/** What the daemon serves with no config at all: the deterministic provider and one echo model. */
+export const defaultProvider: ProviderConfig = {
+  provider_id: "local",
+  kind: "deterministic",
+  allow_private_base_url: false,
+  enabled: true,
+};
+
+export const defaultChatModel: ModelConfig = {
+  model_id: "palyra-echo",
+  provider_id: "local",
+  role: "chat",
+  enabled: true,
+  tool_calls: true,
+  json_mode: true,
+  vision: true,
+  max_context_tokens: 128_000,
+  cost_tier: 0,
+  latency_tier: 0,
+};
+
+export const defaultGrpcBind = "127.0.0.1:7142";
+export const defaultHttpBind = "127.0.0.1:7143";
+export const defaultStateDir = ".palyra";

@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/** palyra.toml, version 1. Every table is strict: an unknown key is an error that names it. */
+
+const positiveMs = z.number().int().positive();
+const tier = z.number().int().min(0).max(10);
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 letters, digits or . _ : / - (starting with a letter or digit)");
+
+/** Settings a provider inherits from [model_provider] and may override. */
+const providerTuning = {
+  request_timeout_ms: positiveMs.optional(),
+  max_retries: z.number().int().min(0).max(10).optional(),
+  retry_backoff_ms: z.number().int().min(0).optional(),
+  circuit_breaker_failure_threshold: z.number().int().min(1).optional(),
+  circuit_breaker_cooldown_ms: positiveMs.optional(),
+};
+
+const secretRef = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("env"), variable: z.string().min(1) }),
+  z.strictObject({ kind: z.literal("file"), path: z.string().min(1) }),
+]);
+
+export const providerKinds = ["deterministic", "openai_compatible", "anthropic"] as const;
+export type ProviderKind = (typeof providerKinds)[number];
+
+const providerSchema = z.strictObject({
+  provider_id: identifier,
+  kind: z.enum(providerKinds),
+  base_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  allow_private_base_url: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+  api_key: z.string().min(1).optional(),
+  api_key_vault_ref: z.string().regex(/^vault:.+/, 'must look like "vault:NAME"').optional(),
+  api_key_secret_ref: secretRef.optional(),
+  auth_profile_id: z.string().min(1).optional(),
+  /** Deterministic provider only: pause between streamed chunks, to simulate a slow model. */
+  stream_chunk_delay_ms: z.number().int().min(0).max(60_000).optional(),
+  ...providerTuning,
+});
+
+export const modelRoles = ["chat", "embeddings", "audio_transcription"] as const;
+export type ModelRole = (typeof modelRoles)[number];
+
+const modelSchema = z.strictObject({
+  model_id: identifier,
+  provider_id: identifier,
+  upstream_model: z.string().min(1).optional(),
+  role: z.enum(modelRoles).default("chat"),
+  enabled: z.boolean().default(true),
+  tool_calls: z.boolean().default(false),
+  json_mode: z.boolean().default(false),
+  vision: z.boolean().default(false),
+  max_context_tokens: z.number().int().positive().default(128_000),
+  cost_tier: tier.default(5),
+  latency_tier: tier.default(5),
+});
+
+const modelProviderSchema = z.strictObject({
+  default_chat_model_id: identifier.optional(),
+  default_embeddings_model_id: identifier.optional(),
+  default_audio_transcription_model_id: identifier.optional(),
+  failover_enabled: z.boolean().default(true),
+  response_cache_enabled: z.boolean().default(false),
+  response_cache_ttl_ms: positiveMs.default(30_000),
+  response_cache_max_entries: z.number().int().positive().default(128),
+  discovery_ttl_ms: positiveMs.default(3_600_000),
+  health_ttl_ms: positiveMs.default(60_000),
+  request_timeout_ms: positiveMs.default(60_000),
+  max_retries: z.number().int().min(0).max(10).default(2),
+  retry_backoff_ms: z.number().int().min(0).default(150),
+  circuit_breaker_failure_threshold: z.number().int().min(1).default(3),
+  circuit_breaker_cooldown_ms: positiveMs.default(30_000),
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelSchema).default([]),
+});
+
+const bind = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[::1]:port")');
+
+const daemonSchema = z.strictObject({
+  grpc_bind: bind.optional(),
+  http_bind: bind.optional(),
+  /** How long a stopping daemon lets in-flight runs finish before cancelling them. */
+  shutdown_grace_ms: z.number().int().min(0).default(10_000),
+  /** Largest accepted /v1 request body. */
+  max_request_body_bytes: z.number().int().positive().default(20 * 1024 * 1024),
+  log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1, { error: "must be 1" }),
+  daemon: daemonSchema.default(() => daemonSchema.parse({})),
+  model_provider: modelProviderSchema.default(() => modelProviderSchema.parse({})),
+});
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type ModelProviderConfig = z.output<typeof modelProviderSchema>;

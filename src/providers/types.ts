@@ -1,0 +1,87 @@
+/**
+ * The one internal request/response model every provider translates to and from its wire format.
+ * Nothing outside a provider's folder knows a wire format.
+ */
+import type { ProviderKind } from "../config/schema.js";
+
+export type Role = "system" | "developer" | "user" | "assistant" | "tool";
+
+export type ContentPart = { type: "text"; text: string } | { type: "image"; url: string; detail?: string };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Arguments as JSON text, as the model produced them. */
+  argumentsJson: string;
+}
+
+export interface ChatMessage {
+  role: Role;
+  parts: ContentPart[];
+  name?: string;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments, as JSON text. */
+  parametersJson?: string;
+  strict?: boolean;
+}
+
+export type ToolChoice = { mode: "auto" | "none" | "required" } | { mode: "function"; name: string };
+
+export type ResponseFormat =
+  | { kind: "text" }
+  | { kind: "json_object" }
+  | { kind: "json_schema"; name: string; schemaJson: string; strict: boolean };
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/** Token usage. Cached and cache-write tokens are subsets of inputTokens, never added to it. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  /** True when the gateway counted tokens because the upstream reported none. */
+  estimated: boolean;
+}
+
+export interface ChatRequest {
+  /** The model name the upstream knows. */
+  upstreamModel: string;
+  messages: ChatMessage[];
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop: string[];
+  user?: string;
+}
+
+/** What a provider streams back while it answers. */
+export type ChatStreamEvent =
+  | { type: "text"; text: string }
+  | { type: "tool_call"; index: number; id?: string; name?: string; argumentsFragment: string }
+  | { type: "usage"; usage: Usage }
+  | { type: "finish"; reason: FinishReason };
+
+export interface ChatProvider {
+  readonly providerId: string;
+  readonly kind: ProviderKind;
+  /** Streams the answer; aborting the signal stops the upstream request. */
+  streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent>;
+}
+
+export const emptyUsage: Usage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  estimated: false,
+};

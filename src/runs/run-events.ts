@@ -1,0 +1,37 @@
+import type { GatewayError } from "../errors.js";
+import type { FinishReason, ToolCall, Usage } from "../providers/types.js";
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  argumentsFragment: string;
+}
+
+/** What a run reports while it runs. A run ends with exactly one of completed, failed or cancelled. */
+export type RunEvent =
+  | { type: "accepted"; createdAt: Date; modelId: string; providerId: string }
+  | {
+      type: "routing";
+      requestedModel: string;
+      selectedModel: string;
+      providerId: string;
+      upstreamModel: string;
+      reason: string;
+    }
+  | { type: "delta"; text: string; toolCalls: ToolCallDelta[] }
+  | { type: "usage"; usage: Usage }
+  | {
+      type: "completed";
+      finishReason: FinishReason;
+      usage: Usage;
+      modelId: string;
+      providerId: string;
+      attempts: number;
+      text: string;
+      toolCalls: ToolCall[];
+    }
+  | { type: "failed"; error: GatewayError }
+  | { type: "cancelled"; reason: string };
+
+export type TerminalRunEvent = Extract<RunEvent, { type: "completed" | "failed" | "cancelled" }>;

@@ -1,0 +1,18 @@
+import { type Kysely, type Migration, Migrator } from "kysely";
+import * as createRuns from "./migrations/0001-create-runs.js";
+
+/** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
+const migrations: Record<string, Migration> = {
+  "0001-create-runs": createRuns,
+};
+
+/** Brings the schema up to date; returns how many migrations the schema now has. */
+export async function migrateToLatest(db: Kysely<any>): Promise<number> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+  return Object.keys(migrations).length;
+}

@@ -1,0 +1,35 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { migrateToLatest } from "./migrate.js";
+import type { Database } from "./tables.js";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: "sqlite" | "postgres";
+  /** Where the data lives, without credentials. */
+  location: string;
+  schemaVersion: number;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the SQLite database file and migrates it. */
+export async function openSqliteStore(file: string): Promise<Store> {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  // WAL lets readers run beside the single writer; NORMAL sync is durable across process crashes.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const schemaVersion = await migrateToLatest(db);
+  return {
+    db,
+    dialect: "sqlite",
+    location: file,
+    schemaVersion,
+    close: () => db.destroy(),
+  };
+}
