@@ -1,0 +1,13 @@
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { GatewayError } from "../errors.js";
+import type { Caller } from "../identity/caller.js";
+
+/** The authenticated caller of the current RPC, set by the auth interceptor. */
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+
+export function requireCaller(context: HandlerContext): Caller {
+  const caller = context.values.get(callerKey);
+  // Only reachable if a route is registered without the auth interceptor.
+  if (caller === undefined) throw new GatewayError("auth", "the call is not authenticated");
+  return caller;
+}

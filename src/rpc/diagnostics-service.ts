@@ -1,0 +1,29 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
+import { collectDiagnostics, type DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
+import { providerStatusToProto } from "./convert/models-to-proto.js";
+
+export function createDiagnosticsService(sources: DiagnosticsSources): ServiceImpl<typeof DiagnosticsService> {
+  return {
+    async getDiagnostics() {
+      const snapshot = await collectDiagnostics(sources);
+      return {
+        version: snapshot.version,
+        startedAt: timestampFromDate(snapshot.startedAt),
+        uptimeSeconds: snapshot.uptimeSeconds,
+        nodeVersion: snapshot.nodeVersion,
+        rssBytes: BigInt(snapshot.rssBytes),
+        configPath: snapshot.configSource,
+        store: { ...snapshot.store, runCount: BigInt(snapshot.store.runCount) },
+        runs: {
+          active: snapshot.runs.active,
+          succeeded: BigInt(snapshot.runs.succeeded),
+          failed: BigInt(snapshot.runs.failed),
+          cancelled: BigInt(snapshot.runs.cancelled),
+        },
+        providers: snapshot.providers.map(({ provider, modelCount }) => providerStatusToProto(provider, modelCount)),
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ErrorDetail, ErrorDetailSchema, ErrorKind as ProtoErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { type ErrorKind, GatewayError, toGatewayError } from "../errors.js";
+
+/** The one place core error kinds become Connect codes. */
+const codeByKind: Record<ErrorKind, Code> = {
+  invalid_request: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  auth: Code.Unauthenticated,
+  permission: Code.PermissionDenied,
+  // Rate limits, provider quotas and our own budgets all mean "not now, not this much".
+  rate_limit: Code.ResourceExhausted,
+  quota: Code.ResourceExhausted,
+  budget_exceeded: Code.ResourceExhausted,
+  // The caller sent more than the model takes, or content it refuses: the request is at fault.
+  context_overflow: Code.InvalidArgument,
+  content_policy: Code.InvalidArgument,
+  timeout: Code.DeadlineExceeded,
+  // Conditions that may pass: retrying later (or elsewhere) can succeed.
+  unavailable: Code.Unavailable,
+  circuit_open: Code.Unavailable,
+  transient: Code.Unavailable,
+  network: Code.Unavailable,
+  // The upstream refused in a way retrying will not change, or answered nonsense.
+  permanent: Code.FailedPrecondition,
+  malformed_response: Code.Internal,
+  cancelled: Code.Canceled,
+  internal: Code.Internal,
+  // The request waits on a human decision before it may run.
+  approval_required: Code.FailedPrecondition,
+};
+
+export function toProtoErrorKind(kind: ErrorKind): ProtoErrorKind {
+  const key = kind.toUpperCase() as keyof typeof ProtoErrorKind;
+  return ProtoErrorKind[key] ?? ProtoErrorKind.INTERNAL;
+}
+
+export function toErrorDetail(error: GatewayError, runId = ""): Omit<ErrorDetail, "$typeName"> {
+  return {
+    kind: toProtoErrorKind(error.kind),
+    param: error.param ?? "",
+    code: error.code ?? error.kind,
+    retryAfterMs: error.retryAfterMs ?? 0,
+    runId,
+  };
+}
+
+/** Converts anything a handler throws into a ConnectError carrying an ErrorDetail. */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  const gatewayError = toGatewayError(error);
+  return new ConnectError(gatewayError.message, codeByKind[gatewayError.kind], undefined, [
+    { desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) },
+  ]);
+}

@@ -1,0 +1,79 @@
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { RunStatus as ProtoRunStatus } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import type { GatewayService, RunStreamRequest } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { invalidRequest } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { RunEngine, RunHandle } from "../runs/run-engine.js";
+import type { RunStatus } from "../store/tables.js";
+import { gatewayVersion } from "../version.js";
+import { requireCaller } from "./caller-context.js";
+import { runEventToProto } from "./convert/run-event-to-proto.js";
+import { runInputFromProto } from "./convert/run-input-from-proto.js";
+
+export interface GatewayServiceDeps {
+  engine: RunEngine;
+  logger: Logger;
+  startedAt: number;
+}
+
+const runStatuses: Record<RunStatus, ProtoRunStatus> = {
+  running: ProtoRunStatus.RUNNING,
+  succeeded: ProtoRunStatus.SUCCEEDED,
+  failed: ProtoRunStatus.FAILED,
+  cancelled: ProtoRunStatus.CANCELLED,
+};
+
+export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<typeof GatewayService> {
+  return {
+    async *runStream(requests: AsyncIterable<RunStreamRequest>, context: HandlerContext) {
+      const caller = requireCaller(context);
+      const followUps = requests[Symbol.asyncIterator]();
+      const first = await followUps.next();
+      if (first.done) throw invalidRequest("start", "the stream ended before a start request");
+      if (first.value.action.case !== "start") throw invalidRequest("action", "the first request must be a start request");
+
+      const handle = await deps.engine.start(runInputFromProto(first.value.action.value), caller);
+      void applyFollowUps(followUps, handle, deps.logger);
+      // A client that goes away cancels its run; the run still records how it ended.
+      const onClientGone = () => handle.detach("the client disconnected");
+      context.signal.addEventListener("abort", onClientGone, { once: true });
+      let sequence = 0n;
+      let ended = false;
+      try {
+        for await (const event of handle.events) {
+          ended = event.type === "completed" || event.type === "failed" || event.type === "cancelled";
+          yield { runId: handle.runId, sequence: ++sequence, event: runEventToProto(event, handle.runId) };
+        }
+      } finally {
+        context.signal.removeEventListener("abort", onClientGone);
+        if (!ended) handle.detach("the response stream closed");
+      }
+    },
+
+    async abortRun(request) {
+      if (!request.runId) throw invalidRequest("run_id", "is required");
+      const result = await deps.engine.abort(request.runId, request.reason || "aborted by AbortRun");
+      return { aborted: result.aborted, status: runStatuses[result.status] };
+    },
+
+    getHealth() {
+      return { status: "ok", version: gatewayVersion, uptimeSeconds: (Date.now() - deps.startedAt) / 1000, reasons: [] };
+    },
+  };
+}
+
+/** Requests after the first may cancel the run; anything else is noted and ignored. */
+async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle: RunHandle, logger: Logger): Promise<void> {
+  try {
+    for (let next = await requests.next(); !next.done; next = await requests.next()) {
+      const action = next.value.action;
+      if (action.case === "cancel") {
+        handle.cancel(action.value.reason || "cancelled by the client");
+      } else {
+        logger.warn({ runId: handle.runId, action: action.case }, "ignored a RunStream request that is not a cancel");
+      }
+    }
+  } catch {
+    // The client's half of the stream broke; the abort signal handles the run.
+  }
+}
