@@ -1,0 +1,48 @@
+import express, { type ErrorRequestHandler } from "express";
+import type { AccessControl } from "../identity/access.js";
+import type { Logger } from "../logger.js";
+import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
+import { modelsRouter } from "./openai/models-route.js";
+import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
+import { requireCredential } from "./require-credential.js";
+import type { RpcClients } from "./rpc-clients.js";
+
+export interface HttpAppOptions {
+  clients: RpcClients;
+  access: AccessControl;
+  maxBodyBytes: number;
+  logger: Logger;
+  startedAt: number;
+}
+
+/** The HTTP/1.1 surface: the OpenAI /v1 adapter and a health probe. No logic beyond translation. */
+export function createHttpApp(options: HttpAppOptions): express.Express {
+  const { clients } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+
+  app.get("/healthz", async (_req, res) => {
+    const health = await clients.gateway.getHealth({});
+    res.json({ status: health.status, version: health.version, uptime_seconds: health.uptimeSeconds });
+  });
+
+  app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes }));
+  app.post("/v1/chat/completions", chatCompletionsRoute(clients));
+  app.use(modelsRouter(clients, Math.floor(options.startedAt / 1000)));
+  app.use("/v1", (req, _res, next) => {
+    next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${req.originalUrl}`, { status: 404, code: "unknown_url" }));
+  });
+
+  const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
+    const answer = toOpenAIError(error);
+    if (answer.status >= 500) options.logger.error({ err: error, url: req.originalUrl }, "request failed");
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendOpenAIError(res, answer);
+  };
+  app.use(answerErrors);
+  return app;
+}

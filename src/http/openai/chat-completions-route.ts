@@ -1,0 +1,123 @@
+import type { RequestHandler, Response } from "express";
+import { ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import type { RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { RunStreamRequestSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import type { RpcClients } from "../rpc-clients.js";
+import { SseWriter } from "../sse-writer.js";
+import { parseChatRequest, toStartRun } from "./chat-request.js";
+import { chatCompletion, completionId, type CompletionIdentity, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
+import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError } from "./openai-error.js";
+import { callHeaders, runHeaders } from "./palyra-headers.js";
+
+type RunEventCase = RunStreamResponse["event"];
+
+/** POST /v1/chat/completions: one RunStream call per request, answered as JSON or as SSE. */
+export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
+  return async (req, res) => {
+    const request = parseChatRequest(req.body);
+    const start = toStartRun(request, {
+      agentId: req.get("x-palyra-agent-id"),
+      sessionId: req.get("x-palyra-session-id"),
+      clientRequestId: req.get("x-request-id"),
+    });
+    // A client that disconnects cancels its run (the RPC's signal reaches the run engine).
+    const disconnected = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) disconnected.abort();
+    });
+    const events = clients.gateway
+      .runStream(startOnly(start), { headers: callHeaders(req), signal: disconnected.signal })
+      [Symbol.asyncIterator]();
+
+    // The first event is "accepted": until then nothing is sent, so early errors keep their status.
+    const first = await events.next();
+    if (first.done || first.value.event.case !== "accepted") throw new Error("the run stream did not start with an accepted event");
+    const { runId } = first.value;
+    const accepted = first.value.event.value;
+    const identity: CompletionIdentity = {
+      id: completionId(runId),
+      created: accepted.createdAt === undefined ? Math.floor(Date.now() / 1000) : Number(accepted.createdAt.seconds),
+      model: accepted.modelId,
+    };
+    const headers = runHeaders(runId, accepted.modelId, accepted.providerId);
+
+    if (request.stream) {
+      await streamCompletion(res, events, identity, headers, request.stream_options?.include_usage === true, disconnected.signal);
+    } else {
+      await answerCompletion(res, events, identity, headers);
+    }
+  };
+}
+
+async function answerCompletion(
+  res: Response,
+  events: AsyncIterator<RunStreamResponse>,
+  identity: CompletionIdentity,
+  headers: Record<string, string>,
+): Promise<void> {
+  for (let next = await events.next(); !next.done; next = await events.next()) {
+    const event = next.value.event;
+    if (event.case === "completed") {
+      res.set(headers).json(chatCompletion(identity, event.value));
+      return;
+    }
+    const failure = terminalFailure(event, next.value.runId);
+    if (failure !== undefined) {
+      sendOpenAIError(res.set(headers), failure);
+      return;
+    }
+  }
+  throw new Error("the run stream ended without a terminal event");
+}
+
+async function streamCompletion(
+  res: Response,
+  events: AsyncIterator<RunStreamResponse>,
+  identity: CompletionIdentity,
+  headers: Record<string, string>,
+  includeUsage: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const sse = new SseWriter(res, signal);
+  sse.start(headers);
+  let firstDelta = true;
+  try {
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      const event = next.value.event;
+      if (event.case === "delta") {
+        await sse.data(deltaChunk(identity, event.value, firstDelta));
+        firstDelta = false;
+      } else if (event.case === "completed") {
+        await sse.data(finishChunk(identity, event.value));
+        if (includeUsage) await sse.data(usageChunk(identity, event.value));
+        await sse.data("[DONE]");
+        return;
+      } else {
+        const failure = terminalFailure(event, next.value.runId);
+        // OpenAI's SDKs raise an APIError for a data frame that carries "error".
+        if (failure !== undefined) return await sse.data(failure.body);
+      }
+    }
+  } catch (error) {
+    if (!signal.aborted) await sse.data({ error: { message: (error as Error).message, type: "api_error", param: null, code: "stream_error" } });
+  } finally {
+    sse.end();
+  }
+}
+
+/** The error a failed or cancelled run answers with; undefined for non-terminal events. */
+function terminalFailure(event: RunEventCase, runId: string): OpenAIErrorResponse | undefined {
+  if (event.case === "failed") {
+    const { detail } = event.value;
+    return fromErrorDetail(event.value.message, { kind: event.value.kind, param: detail?.param ?? "", code: detail?.code ?? "", retryAfterMs: detail?.retryAfterMs ?? 0, runId });
+  }
+  if (event.case === "cancelled") {
+    return fromErrorDetail(`The run was cancelled: ${event.value.reason}`, { kind: ErrorKind.CANCELLED, param: "", code: "run_cancelled", retryAfterMs: 0, runId });
+  }
+  return undefined;
+}
+
+async function* startOnly(start: StartRun): AsyncIterable<RunStreamRequest> {
+  yield create(RunStreamRequestSchema, { action: { case: "start", value: start } });
+}

@@ -1,0 +1,188 @@
+import { create } from "@bufbuild/protobuf";
+import { z } from "zod";
+import {
+  type ContentPartSchema,
+  type MessageSchema,
+  ResponseFormat_Kind,
+  Role,
+  ToolChoice_Mode,
+} from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import { type StartRun, StartRunSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { OpenAIRequestError } from "./openai-error.js";
+
+// The OpenAI chat request shape. Unknown top-level fields are tolerated, as OpenAI's SDKs add new
+// ones often; fields we do read are checked, and an error names the field by its OpenAI path.
+
+const textPart = z.object({ type: z.literal("text"), text: z.string() });
+const imagePart = z.object({
+  type: z.literal("image_url"),
+  image_url: z.object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }),
+});
+const contentPart = z.discriminatedUnion("type", [textPart, imagePart], {
+  error: "content parts must be of type \"text\" or \"image_url\"",
+});
+const content = z.union([z.string(), z.array(contentPart)]);
+
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal("function").default("function"),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const message = z.discriminatedUnion(
+  "role",
+  [
+    z.object({ role: z.literal("system"), content, name: z.string().optional() }),
+    z.object({ role: z.literal("developer"), content, name: z.string().optional() }),
+    z.object({ role: z.literal("user"), content, name: z.string().optional() }),
+    z.object({
+      role: z.literal("assistant"),
+      content: content.nullish(),
+      name: z.string().optional(),
+      tool_calls: z.array(toolCall).optional(),
+    }),
+    z.object({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) }),
+  ],
+  { error: "role must be one of system, developer, user, assistant, tool" },
+);
+
+const tool = z.object({
+  type: z.literal("function"),
+  function: z.object({
+    name: z.string(),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(["auto", "none", "required"]),
+  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
+]);
+
+const responseFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
+  z.object({
+    type: z.literal("json_schema"),
+    json_schema: z.object({
+      name: z.string().min(1),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
+
+export const chatRequestSchema = z.object({
+  model: z.string().optional(),
+  messages: z.array(message).min(1, "at least one message is required"),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
+  response_format: responseFormat.optional(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  user: z.string().optional(),
+  n: z.literal(1, { error: "only n = 1 is supported" }).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+
+export type ChatRequest = z.output<typeof chatRequestSchema>;
+
+/** Parses an OpenAI chat request body, naming the first field at fault. */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new OpenAIRequestError("The request body must be a JSON object");
+  }
+  const parsed = chatRequestSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue === undefined ? null : openAIPath(issue.path);
+  throw new OpenAIRequestError(param ? `Invalid '${param}': ${issue?.message}` : (issue?.message ?? "invalid request"), { param });
+}
+
+/** ["messages", 0, "role"] -> "messages[0].role", OpenAI's own notation. */
+export function openAIPath(path: readonly PropertyKey[]): string {
+  return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index > 0 ? "." : ""}${String(segment)}`)).join("");
+}
+
+const roles = { system: Role.SYSTEM, developer: Role.DEVELOPER, user: Role.USER, assistant: Role.ASSISTANT, tool: Role.TOOL };
+
+/** Caller identity the gateway reads from headers rather than the OpenAI body. */
+export interface ChatRequestContext {
+  agentId?: string | undefined;
+  sessionId?: string | undefined;
+  clientRequestId?: string | undefined;
+}
+
+/** Translates an OpenAI chat request into the RunStream start envelope. */
+export function toStartRun(request: ChatRequest, context: ChatRequestContext): StartRun {
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  return create(StartRunSchema, {
+    model: request.model ?? "",
+    messages: request.messages.map(toProtoMessage),
+    tools: (request.tools ?? []).map(({ function: fn }) => ({
+      name: fn.name,
+      description: fn.description ?? "",
+      parametersJson: fn.parameters === undefined ? "" : JSON.stringify(fn.parameters),
+      strict: fn.strict ?? false,
+    })),
+    ...(request.tool_choice !== undefined && { toolChoice: toProtoToolChoice(request.tool_choice) }),
+    ...(request.response_format !== undefined && { responseFormat: toProtoResponseFormat(request.response_format) }),
+    ...(maxTokens !== undefined && { maxTokens }),
+    ...(request.temperature != null && { temperature: request.temperature }),
+    ...(request.top_p != null && { topP: request.top_p }),
+    stop: request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop,
+    userId: request.user ?? "",
+    metadata: request.metadata ?? {},
+    agentId: context.agentId ?? "",
+    sessionId: context.sessionId ?? "",
+    clientRequestId: context.clientRequestId ?? "",
+  });
+}
+
+type ProtoMessageInit = MessageInitShape<typeof MessageSchema>;
+type ProtoPartInit = MessageInitShape<typeof ContentPartSchema>;
+
+function toProtoMessage(message: ChatRequest["messages"][number]): ProtoMessageInit {
+  const parts = toProtoParts(message.content ?? []);
+  const base: ProtoMessageInit = { role: roles[message.role], parts, name: "name" in message ? (message.name ?? "") : "" };
+  if (message.role === "assistant" && message.tool_calls) {
+    base.toolCalls = message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, argumentsJson: call.function.arguments }));
+  }
+  if (message.role === "tool") base.toolCallId = message.tool_call_id;
+  return base;
+}
+
+function toProtoParts(content: string | z.output<typeof contentPart>[]): ProtoPartInit[] {
+  if (typeof content === "string") return content === "" ? [] : [{ part: { case: "text", value: content } }];
+  return content.map((part) =>
+    part.type === "text"
+      ? { part: { case: "text", value: part.text } }
+      : { part: { case: "image", value: { url: part.image_url.url, detail: part.image_url.detail ?? "" } } },
+  );
+}
+
+function toProtoToolChoice(choice: z.output<typeof toolChoice>): MessageInitShape<typeof StartRunSchema>["toolChoice"] {
+  if (choice === "auto") return { mode: ToolChoice_Mode.AUTO };
+  if (choice === "none") return { mode: ToolChoice_Mode.NONE };
+  if (choice === "required") return { mode: ToolChoice_Mode.REQUIRED };
+  return { mode: ToolChoice_Mode.FUNCTION, functionName: choice.function.name };
+}
+
+function toProtoResponseFormat(format: z.output<typeof responseFormat>): MessageInitShape<typeof StartRunSchema>["responseFormat"] {
+  if (format.type === "text") return { kind: ResponseFormat_Kind.TEXT };
+  if (format.type === "json_object") return { kind: ResponseFormat_Kind.JSON_OBJECT };
+  return {
+    kind: ResponseFormat_Kind.JSON_SCHEMA,
+    schemaName: format.json_schema.name,
+    jsonSchema: JSON.stringify(format.json_schema.schema ?? {}),
+    strict: format.json_schema.strict ?? false,
+  };
+}

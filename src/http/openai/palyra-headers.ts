@@ -1,0 +1,12 @@
+import type { Request } from "express";
+
+/** Headers passed from a /v1 request to the RPC it becomes: the credential, and nothing else. */
+export function callHeaders(req: Request): Record<string, string> {
+  const authorization = req.get("authorization");
+  return authorization === undefined ? {} : { authorization };
+}
+
+/** Headers every answered /v1 request carries: which run served it, with which model and provider. */
+export function runHeaders(runId: string, modelId: string, providerId: string): Record<string, string> {
+  return { "x-palyra-run-id": runId, "x-palyra-model": modelId, "x-palyra-provider": providerId };
+}

@@ -1,0 +1,40 @@
+import { once } from "node:events";
+import type { Response } from "express";
+
+/** Writes server-sent events, waiting for the socket to drain so a slow client slows the run. */
+export class SseWriter {
+  constructor(
+    private readonly res: Response,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  start(headers: Record<string, string>): void {
+    this.res.writeHead(200, {
+      ...headers,
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      // Tell reverse proxies not to buffer the stream.
+      "x-accel-buffering": "no",
+    });
+    this.res.flushHeaders();
+  }
+
+  async data(payload: unknown): Promise<void> {
+    await this.write(`data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`);
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  private async write(frame: string): Promise<void> {
+    if (this.signal.aborted || this.res.writableEnded) return;
+    if (this.res.write(frame)) return;
+    try {
+      await once(this.res, "drain", { signal: this.signal });
+    } catch {
+      // The client went away while we waited; the abort signal cancels the run.
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
+import { defaultGrpcBind, defaultHttpBind, defaultStateDir } from "./config/defaults.js";
+import { loadConfig } from "./config/load-config.js";
+import { startHttpServer } from "./http/server.js";
+import { AccessControl } from "./identity/access.js";
+import { loadOrCreateAdminToken } from "./identity/admin-token.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createProvider } from "./providers/create-provider.js";
+import { ModelRegistry } from "./registry/model-registry.js";
+import { HealthStatusBoard } from "./rpc/health-service.js";
+import { createInterceptors, createRoutes } from "./rpc/routes.js";
+import { startRpcServer } from "./rpc/server.js";
+import { RunEngine } from "./runs/run-engine.js";
+import { openSqliteStore } from "./store/open-store.js";
+import { closeInterruptedRuns } from "./store/runs-repository.js";
+
+export interface GatewayOptions {
+  /** --config; falls back to PALYRA_CONFIG, then the default locations. */
+  configPath?: string | undefined;
+  /** --state-dir; falls back to PALYRA_STATE_ROOT, then ./.palyra. */
+  stateDir?: string | undefined;
+  /** --grpc-bind; falls back to PALYRA_GRPC_BIND, then [daemon].grpc_bind, then 127.0.0.1:7142. */
+  grpcBind?: string | undefined;
+  /** --http-bind; falls back to PALYRA_HTTP_BIND, then [daemon].http_bind, then 127.0.0.1:7143. */
+  httpBind?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export interface RunningGateway {
+  /** "host:port" the gRPC/Connect listener is bound to. */
+  grpcAddress: string;
+  /** "host:port" the HTTP (/v1) listener is bound to. */
+  httpAddress: string;
+  stateDir: string;
+  adminToken: string;
+  logger: Logger;
+  /** Stops accepting, lets in-flight runs finish within the grace period, cancels the rest, closes. */
+  stop(): Promise<void>;
+}
+
+export const daemonInfoFileName = "daemon.json";
+
+/** The composition root: config -> store -> cores -> servers. */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const stateDir = resolve(options.stateDir ?? env.PALYRA_STATE_ROOT ?? defaultStateDir);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const { config, source } = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const logger = options.logger ?? createLogger(config.daemon.log_level);
+  const grpcBind = pickBind("--grpc-bind", options.grpcBind, env.PALYRA_GRPC_BIND, config.daemon.grpc_bind, defaultGrpcBind);
+  const httpBind = pickBind("--http-bind", options.httpBind, env.PALYRA_HTTP_BIND, config.daemon.http_bind, defaultHttpBind);
+
+  const startedAt = Date.now();
+  const store = await openSqliteStore(join(stateDir, "palyra.sqlite"));
+  const interrupted = await closeInterruptedRuns(store.db, startedAt);
+  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
+
+  const registry = new ModelRegistry(config.model_provider, createProvider);
+  const engine = new RunEngine({ store, registry, logger });
+  const adminToken = loadOrCreateAdminToken(stateDir, env);
+  const healthBoard = new HealthStatusBoard();
+  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, healthBoard });
+  const access = new AccessControl(adminToken);
+  const interceptors = createInterceptors(access);
+
+  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors });
+  const httpServer = await startHttpServer({
+    bind: httpBind,
+    routes,
+    interceptors,
+    access,
+    maxBodyBytes: config.daemon.max_request_body_bytes,
+    logger,
+  }).catch(async (error: unknown) => {
+    await rpcServer.close();
+    await store.close();
+    throw error;
+  });
+
+  const grpcAddress = formatBindAddress(rpcServer.address.address, rpcServer.address.port);
+  const httpAddress = formatBindAddress(httpServer.address.address, httpServer.address.port);
+  writeFileSync(join(stateDir, daemonInfoFileName), `${JSON.stringify({ pid: process.pid, grpc: grpcAddress, http: httpAddress })}\n`);
+  logger.info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info({ activeRuns: engine.activeCount }, "stopping");
+      healthBoard.shutdown();
+      rpcServer.stopAccepting();
+      httpServer.stopAccepting();
+      await engine.drain(config.daemon.shutdown_grace_ms);
+      await Promise.all([rpcServer.close(), httpServer.close()]);
+      await store.close();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { grpcAddress, httpAddress, stateDir, adminToken, logger, stop };
+}
+
+function pickBind(name: string, ...candidates: (string | undefined)[]): BindAddress {
+  const chosen = candidates.find((candidate) => candidate !== undefined && candidate !== "") ?? "";
+  return parseBindAddress(chosen, name);
+}
