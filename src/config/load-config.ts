@@ -32,6 +32,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const file = locateConfigFile(options, cwd);
   const raw = file === undefined ? { version: 1 } : readToml(file);
   const source = file ?? embeddedSource;
+  if (raw.version === undefined) throw new ConfigError(source, "version", "missing: the file must declare version = 1");
   const { config: overridden, applied } = applyEnvOverrides(raw, options.env);
 
   const parsed = configSchema.safeParse(overridden);

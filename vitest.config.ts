@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration suites start real servers; forks keep native modules (better-sqlite3) isolated.
+    pool: "forks",
+  },
+});
