@@ -157,7 +157,7 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
     const cancelFirst = await runStream({ cancel: { reason: "x" } }).catch((error) => error);
     expect(cancelFirst.code).toBe(status.INVALID_ARGUMENT);
 
-    const abortUnknown = await unary((cb) => gatewayClient.abortRun({ runId: "no-such-run", reason: "" }, auth(), cb)).catch((e) => e);
+    const abortUnknown: any = await unary((cb) => gatewayClient.abortRun({ runId: "no-such-run", reason: "" }, auth(), cb)).catch((e) => e);
     expect(abortUnknown.code).toBe(status.NOT_FOUND);
   });
 });

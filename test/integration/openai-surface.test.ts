@@ -203,7 +203,7 @@ describe("errors are OpenAI-shaped", () => {
 
     const response = await fetch(`${gateway.httpBase}/v1/models`);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe("missing_api_key");
+    expect(((await response.json()) as any).error.code).toBe("missing_api_key");
   });
 
   it("answers malformed JSON, wrong bodies and unknown routes clearly", async () => {
@@ -215,20 +215,20 @@ describe("errors are OpenAI-shaped", () => {
       });
     const malformed = await post("{not json");
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatchObject({ type: "invalid_request_error", code: "invalid_json" });
+    expect(((await malformed.json()) as any).error).toMatchObject({ type: "invalid_request_error", code: "invalid_json" });
 
     const array = await post("[1,2]");
     expect(array.status).toBe(400);
-    expect((await array.json()).error.message).toContain("JSON object");
+    expect(((await array.json()) as any).error.message).toContain("JSON object");
 
     const unknown = await post("{}", "/v1/nothing-here");
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe("unknown_url");
+    expect(((await unknown.json()) as any).error.code).toBe("unknown_url");
   });
 
   it("serves /healthz without credentials", async () => {
     const response = await fetch(`${gateway.httpBase}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: "ok" });
+    expect((await response.json()) as any).toMatchObject({ status: "ok" });
   });
 });
