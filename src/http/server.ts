@@ -6,6 +6,10 @@ import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../logger.js";
 import { createHttpApp } from "./app.js";
 import { createInProcessClients } from "./rpc-clients.js";
+import { settleWithin } from "../settle-within.js";
+
+/** How long closing waits for connections to finish on their own. */
+const closeTimeoutMs = 2000;
 
 export interface HttpServer {
   address: AddressInfo;
@@ -48,6 +52,9 @@ export async function startHttpServer(options: {
     },
     close: async () => {
       server.close();
+      server.closeIdleConnections();
+      // Responses still being written (the end of an SSE stream) get a moment to flush.
+      await settleWithin(closeTimeoutMs, [closed]);
       server.closeAllConnections();
       await closed;
     },

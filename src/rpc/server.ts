@@ -1,8 +1,13 @@
+import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { BindAddress } from "../config/bind-address.js";
+import { settleWithin } from "../settle-within.js";
+
+/** How long closing waits for connections to finish on their own. */
+const closeTimeoutMs = 2000;
 
 export interface RpcServer {
   address: AddressInfo;
@@ -41,6 +46,9 @@ export async function startRpcServer(options: {
     },
     close: async () => {
       server.close();
+      // Sessions told to close end by themselves once their last stream has flushed its final
+      // events and status; only a session still open after the cap is cut off.
+      await settleWithin(closeTimeoutMs, [...sessions].map((session) => once(session, "close")));
       for (const session of sessions) session.destroy();
       await closed;
     },

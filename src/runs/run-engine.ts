@@ -7,6 +7,7 @@ import type { ModelRegistry, ResolvedModel } from "../registry/model-registry.js
 import { findRun, insertRun } from "../store/runs-repository.js";
 import type { Store } from "../store/open-store.js";
 import type { RunStatus } from "../store/tables.js";
+import { settleWithin } from "../settle-within.js";
 import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
@@ -129,13 +130,10 @@ export class RunEngine {
    */
   async drain(graceMs: number): Promise<void> {
     this.accepting = false;
-    const pending = () => Promise.allSettled([...this.active.values()].map((run) => run.done));
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([pending(), graceOver]);
-    clearTimeout(timer);
+    const pending = () => [...this.active.values()].map((run) => run.done);
+    await settleWithin(graceMs, pending());
     for (const run of this.active.values()) this.cancelActive(run, "the daemon is shutting down");
-    await pending();
+    await Promise.allSettled(pending());
   }
 
   private cancelActive(run: ActiveRun, reason: string): void {
