@@ -1,0 +1,60 @@
+import { type CallOptions, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
+import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
+import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
+import type { DaemonConnection } from "./daemon-connection.js";
+
+export const defaultTimeoutMs = 30_000;
+
+/** The generated grpc-js clients for one daemon, with the caller's credential and deadline. */
+export class DaemonClients {
+  private readonly opened: { close(): void }[] = [];
+
+  constructor(
+    readonly connection: DaemonConnection,
+    readonly timeoutMs: number = defaultTimeoutMs,
+  ) {}
+
+  gateway(): GatewayServiceClient {
+    return this.track(new GatewayServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  models(): ModelsServiceClient {
+    return this.track(new ModelsServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  diagnostics(): DiagnosticsServiceClient {
+    return this.track(new DiagnosticsServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  /** "authorization: Bearer <token>" when a token was found; empty otherwise (GetHealth needs none). */
+  metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.connection.token) metadata.set("authorization", `Bearer ${this.connection.token}`);
+    return metadata;
+  }
+
+  /** Options for a unary call: its deadline. */
+  unaryOptions(): Partial<CallOptions> {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  /** Closes every client's channel, so the process can exit. */
+  close(): void {
+    for (const client of this.opened.splice(0)) client.close();
+  }
+
+  private track<T extends { close(): void }>(client: T): T {
+    this.opened.push(client);
+    return client;
+  }
+}
+
+/** Adapts a grpc-js callback-style unary call to a promise. */
+export function callUnary<Response>(
+  invoke: (callback: (error: ServiceError | null, response: Response) => void) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    invoke((error, response) => (error ? reject(error) : resolve(response)));
+  });
+}

@@ -1,0 +1,33 @@
+import { Command } from "commander";
+import { gatewayVersion } from "../version.js";
+import { CliError, exitCodes } from "./cli-error.js";
+import { registerDaemonCommand } from "./commands/daemon.js";
+import { registerDiagnosticsCommand } from "./commands/diagnostics.js";
+import { registerHealthCommand } from "./commands/health.js";
+import { registerModelsCommand } from "./commands/models.js";
+import { registerRunCommand } from "./commands/run.js";
+
+/** The `palyra` program: the daemon itself, and the commands that talk to a running one. */
+export function buildProgram(): Command {
+  const program = new Command("palyra")
+    .description("Palyra LLM gateway: run the daemon, or talk to a running one over gRPC")
+    .version(gatewayVersion)
+    .showSuggestionAfterError();
+  registerDaemonCommand(program);
+  registerRunCommand(program);
+  registerModelsCommand(program);
+  registerHealthCommand(program);
+  registerDiagnosticsCommand(program);
+  return program;
+}
+
+/** Parses argv and runs the command; failures print one "palyra: …" line and set the exit code. */
+export async function runCli(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`palyra: ${message}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : exitCodes.failure;
+  }
+}
