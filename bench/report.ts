@@ -1,0 +1,152 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Summary } from "./stats.js";
+
+export interface ComparedLatency {
+  gateway: Summary;
+  baseline: Summary;
+  /** gateway − baseline, milliseconds. */
+  addedMs: { p50: number; p99: number; mean: number };
+}
+
+export interface ThroughputEntry {
+  concurrency: number;
+  seconds: number;
+  completed: number;
+  errors: number;
+  requestsPerSecond: number;
+  /** Latency of each request under that load. */
+  latency: Summary;
+}
+
+export interface BenchResults {
+  timestamp: string;
+  environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string; loadAverage: number[] };
+  config: {
+    requests: number;
+    warmupRequests: number;
+    seconds: number;
+    warmupSeconds: number;
+    concurrency: number;
+    model: string;
+    prompt: string;
+  };
+  daemon: {
+    command: string;
+    readySignal: string;
+    readyLineSeen: boolean;
+    peakRssBytes: number | null;
+    rssAfterPhase: { after: string; rssBytes: number | null }[];
+    exit: string;
+    logLines: Record<string, number>;
+  };
+  baseline: { peakRssBytes: number | null; replayedJsonBytes: number; replayedSseFrames: number };
+  chat: {
+    latency: ComparedLatency;
+    /** Mean body bytes per answer; the two should match within a few bytes (ids, timestamps). */
+    bytesPerResponse: { gateway: number; baseline: number };
+    throughput: { gateway: ThroughputEntry; baseline: ThroughputEntry; ratio: number };
+  };
+  stream: {
+    firstData: ComparedLatency;
+    total: ComparedLatency;
+    bytesPerResponse: { gateway: number; baseline: number };
+  };
+  grpcRunStream: {
+    latency: Summary;
+    firstDelta: Summary;
+    throughput: ThroughputEntry;
+  };
+  errors: { total: number; examples: string[] };
+  warnings: string[];
+}
+
+type Row = [label: string, gateway: string, baseline: string, comparison: string];
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "n/a");
+const added = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? "+" : ""}${value.toFixed(3)} ms` : "n/a");
+const perSecond = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
+const megabytes = (bytes: number | null) => (bytes === null ? "n/a" : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+function latencyRows(prefix: string, compared: ComparedLatency): Row[] {
+  return [
+    [`${prefix} p50 (ms)`, ms(compared.gateway.p50), ms(compared.baseline.p50), added(compared.addedMs.p50)],
+    [`${prefix} p99 (ms)`, ms(compared.gateway.p99), ms(compared.baseline.p99), added(compared.addedMs.p99)],
+    [`${prefix} mean (ms)`, ms(compared.gateway.mean), ms(compared.baseline.mean), added(compared.addedMs.mean)],
+  ];
+}
+
+/** The human-readable table printed at the end of a run. */
+export function formatTable(results: BenchResults): string {
+  const { config, environment } = results;
+  const c = config.concurrency;
+  const sections: { title: string; rows: Row[] }[] = [
+    {
+      title: `POST /v1/chat/completions (JSON), concurrency 1, ${config.requests} requests`,
+      rows: [
+        ...latencyRows("latency", results.chat.latency),
+        ["body bytes (mean)", String(results.chat.bytesPerResponse.gateway), String(results.chat.bytesPerResponse.baseline), ""],
+      ],
+    },
+    {
+      title: `POST /v1/chat/completions (JSON), concurrency ${c}, ${config.seconds} s`,
+      rows: [
+        ["throughput (req/s)", perSecond(results.chat.throughput.gateway.requestsPerSecond), perSecond(results.chat.throughput.baseline.requestsPerSecond), `ratio ${results.chat.throughput.ratio.toFixed(3)}`],
+        ["latency p50 (ms)", ms(results.chat.throughput.gateway.latency.p50), ms(results.chat.throughput.baseline.latency.p50), ""],
+        ["latency p99 (ms)", ms(results.chat.throughput.gateway.latency.p99), ms(results.chat.throughput.baseline.latency.p99), ""],
+      ],
+    },
+    {
+      title: `POST /v1/chat/completions stream:true (SSE), concurrency 1, ${config.requests} requests`,
+      rows: [
+        ...latencyRows("first data:", results.stream.firstData),
+        ...latencyRows("complete", results.stream.total),
+        ["body bytes (mean)", String(results.stream.bytesPerResponse.gateway), String(results.stream.bytesPerResponse.baseline), ""],
+      ],
+    },
+    {
+      title: `gRPC GatewayService.RunStream (no baseline), ${config.requests} runs at concurrency 1, ${config.seconds} s at ${c}`,
+      rows: [
+        ["run p50 (ms), c=1", ms(results.grpcRunStream.latency.p50), "", ""],
+        ["run p99 (ms), c=1", ms(results.grpcRunStream.latency.p99), "", ""],
+        ["first delta p50 (ms), c=1", ms(results.grpcRunStream.firstDelta.p50), "", ""],
+        [`throughput (runs/s), c=${c}`, perSecond(results.grpcRunStream.throughput.requestsPerSecond), "", ""],
+        [`run p99 (ms), c=${c}`, ms(results.grpcRunStream.throughput.latency.p99), "", ""],
+      ],
+    },
+    {
+      title: "Memory",
+      rows: [
+        ["peak RSS (VmHWM)", megabytes(results.daemon.peakRssBytes), megabytes(results.baseline.peakRssBytes), ""],
+        ...results.daemon.rssAfterPhase.map((entry): Row => [`RSS after ${entry.after}`, megabytes(entry.rssBytes), "", ""]),
+      ],
+    },
+  ];
+
+  const header: Row = ["", "gateway", "baseline", "added / ratio"];
+  const allRows = [header, ...sections.flatMap((section) => section.rows)];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...allRows.map((row) => row[column]?.length ?? 0)));
+  const line = (row: Row) =>
+    `  ${row[0].padEnd(widths[0] ?? 0)}  ${row[1].padStart(widths[1] ?? 0)}  ${row[2].padStart(widths[2] ?? 0)}  ${row[3].padStart(widths[3] ?? 0)}`.trimEnd();
+
+  const out: string[] = [
+    `Palyra gateway benchmark  ${results.timestamp}`,
+    `node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel}), model ${config.model}, ` +
+      `${config.warmupRequests} warm-up requests, ${config.warmupSeconds} s warm-up before each saturation run`,
+    "",
+    line(header),
+  ];
+  for (const section of sections) {
+    out.push("", section.title);
+    for (const row of section.rows) out.push(line(row));
+  }
+  out.push("");
+  out.push(`errors: ${results.errors.total}${results.errors.examples.length > 0 ? ` (${results.errors.examples.join("; ")})` : ""}`);
+  for (const warning of results.warnings) out.push(`warning: ${warning}`);
+  return out.join("\n");
+}
+
+export function writeResults(path: string, results: BenchResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+}
