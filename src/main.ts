@@ -83,7 +83,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const grpcAddress = formatBindAddress(rpcServer.address.address, rpcServer.address.port);
   const httpAddress = formatBindAddress(httpServer.address.address, httpServer.address.port);
   writeFileSync(join(stateDir, daemonInfoFileName), `${JSON.stringify({ pid: process.pid, grpc: grpcAddress, http: httpAddress })}\n`);
-  logger.info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
+  // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
+  logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -225,7 +225,11 @@ describe("palyra with a slow model", () => {
     stateDir = tempDir("slow");
     const config = join(stateDir, "slow.toml");
     writeFileSync(config, slowConfig);
-    ({ daemon } = await startDaemon(["--config", config, "--state-dir", stateDir, ...loopbackBinds], { cwd: stateDir }));
+    // At log level warn the ready line must still appear: startDaemon waits for it.
+    ({ daemon } = await startDaemon(["--config", config, "--state-dir", stateDir, ...loopbackBinds], {
+      cwd: stateDir,
+      env: cleanEnv({ PALYRA__DAEMON__LOG_LEVEL: "warn" }),
+    }));
   }, startupTimeoutMs);
   afterAll(() => killIfRunning(daemon));
 
