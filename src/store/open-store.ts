@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { migrateToLatest } from "./migrate.js";
+import { withStatementCache } from "./statement-cache.js";
 import type { Database } from "./tables.js";
 
 export interface Store {
@@ -23,7 +24,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const schemaVersion = await migrateToLatest(db);
   return {
     db,
