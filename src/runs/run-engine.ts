@@ -7,7 +7,7 @@ import type { ModelRegistry, ResolvedModel } from "../registry/model-registry.js
 import { findRun, insertRun } from "../store/runs-repository.js";
 import type { Store } from "../store/open-store.js";
 import type { RunStatus } from "../store/tables.js";
-import { settleWithin } from "../settle-within.js";
+import { settleWithin } from "../server-lifecycle.js";
 import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
