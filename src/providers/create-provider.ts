@@ -1,10 +1,10 @@
 import type { ProviderConfig } from "../config/schema.js";
 import { GatewayError } from "../errors.js";
 import { DeterministicProvider } from "./deterministic/deterministic-provider.js";
-import type { ChatProvider } from "./types.js";
+import type { ModelProvider } from "./types.js";
 
 /** Builds the provider a [[model_provider.providers]] entry describes. */
-export function createProvider(config: ProviderConfig): ChatProvider {
+export function createProvider(config: ProviderConfig): ModelProvider {
   switch (config.kind) {
     case "deterministic":
       return new DeterministicProvider({
@@ -18,7 +18,7 @@ export function createProvider(config: ProviderConfig): ChatProvider {
 }
 
 /** Stands in for provider kinds this build cannot talk to yet, failing each call clearly. */
-class UnsupportedProvider implements ChatProvider {
+class UnsupportedProvider implements ModelProvider {
   readonly providerId: string;
   readonly kind: ProviderConfig["kind"];
 

@@ -71,11 +71,50 @@ export type ChatStreamEvent =
   | { type: "usage"; usage: Usage }
   | { type: "finish"; reason: FinishReason };
 
-export interface ChatProvider {
+export interface EmbeddingsRequest {
+  upstreamModel: string;
+  inputs: string[];
+  /** Output dimensions, for models that can shorten their vectors. */
+  dimensions?: number;
+  user?: string;
+}
+
+export interface EmbeddingsResult {
+  vectors: number[][];
+  usage: Usage;
+}
+
+export const transcriptionFormats = ["json", "text", "srt", "verbose_json", "vtt"] as const;
+export type TranscriptionFormat = (typeof transcriptionFormats)[number];
+
+export interface TranscriptionRequest {
+  upstreamModel: string;
+  audio: Uint8Array;
+  fileName: string;
+  mimeType: string;
+  language?: string;
+  prompt?: string;
+  responseFormat: TranscriptionFormat;
+  temperature?: number;
+}
+
+export interface TranscriptionResult {
+  /** The transcript as plain text. */
+  text: string;
+  /** The upstream's answer in the requested format, byte for byte (JSON text, SRT, VTT or text). */
+  body: string;
+  durationSeconds?: number;
+  usage?: Usage;
+}
+
+/** One configured upstream. Chat is required; embeddings and transcription where the kind has them. */
+export interface ModelProvider {
   readonly providerId: string;
   readonly kind: ProviderKind;
   /** Streams the answer; aborting the signal stops the upstream request. */
   streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent>;
+  embed?(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult>;
+  transcribe?(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult>;
 }
 
 export const emptyUsage: Usage = {

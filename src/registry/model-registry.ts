@@ -1,6 +1,6 @@
 import type { ModelConfig, ModelProviderConfig, ModelRole, ProviderConfig } from "../config/schema.js";
 import { GatewayError } from "../errors.js";
-import type { ChatProvider } from "../providers/types.js";
+import type { ModelProvider } from "../providers/types.js";
 
 export interface RegisteredModel {
   modelId: string;
@@ -20,7 +20,7 @@ export interface RegisteredProvider {
   kind: ProviderConfig["kind"];
   baseUrl: string | undefined;
   enabled: boolean;
-  client: ChatProvider;
+  client: ModelProvider;
 }
 
 export interface ModelDefaults {
@@ -47,7 +47,7 @@ export class ModelRegistry {
   private readonly providers = new Map<string, RegisteredProvider>();
   readonly defaults: ModelDefaults;
 
-  constructor(config: ModelProviderConfig, createClient: (config: ProviderConfig) => ChatProvider) {
+  constructor(config: ModelProviderConfig, createClient: (config: ProviderConfig) => ModelProvider) {
     for (const provider of config.providers) {
       this.providers.set(provider.provider_id, {
         providerId: provider.provider_id,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { countPromptTokens, countTextTokens, truncateToTokens } from "../../governance/tokens.js";
-import type { ChatMessage, ChatProvider, ChatRequest, ChatStreamEvent, FinishReason } from "../types.js";
+import type { ChatMessage, ModelProvider, ChatRequest, ChatStreamEvent, FinishReason } from "../types.js";
 
 export interface DeterministicProviderOptions {
   providerId: string;
@@ -13,7 +13,7 @@ export interface DeterministicProviderOptions {
  * and reports exact usage. It makes the daemon useful out of the box and gives tests and benchmarks
  * an upstream whose answers are known in advance.
  */
-export class DeterministicProvider implements ChatProvider {
+export class DeterministicProvider implements ModelProvider {
   readonly kind = "deterministic" as const;
   readonly providerId: string;
   private readonly chunkDelayMs: number;

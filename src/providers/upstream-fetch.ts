@@ -1,0 +1,54 @@
+import { GatewayError } from "../errors.js";
+import { errorFromException, errorFromResponse } from "./upstream-error.js";
+
+export interface UpstreamRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string | FormData;
+  /** The caller's signal: aborting it cancels the upstream request. */
+  signal: AbortSignal;
+  /** Limit for the whole request, streamed body included. */
+  timeoutMs: number;
+}
+
+export interface UpstreamResponse {
+  response: Response;
+  /** Aborts when the caller cancels or the time limit passes; classify body-read errors against it. */
+  signal: AbortSignal;
+}
+
+/**
+ * Sends one request to an upstream and returns the successful response, with its body unread so
+ * streams can be consumed as they arrive. Failures become classified GatewayErrors. Redirects are
+ * never followed: a provider that redirects is misconfigured, and following could leave the guarded
+ * address range.
+ */
+export async function upstreamFetch(request: UpstreamRequest, providerId: string): Promise<UpstreamResponse> {
+  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]);
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined && { body: request.body }),
+      signal,
+      redirect: "manual",
+    });
+  } catch (error) {
+    throw errorFromException(error, providerId, signal);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new GatewayError("permanent", `provider "${providerId}" answered with a redirect (${response.status}); redirects are not followed`, {
+      code: "upstream_redirect",
+    });
+  }
+  if (!response.ok) throw await errorFromResponse(response, providerId);
+  return { response, signal };
+}
+
+/** Joins a provider base URL ("https://api.example.com/v1") and a path ("/chat/completions"). */
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}
