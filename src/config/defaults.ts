@@ -21,6 +21,21 @@ export const defaultChatModel: ModelConfig = {
   latency_tier: 0,
 };
 
+export const defaultEmbeddingsModel: ModelConfig = {
+  ...defaultChatModel,
+  model_id: "palyra-embed",
+  role: "embeddings",
+  tool_calls: false,
+  json_mode: false,
+  vision: false,
+};
+
+export const defaultTranscriptionModel: ModelConfig = {
+  ...defaultEmbeddingsModel,
+  model_id: "palyra-transcribe",
+  role: "audio_transcription",
+};
+
 export const defaultGrpcBind = "127.0.0.1:7142";
 export const defaultHttpBind = "127.0.0.1:7143";
 export const defaultStateDir = ".palyra";

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
-import { defaultChatModel, defaultProvider } from "./defaults.js";
+import { defaultChatModel, defaultEmbeddingsModel, defaultProvider, defaultTranscriptionModel } from "./defaults.js";
 import { applyEnvOverrides } from "./env-overrides.js";
 import { checkReferences } from "./check-references.js";
 import { configSchema, type GatewayConfig } from "./schema.js";
@@ -76,7 +76,7 @@ function withEmbeddedProvider(config: GatewayConfig): GatewayConfig {
   if (registry.providers.length > 0 || registry.models.length > 0) return config;
   return {
     ...config,
-    model_provider: { ...registry, providers: [defaultProvider], models: [defaultChatModel] },
+    model_provider: { ...registry, providers: [defaultProvider], models: [defaultChatModel, defaultEmbeddingsModel, defaultTranscriptionModel] },
   };
 }
 

@@ -2,7 +2,9 @@ import express, { type ErrorRequestHandler } from "express";
 import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../logger.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
+import { embeddingsRoute } from "./openai/embeddings-route.js";
 import { modelsRouter } from "./openai/models-route.js";
+import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
 import { requireCredential } from "./require-credential.js";
 import type { RpcClients } from "./rpc-clients.js";
@@ -29,6 +31,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes }));
   app.post("/v1/chat/completions", chatCompletionsRoute(clients));
+  app.post("/v1/embeddings", embeddingsRoute(clients));
+  app.post("/v1/audio/transcriptions", transcriptionUpload, transcriptionUploadErrors, transcriptionsRoute(clients));
   app.use(modelsRouter(clients, Math.floor(options.startedAt / 1000)));
   app.use("/v1", (req, _res, next) => {
     next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${req.originalUrl}`, { status: 404, code: "unknown_url" }));

@@ -86,29 +86,35 @@ export class ModelRegistry {
     return model !== undefined && this.isUsable(model) ? model : undefined;
   }
 
-  /** Resolves the model a chat request names, or the default chat model when it names none. */
-  resolveChat(requested: string | undefined): ResolvedModel {
+  /** Resolves the model a request names, or the default model of the role when it names none. */
+  resolve(requested: string | undefined, role: ModelRole): ResolvedModel {
     const name = requested?.trim() ?? "";
+    const roleName = role.replace("_", " ");
     if (automaticModelNames.has(name)) {
-      const modelId = this.defaults.chatModelId;
+      const modelId = this.defaultModelId(role);
       const model = modelId === undefined ? undefined : this.findUsableModel(modelId);
       if (model === undefined) {
-        throw new GatewayError("unavailable", "no enabled chat model is configured", { code: "no_chat_model" });
+        throw new GatewayError("unavailable", `no enabled ${roleName} model is configured`, { code: `no_${role}_model` });
       }
-      return { model, provider: this.providerOf(model), reason: "default chat model" };
+      return { model, provider: this.providerOf(model), reason: `default ${roleName} model` };
     }
     const model = this.models.get(name);
     if (model === undefined || !this.isUsable(model)) {
       const why = model === undefined ? "does not exist" : "is disabled";
       throw new GatewayError("not_found", `The model '${name}' ${why}`, { param: "model", code: "model_not_found" });
     }
-    if (model.role !== "chat") {
-      throw new GatewayError("invalid_request", `The model '${name}' is a ${model.role} model, not a chat model`, {
+    if (model.role !== role) {
+      throw new GatewayError("invalid_request", `The model '${name}' is a ${model.role.replace("_", " ")} model, not a ${roleName} model`, {
         param: "model",
         code: "model_role_mismatch",
       });
     }
     return { model, provider: this.providerOf(model), reason: "requested by the caller" };
+  }
+
+  private defaultModelId(role: ModelRole): string | undefined {
+    if (role === "chat") return this.defaults.chatModelId;
+    return role === "embeddings" ? this.defaults.embeddingsModelId : this.defaults.audioTranscriptionModelId;
   }
 
   private isUsable(model: RegisteredModel): boolean {

@@ -9,6 +9,7 @@ import { gatewayVersion } from "../version.js";
 import { requireCaller } from "./caller-context.js";
 import { runEventToProto } from "./convert/run-event-to-proto.js";
 import { runInputFromProto } from "./convert/run-input-from-proto.js";
+import { embedInputFromProto, embedResponseToProto, transcribeInputFromProto, transcribeResponseToProto } from "./convert/unary-runs-proto.js";
 
 export interface GatewayServiceDeps {
   engine: RunEngine;
@@ -54,6 +55,17 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
       if (!request.runId) throw invalidRequest("run_id", "is required");
       const result = await deps.engine.abort(request.runId, request.reason || "aborted by AbortRun");
       return { aborted: result.aborted, status: runStatuses[result.status] };
+    },
+
+    async embed(request, context) {
+      const result = await deps.engine.embed(embedInputFromProto(request), requireCaller(context), context.signal);
+      return embedResponseToProto(result);
+    },
+
+    async transcribe(request, context) {
+      const input = transcribeInputFromProto(request);
+      const result = await deps.engine.transcribe(input, requireCaller(context), context.signal);
+      return transcribeResponseToProto(result, input.responseFormat);
     },
 
     getHealth() {

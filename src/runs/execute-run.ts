@@ -3,12 +3,11 @@ import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
 import type { Logger } from "../logger.js";
 import type { ChatRequest, Usage } from "../providers/types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import { updateRun } from "../store/runs-repository.js";
 import type { Store } from "../store/open-store.js";
-import type { RunStatus } from "../store/tables.js";
 import type { EventChannel } from "./event-channel.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
 import { RunOutput } from "./run-output.js";
+import { type RunOutcome, recordRunEnd } from "./run-records.js";
 
 export interface RunExecution {
   runId: string;
@@ -106,28 +105,14 @@ async function record(
   terminal: TerminalRunEvent,
   deps: ExecuteRunDeps,
 ): Promise<TerminalRunEvent> {
-  const finishedAt = deps.now();
-  const status: RunStatus =
-    terminal.type === "completed" ? "succeeded" : terminal.type === "failed" ? "failed" : "cancelled";
-  // Failed and cancelled runs are charged only what the upstream reported.
-  const usage = terminal.type === "completed" ? terminal.usage : output.usage;
+  const outcome: RunOutcome =
+    terminal.type === "completed"
+      ? { status: "succeeded", finishReason: terminal.finishReason, usage: terminal.usage, firstOutputMs: output.firstOutputMs, attempts: 1 }
+      : terminal.type === "failed"
+        ? { status: "failed", usage: output.usage, firstOutputMs: output.firstOutputMs, errorKind: terminal.error.kind, errorMessage: terminal.error.message, attempts: 1 }
+        : { status: "cancelled", usage: output.usage, firstOutputMs: output.firstOutputMs, errorKind: "cancelled", errorMessage: terminal.reason, attempts: 1 };
   try {
-    await updateRun(deps.store.db, run.runId, {
-      status,
-      finished_at: finishedAt,
-      duration_ms: finishedAt - run.startedAt,
-      first_output_ms: output.firstOutputMs ?? null,
-      finish_reason: terminal.type === "completed" ? terminal.finishReason : null,
-      input_tokens: usage?.inputTokens ?? 0,
-      output_tokens: usage?.outputTokens ?? 0,
-      cached_input_tokens: usage?.cachedInputTokens ?? 0,
-      cache_write_tokens: usage?.cacheWriteTokens ?? 0,
-      usage_estimated: usage?.estimated ? 1 : 0,
-      attempts: 1,
-      error_kind: terminal.type === "failed" ? terminal.error.kind : terminal.type === "cancelled" ? "cancelled" : null,
-      error_message:
-        terminal.type === "failed" ? terminal.error.message : terminal.type === "cancelled" ? terminal.reason : null,
-    });
+    await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, outcome);
     return terminal;
   } catch (error) {
     deps.logger.error({ err: error, runId: run.runId }, "could not record the end of a run");

@@ -2,16 +2,21 @@ import { randomUUID } from "node:crypto";
 import { GatewayError } from "../errors.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../logger.js";
-import type { ChatRequest } from "../providers/types.js";
+import type { ChatRequest, EmbeddingsResult, TranscriptionResult, Usage } from "../providers/types.js";
 import type { ModelRegistry, ResolvedModel } from "../registry/model-registry.js";
-import { findRun, insertRun } from "../store/runs-repository.js";
-import type { Store } from "../store/open-store.js";
-import type { RunStatus } from "../store/tables.js";
 import { settleWithin } from "../server-lifecycle.js";
+import type { Store } from "../store/open-store.js";
+import { findRun } from "../store/runs-repository.js";
+import type { RunKind, RunStatus } from "../store/tables.js";
+import { checkCapabilities, checkContextWindow } from "./admission-checks.js";
 import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
-import type { RunEvent, TerminalRunEvent } from "./run-events.js";
+import { endOfTerminal, type RunEnd } from "./run-end.js";
+import type { RunEvent } from "./run-events.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
+import { type RunAttribution, recordRunStart } from "./run-records.js";
+import { type EmbedInput, type TranscribeInput, validateEmbedInput, validateTranscribeInput } from "./unary-input.js";
+import { executeUnaryRun } from "./unary-run.js";
 
 export interface RunHandle {
   runId: string;
@@ -21,6 +26,13 @@ export interface RunHandle {
   cancel(reason: string): void;
   /** Cancels the run and stops delivering events, for a caller that went away. */
   detach(reason: string): void;
+}
+
+/** The answer of a one-shot run (embeddings, transcription) and the run that produced it. */
+export interface UnaryRunResult<T> {
+  runId: string;
+  resolved: ResolvedModel;
+  result: T;
 }
 
 export interface RunEngineDeps {
@@ -33,8 +45,8 @@ export interface RunEngineDeps {
 interface ActiveRun {
   controller: AbortController;
   cancelReason: string | undefined;
-  channel: EventChannel<RunEvent>;
-  done: Promise<TerminalRunEvent>;
+  /** Settles once the run's end is recorded. */
+  done: Promise<RunEnd>;
 }
 
 /** Admits, runs, cancels and records runs. Transport-free: rpc/ drives it. */
@@ -51,53 +63,30 @@ export class RunEngine {
     return this.active.size;
   }
 
-  /** Validates and admits a run, records it as running, and starts it. Throws before admission. */
+  /** Validates and admits a chat run, records it as running, and starts it. Throws before admission. */
   async start(input: RunInput, caller: Caller): Promise<RunHandle> {
-    if (!this.accepting) throw new GatewayError("unavailable", "the daemon is shutting down", { code: "shutting_down" });
+    this.checkAccepting();
     validateRunInput(input);
-    const resolved = this.deps.registry.resolveChat(input.model);
+    const resolved = this.deps.registry.resolve(input.model, "chat");
     checkCapabilities(input, resolved);
+    checkContextWindow(input, resolved);
+    const { runId, startedAt, active } = await this.admit("chat", resolved, { ...input, caller, requestedModel: input.model });
 
-    const runId = randomUUID();
-    const startedAt = this.now();
-    await insertRun(this.deps.store.db, {
-      run_id: runId,
-      created_at: startedAt,
-      finished_at: null,
-      status: "running",
-      caller_id: caller.id,
-      agent_id: input.agentId ?? null,
-      session_id: input.sessionId ?? null,
-      user_id: input.userId ?? null,
-      client_request_id: input.clientRequestId ?? null,
-      requested_model: input.model || null,
-      model_id: resolved.model.modelId,
-      provider_id: resolved.provider.providerId,
-      upstream_model: resolved.model.upstreamModel,
-      finish_reason: null,
-      first_output_ms: null,
-      duration_ms: null,
-      error_kind: null,
-      error_message: null,
-    });
-
-    const controller = new AbortController();
     const channel = new EventChannel<RunEvent>();
-    const active: ActiveRun = { controller, channel, cancelReason: undefined, done: undefined as never };
-    active.done = executeRun(
+    const execution = executeRun(
       {
         runId,
         request: toChatRequest(input, resolved),
         resolved,
         requestedModel: input.model ?? "",
         startedAt,
-        signal: controller.signal,
+        signal: active.controller.signal,
         cancelReason: () => active.cancelReason,
         channel,
       },
       { store: this.deps.store, logger: this.deps.logger, now: this.now },
-    ).finally(() => this.active.delete(runId));
-    this.active.set(runId, active);
+    );
+    this.track(runId, active, execution.then(endOfTerminal));
 
     const cancel = (reason: string) => this.cancelActive(active, reason);
     return {
@@ -111,13 +100,57 @@ export class RunEngine {
     };
   }
 
+  /** Embeds a batch of texts as one recorded run. Aborting `signal` (the caller's) cancels it. */
+  async embed(input: EmbedInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<EmbeddingsResult>> {
+    this.checkAccepting();
+    validateEmbedInput(input);
+    const resolved = this.deps.registry.resolve(input.model, "embeddings");
+    const { client } = resolved.provider;
+    if (client.embed === undefined) throw unsupportedBy(resolved, "embeddings");
+    const embed = client.embed.bind(client);
+    const request = {
+      upstreamModel: resolved.model.upstreamModel,
+      inputs: input.inputs,
+      ...(input.dimensions !== undefined && { dimensions: input.dimensions }),
+      ...(input.userId && { user: input.userId }),
+    };
+    return this.runUnary("embeddings", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
+      const result = await embed(request, runSignal);
+      return { result, usage: result.usage };
+    });
+  }
+
+  /** Transcribes one audio file as one recorded run. Aborting `signal` (the caller's) cancels it. */
+  async transcribe(input: TranscribeInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<TranscriptionResult>> {
+    this.checkAccepting();
+    validateTranscribeInput(input);
+    const resolved = this.deps.registry.resolve(input.model, "audio_transcription");
+    const { client } = resolved.provider;
+    if (client.transcribe === undefined) throw unsupportedBy(resolved, "audio transcription");
+    const transcribe = client.transcribe.bind(client);
+    const request = {
+      upstreamModel: resolved.model.upstreamModel,
+      audio: input.audio,
+      fileName: input.fileName,
+      mimeType: input.mimeType,
+      responseFormat: input.responseFormat,
+      ...(input.language && { language: input.language }),
+      ...(input.prompt && { prompt: input.prompt }),
+      ...(input.temperature !== undefined && { temperature: input.temperature }),
+    };
+    return this.runUnary("audio_transcription", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
+      const result = await transcribe(request, runSignal);
+      return { result, usage: result.usage };
+    });
+  }
+
   /** Cancels a run from anywhere; waits until its end is recorded. */
   async abort(runId: string, reason: string): Promise<{ aborted: boolean; status: RunStatus }> {
     const active = this.active.get(runId);
     if (active !== undefined) {
       this.cancelActive(active, reason);
-      const terminal = await active.done;
-      return { aborted: terminal.type === "cancelled", status: statusOf(terminal) };
+      const end = await active.done;
+      return { aborted: end.status === "cancelled", status: end.status };
     }
     const row = await findRun(this.deps.store.db, runId);
     if (row === undefined) throw new GatewayError("not_found", `no run with id "${runId}"`, { param: "run_id", code: "run_not_found" });
@@ -136,6 +169,46 @@ export class RunEngine {
     await Promise.allSettled(pending());
   }
 
+  private async runUnary<T>(
+    kind: RunKind,
+    resolved: ResolvedModel,
+    attribution: RunAttribution,
+    callerSignal: AbortSignal,
+    work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
+  ): Promise<UnaryRunResult<T>> {
+    const { runId, startedAt, active } = await this.admit(kind, resolved, attribution);
+    const onCallerGone = () => this.cancelActive(active, "the client disconnected");
+    callerSignal.addEventListener("abort", onCallerGone, { once: true });
+    const execution = executeUnaryRun(
+      { runId, startedAt, signal: active.controller.signal, cancelReason: () => active.cancelReason, work },
+      { store: this.deps.store, now: this.now },
+    ).finally(() => callerSignal.removeEventListener("abort", onCallerGone));
+    this.track(runId, active, execution.then(({ end }) => end));
+
+    const { end, result } = await execution;
+    if (end.status === "failed") throw end.error;
+    if (end.status === "cancelled" || result === undefined) throw new GatewayError("cancelled", end.status === "cancelled" ? end.reason : "no result");
+    return { runId, resolved, result };
+  }
+
+  /** Records the run as running (before any upstream call, so no admitted run goes unrecorded). */
+  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution) {
+    const runId = randomUUID();
+    const startedAt = this.now();
+    await recordRunStart(this.deps.store, { runId, kind, startedAt, resolved, attribution });
+    const active: ActiveRun = { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
+    return { runId, startedAt, active };
+  }
+
+  private track(runId: string, active: ActiveRun, done: Promise<RunEnd>): void {
+    active.done = done.finally(() => this.active.delete(runId));
+    this.active.set(runId, active);
+  }
+
+  private checkAccepting(): void {
+    if (!this.accepting) throw new GatewayError("unavailable", "the daemon is shutting down", { code: "shutting_down" });
+  }
+
   private cancelActive(run: ActiveRun, reason: string): void {
     if (run.controller.signal.aborted) return;
     run.cancelReason = reason;
@@ -143,22 +216,11 @@ export class RunEngine {
   }
 }
 
-function statusOf(terminal: TerminalRunEvent): RunStatus {
-  return terminal.type === "completed" ? "succeeded" : terminal.type === "failed" ? "failed" : "cancelled";
-}
-
-/** Refuses requests the chosen model cannot serve, naming the feature. */
-function checkCapabilities(input: RunInput, { model }: ResolvedModel): void {
-  const refuse = (param: string, feature: string) =>
-    new GatewayError("invalid_request", `The model '${model.modelId}' does not support ${feature}`, {
-      param,
-      code: "model_capability_missing",
-    });
-  if (input.tools.length > 0 && !model.capabilities.toolCalls) throw refuse("tools", "tool calls");
-  const wantsJson = input.responseFormat !== undefined && input.responseFormat.kind !== "text";
-  if (wantsJson && !model.capabilities.jsonMode) throw refuse("response_format", "JSON mode");
-  const hasImages = input.messages.some((message) => message.parts.some((part) => part.type === "image"));
-  if (hasImages && !model.capabilities.vision) throw refuse("messages", "image inputs");
+function unsupportedBy({ model, provider }: ResolvedModel, feature: string): GatewayError {
+  return new GatewayError("invalid_request", `The model '${model.modelId}' is served by provider "${provider.providerId}" (${provider.kind}), which has no ${feature} API`, {
+    param: "model",
+    code: "model_capability_missing",
+  });
 }
 
 function toChatRequest(input: RunInput, { model }: ResolvedModel): ChatRequest {

@@ -7,12 +7,16 @@ export interface Database {
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
 
+/** What a run did: a chat (RunStream or /v1/chat/completions), an embeddings batch, a transcription. */
+export type RunKind = "chat" | "embeddings" | "audio_transcription";
+
 export interface RunsTable {
   run_id: string;
   /** Milliseconds since the epoch. */
   created_at: number;
   finished_at: number | null;
   status: RunStatus;
+  run_kind: Generated<RunKind>;
   caller_id: string;
   agent_id: string | null;
   session_id: string | null;

@@ -45,6 +45,7 @@ version = 1
 
 [daemon]
 shutdown_grace_ms = 200
+max_request_body_bytes = 1048576
 
 [model_provider]
 default_chat_model_id = "palyra-echo"
@@ -77,4 +78,14 @@ provider_id = "local"
 model_id = "echo-embed"
 provider_id = "local"
 role = "embeddings"
+
+[[model_provider.models]]
+model_id = "echo-transcribe"
+provider_id = "local"
+role = "audio_transcription"
+
+[[model_provider.models]]
+model_id = "tiny-context"
+provider_id = "local"
+max_context_tokens = 40
 `;

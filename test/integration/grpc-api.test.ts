@@ -165,7 +165,7 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
 describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () => {
   it("lists models, filtered by role", async () => {
     const all = await unary<{ models: { modelId: string; role: number }[] }>((cb) => modelsClient.listModels({ role: 0, includeDisabled: false }, auth(), cb));
-    expect(all.models.map((model) => model.modelId)).toEqual(["palyra-echo", "slow-echo", "text-only", "echo-embed"]);
+    expect(all.models.map((model) => model.modelId)).toEqual(["palyra-echo", "slow-echo", "text-only", "echo-embed", "echo-transcribe", "tiny-context"]);
     const embeddings = await unary<{ models: { modelId: string }[] }>((cb) =>
       modelsClient.listModels({ role: ModelRole.MODEL_ROLE_EMBEDDINGS, includeDisabled: false }, auth(), cb),
     );
@@ -177,7 +177,7 @@ describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () 
       (cb) => modelsClient.getModelsStatus({}, auth(), cb),
     );
     expect(statusResponse.providers.map((p) => [p.providerId, p.kind, p.modelCount])).toEqual([
-      ["local", "deterministic", 3],
+      ["local", "deterministic", 5],
       ["slow", "deterministic", 1],
     ]);
     expect(statusResponse.defaults?.chatModelId).toBe("palyra-echo");
@@ -186,7 +186,7 @@ describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () 
   it("gives a diagnostics snapshot without secrets", async () => {
     const snapshot = await unary<Record<string, any>>((cb) => diagnosticsClient.getDiagnostics({}, auth(), cb));
     expect(snapshot.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile, schemaVersion: 1 });
+    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile, schemaVersion: 2 });
     expect(snapshot.store.runCount).toBeGreaterThan(0);
     expect(snapshot.providers).toHaveLength(2);
     expect(JSON.stringify(snapshot)).not.toContain(testToken);

@@ -38,7 +38,11 @@ describe("loadConfig", () => {
     const { config, source } = loadConfig({ stateDir: dir, env: {}, cwd: dir });
     expect(source).toBe(embeddedSource);
     expect(config.model_provider.providers.map((p) => p.kind)).toEqual(["deterministic"]);
-    expect(config.model_provider.models.map((m) => m.model_id)).toEqual(["palyra-echo"]);
+    expect(config.model_provider.models.map((m) => [m.model_id, m.role])).toEqual([
+      ["palyra-echo", "chat"],
+      ["palyra-embed", "embeddings"],
+      ["palyra-transcribe", "audio_transcription"],
+    ]);
     expect(config.model_provider.max_retries).toBe(2);
   });
 

@@ -7,7 +7,7 @@ import type { ModelProviderConfig, ProviderConfig } from "../../src/config/schem
 import { GatewayError } from "../../src/errors.js";
 import { adminCaller } from "../../src/identity/caller.js";
 import { createProvider } from "../../src/providers/create-provider.js";
-import type { ChatProvider, ChatStreamEvent } from "../../src/providers/types.js";
+import type { ModelProvider, ChatStreamEvent } from "../../src/providers/types.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
@@ -40,7 +40,7 @@ const registryConfig = (providers: Partial<ProviderConfig>[]): ModelProviderConf
   }) as unknown as ModelProviderConfig;
 
 /** A provider that streams one chunk and then fails, as an upstream dropping mid-stream would. */
-const failingProvider: ChatProvider = {
+const failingProvider: ModelProvider = {
   providerId: "broken",
   kind: "openai_compatible",
   async *streamChat(): AsyncIterable<ChatStreamEvent> {

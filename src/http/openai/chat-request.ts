@@ -9,7 +9,7 @@ import {
 } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type StartRun, StartRunSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { OpenAIRequestError } from "./openai-error.js";
+import { parseOpenAIBody } from "./parse-body.js";
 
 // The OpenAI chat request shape. Unknown top-level fields are tolerated, as OpenAI's SDKs add new
 // ones often; fields we do read are checked, and an error names the field by its OpenAI path.
@@ -97,19 +97,7 @@ export type ChatRequest = z.output<typeof chatRequestSchema>;
 
 /** Parses an OpenAI chat request body, naming the first field at fault. */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new OpenAIRequestError("The request body must be a JSON object");
-  }
-  const parsed = chatRequestSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const param = issue === undefined ? null : openAIPath(issue.path);
-  throw new OpenAIRequestError(param ? `Invalid '${param}': ${issue?.message}` : (issue?.message ?? "invalid request"), { param });
-}
-
-/** ["messages", 0, "role"] -> "messages[0].role", OpenAI's own notation. */
-export function openAIPath(path: readonly PropertyKey[]): string {
-  return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index > 0 ? "." : ""}${String(segment)}`)).join("");
+  return parseOpenAIBody(chatRequestSchema, body);
 }
 
 const roles = { system: Role.SYSTEM, developer: Role.DEVELOPER, user: Role.USER, assistant: Role.ASSISTANT, tool: Role.TOOL };

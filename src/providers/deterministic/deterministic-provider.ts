@@ -1,6 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { countPromptTokens, countTextTokens, truncateToTokens } from "../../governance/tokens.js";
-import type { ChatMessage, ModelProvider, ChatRequest, ChatStreamEvent, FinishReason } from "../types.js";
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatStreamEvent,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+  FinishReason,
+  ModelProvider,
+  TranscriptionRequest,
+  TranscriptionResult,
+} from "../types.js";
+import { deterministicEmbeddings, deterministicTranscription } from "./deterministic-extras.js";
 
 export interface DeterministicProviderOptions {
   providerId: string;
@@ -53,6 +64,16 @@ export class DeterministicProvider implements ModelProvider {
       type: "usage",
       usage: { inputTokens, outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false },
     };
+  }
+
+  async embed(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult> {
+    signal.throwIfAborted();
+    return deterministicEmbeddings(request);
+  }
+
+  async transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult> {
+    signal.throwIfAborted();
+    return deterministicTranscription(request);
   }
 
   private async *paced(signal: AbortSignal, events: ChatStreamEvent[]): AsyncIterable<ChatStreamEvent> {

@@ -2,8 +2,8 @@
 // @generated from file palyra/gateway/v1/gateway.proto (package palyra.gateway.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ErrorDetail, ErrorKind, FinishReason, Message as Message$1, ResponseFormat, RunStatus, ToolCall, ToolChoice, ToolDefinition, Usage } from "./common_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/gateway.proto.
  */
 export const file_palyra_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Ch9wYWx5cmEvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFwYWx5cmEuZ2F0ZXdheS52MSK8AQoQUnVuU3RyZWFtUmVxdWVzdBIsCgVzdGFydBgBIAEoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuSAASLgoGY2FuY2VsGAIgASgLMhwucGFseXJhLmdhdGV3YXkudjEuQ2FuY2VsUnVuSAASQAoNdG9vbF9hcHByb3ZhbBgDIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbERlY2lzaW9uSABCCAoGYWN0aW9uIqcECghTdGFydFJ1bhIsCghtZXNzYWdlcxgBIAMoCzIaLnBhbHlyYS5nYXRld2F5LnYxLk1lc3NhZ2USMAoFdG9vbHMYAiADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sRGVmaW5pdGlvbhIyCgt0b29sX2Nob2ljZRgDIAEoCzIdLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDaG9pY2USOgoPcmVzcG9uc2VfZm9ybWF0GAQgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUmVzcG9uc2VGb3JtYXQSDQoFbW9kZWwYBSABKAkSEAoIYWdlbnRfaWQYBiABKAkSEgoKc2Vzc2lvbl9pZBgHIAEoCRIPCgd1c2VyX2lkGAggASgJEhcKCm1heF90b2tlbnMYCSABKA1IAIgBARIYCgt0ZW1wZXJhdHVyZRgKIAEoAUgBiAEBEhIKBXRvcF9wGAsgASgBSAKIAQESDAoEc3RvcBgMIAMoCRI7CghtZXRhZGF0YRgNIAMoCzIpLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuLk1ldGFkYXRhRW50cnkSGQoRY2xpZW50X3JlcXVlc3RfaWQYDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19tYXhfdG9rZW5zQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3AiGwoJQ2FuY2VsUnVuEg4KBnJlYXNvbhgBIAEoCSJNChRUb29sQXBwcm92YWxEZWNpc2lvbhITCgthcHByb3ZhbF9pZBgBIAEoCRIQCghhcHByb3ZlZBgCIAEoCBIOCgZyZWFzb24YAyABKAki8gMKEVJ1blN0cmVhbVJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIyCghhY2NlcHRlZBgDIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkFjY2VwdGVkSAASNQoHcm91dGluZxgEIAEoCzIiLnBhbHlyYS5nYXRld2F5LnYxLlJvdXRpbmdEZWNpc2lvbkgAEi8KBWRlbHRhGAUgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuT3V0cHV0RGVsdGFIABIvCgV1c2FnZRgGIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlUmVwb3J0SAASNAoJY29tcGxldGVkGAcgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ29tcGxldGVkSAASLgoGZmFpbGVkGAggASgLMhwucGFseXJhLmdhdGV3YXkudjEuUnVuRmFpbGVkSAASNAoJY2FuY2VsbGVkGAkgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ2FuY2VsbGVkSAASSQoWdG9vbF9hcHByb3ZhbF9yZXF1aXJlZBgKIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbFJlcXVpcmVkSABCBwoFZXZlbnQiZAoLUnVuQWNjZXB0ZWQSLgoKY3JlYXRlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkixAEKD1JvdXRpbmdEZWNpc2lvbhIXCg9yZXF1ZXN0ZWRfbW9kZWwYASABKAkSFgoOc2VsZWN0ZWRfbW9kZWwYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSFgoOdXBzdHJlYW1fbW9kZWwYBCABKAkSDgoGcmVhc29uGAUgASgJEhkKEXJlY29tbWVuZGVkX21vZGVsGAYgASgJEhIKCmNvbXBsZXhpdHkYByABKAESFAoMcm91dGluZ19tb2RlGAggASgJIlEKC091dHB1dERlbHRhEgwKBHRleHQYASABKAkSNAoKdG9vbF9jYWxscxgCIAMoCzIgLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsRGVsdGEiVAoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhoKEmFyZ3VtZW50c19mcmFnbWVudBgEIAEoCSI2CgtVc2FnZVJlcG9ydBInCgV1c2FnZRgBIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlIucBCgxSdW5Db21wbGV0ZWQSNgoNZmluaXNoX3JlYXNvbhgBIAEoDjIfLnBhbHlyYS5nYXRld2F5LnYxLkZpbmlzaFJlYXNvbhInCgV1c2FnZRgCIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlEhAKCG1vZGVsX2lkGAMgASgJEhMKC3Byb3ZpZGVyX2lkGAQgASgJEhAKCGF0dGVtcHRzGAUgASgNEgwKBHRleHQYBiABKAkSLwoKdG9vbF9jYWxscxgHIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsIngKCVJ1bkZhaWxlZBIqCgRraW5kGAEgASgOMhwucGFseXJhLmdhdGV3YXkudjEuRXJyb3JLaW5kEg8KB21lc3NhZ2UYAiABKAkSLgoGZGV0YWlsGAMgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuRXJyb3JEZXRhaWwiHgoMUnVuQ2FuY2VsbGVkEg4KBnJlYXNvbhgBIAEoCSJbChRUb29sQXBwcm92YWxSZXF1aXJlZBITCgthcHByb3ZhbF9pZBgBIAEoCRIuCgl0b29sX2NhbGwYAiABKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sQ2FsbCIxCg9BYm9ydFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJRChBBYm9ydFJ1blJlc3BvbnNlEg8KB2Fib3J0ZWQYASABKAgSLAoGc3RhdHVzGAIgASgOMhwucGFseXJhLmdhdGV3YXkudjEuUnVuU3RhdHVzIhIKEEdldEhlYWx0aFJlcXVlc3QiXQoRR2V0SGVhbHRoUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAESDwoHcmVhc29ucxgEIAMoCTKZAgoOR2F0ZXdheVNlcnZpY2USWgoJUnVuU3RyZWFtEiMucGFseXJhLmdhdGV3YXkudjEuUnVuU3RyZWFtUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLlJ1blN0cmVhbVJlc3BvbnNlKAEwARJTCghBYm9ydFJ1bhIiLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVxdWVzdBojLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVzcG9uc2USVgoJR2V0SGVhbHRoEiMucGFseXJhLmdhdGV3YXkudjEuR2V0SGVhbHRoUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLkdldEhlYWx0aFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_palyra_gateway_v1_common]);
+  fileDesc("Ch9wYWx5cmEvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFwYWx5cmEuZ2F0ZXdheS52MSK8AQoQUnVuU3RyZWFtUmVxdWVzdBIsCgVzdGFydBgBIAEoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuSAASLgoGY2FuY2VsGAIgASgLMhwucGFseXJhLmdhdGV3YXkudjEuQ2FuY2VsUnVuSAASQAoNdG9vbF9hcHByb3ZhbBgDIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbERlY2lzaW9uSABCCAoGYWN0aW9uIqcECghTdGFydFJ1bhIsCghtZXNzYWdlcxgBIAMoCzIaLnBhbHlyYS5nYXRld2F5LnYxLk1lc3NhZ2USMAoFdG9vbHMYAiADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sRGVmaW5pdGlvbhIyCgt0b29sX2Nob2ljZRgDIAEoCzIdLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDaG9pY2USOgoPcmVzcG9uc2VfZm9ybWF0GAQgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUmVzcG9uc2VGb3JtYXQSDQoFbW9kZWwYBSABKAkSEAoIYWdlbnRfaWQYBiABKAkSEgoKc2Vzc2lvbl9pZBgHIAEoCRIPCgd1c2VyX2lkGAggASgJEhcKCm1heF90b2tlbnMYCSABKA1IAIgBARIYCgt0ZW1wZXJhdHVyZRgKIAEoAUgBiAEBEhIKBXRvcF9wGAsgASgBSAKIAQESDAoEc3RvcBgMIAMoCRI7CghtZXRhZGF0YRgNIAMoCzIpLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuLk1ldGFkYXRhRW50cnkSGQoRY2xpZW50X3JlcXVlc3RfaWQYDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19tYXhfdG9rZW5zQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3AiGwoJQ2FuY2VsUnVuEg4KBnJlYXNvbhgBIAEoCSJNChRUb29sQXBwcm92YWxEZWNpc2lvbhITCgthcHByb3ZhbF9pZBgBIAEoCRIQCghhcHByb3ZlZBgCIAEoCBIOCgZyZWFzb24YAyABKAki8gMKEVJ1blN0cmVhbVJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIyCghhY2NlcHRlZBgDIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkFjY2VwdGVkSAASNQoHcm91dGluZxgEIAEoCzIiLnBhbHlyYS5nYXRld2F5LnYxLlJvdXRpbmdEZWNpc2lvbkgAEi8KBWRlbHRhGAUgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuT3V0cHV0RGVsdGFIABIvCgV1c2FnZRgGIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlUmVwb3J0SAASNAoJY29tcGxldGVkGAcgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ29tcGxldGVkSAASLgoGZmFpbGVkGAggASgLMhwucGFseXJhLmdhdGV3YXkudjEuUnVuRmFpbGVkSAASNAoJY2FuY2VsbGVkGAkgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ2FuY2VsbGVkSAASSQoWdG9vbF9hcHByb3ZhbF9yZXF1aXJlZBgKIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbFJlcXVpcmVkSABCBwoFZXZlbnQiZAoLUnVuQWNjZXB0ZWQSLgoKY3JlYXRlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkixAEKD1JvdXRpbmdEZWNpc2lvbhIXCg9yZXF1ZXN0ZWRfbW9kZWwYASABKAkSFgoOc2VsZWN0ZWRfbW9kZWwYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSFgoOdXBzdHJlYW1fbW9kZWwYBCABKAkSDgoGcmVhc29uGAUgASgJEhkKEXJlY29tbWVuZGVkX21vZGVsGAYgASgJEhIKCmNvbXBsZXhpdHkYByABKAESFAoMcm91dGluZ19tb2RlGAggASgJIlEKC091dHB1dERlbHRhEgwKBHRleHQYASABKAkSNAoKdG9vbF9jYWxscxgCIAMoCzIgLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsRGVsdGEiVAoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhoKEmFyZ3VtZW50c19mcmFnbWVudBgEIAEoCSI2CgtVc2FnZVJlcG9ydBInCgV1c2FnZRgBIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlIucBCgxSdW5Db21wbGV0ZWQSNgoNZmluaXNoX3JlYXNvbhgBIAEoDjIfLnBhbHlyYS5nYXRld2F5LnYxLkZpbmlzaFJlYXNvbhInCgV1c2FnZRgCIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlEhAKCG1vZGVsX2lkGAMgASgJEhMKC3Byb3ZpZGVyX2lkGAQgASgJEhAKCGF0dGVtcHRzGAUgASgNEgwKBHRleHQYBiABKAkSLwoKdG9vbF9jYWxscxgHIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsIngKCVJ1bkZhaWxlZBIqCgRraW5kGAEgASgOMhwucGFseXJhLmdhdGV3YXkudjEuRXJyb3JLaW5kEg8KB21lc3NhZ2UYAiABKAkSLgoGZGV0YWlsGAMgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuRXJyb3JEZXRhaWwiHgoMUnVuQ2FuY2VsbGVkEg4KBnJlYXNvbhgBIAEoCSJbChRUb29sQXBwcm92YWxSZXF1aXJlZBITCgthcHByb3ZhbF9pZBgBIAEoCRIuCgl0b29sX2NhbGwYAiABKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sQ2FsbCIxCg9BYm9ydFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJRChBBYm9ydFJ1blJlc3BvbnNlEg8KB2Fib3J0ZWQYASABKAgSLAoGc3RhdHVzGAIgASgOMhwucGFseXJhLmdhdGV3YXkudjEuUnVuU3RhdHVzIhIKEEdldEhlYWx0aFJlcXVlc3QiXQoRR2V0SGVhbHRoUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAESDwoHcmVhc29ucxgEIAMoCSKnAQoMRW1iZWRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBmlucHV0cxgCIAMoCRIXCgpkaW1lbnNpb25zGAMgASgNSACIAQESEAoIYWdlbnRfaWQYBCABKAkSEgoKc2Vzc2lvbl9pZBgFIAEoCRIPCgd1c2VyX2lkGAYgASgJEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAcgASgJQg0KC19kaW1lbnNpb25zIhsKCUVtYmVkZGluZxIOCgZ2YWx1ZXMYASADKAIioQEKDUVtYmVkUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJEhAKCG1vZGVsX2lkGAIgASgJEhMKC3Byb3ZpZGVyX2lkGAMgASgJEjAKCmVtYmVkZGluZ3MYBCADKAsyHC5wYWx5cmEuZ2F0ZXdheS52MS5FbWJlZGRpbmcSJwoFdXNhZ2UYBSABKAsyGC5wYWx5cmEuZ2F0ZXdheS52MS5Vc2FnZSK2AgoRVHJhbnNjcmliZVJlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFYXVkaW8YAiABKAwSEQoJZmlsZV9uYW1lGAMgASgJEhEKCW1pbWVfdHlwZRgEIAEoCRIQCghsYW5ndWFnZRgFIAEoCRIOCgZwcm9tcHQYBiABKAkSPwoPcmVzcG9uc2VfZm9ybWF0GAcgASgOMiYucGFseXJhLmdhdGV3YXkudjEuVHJhbnNjcmlwdGlvbkZvcm1hdBIYCgt0ZW1wZXJhdHVyZRgIIAEoAUgAiAEBEhAKCGFnZW50X2lkGAkgASgJEhIKCnNlc3Npb25faWQYCiABKAkSDwoHdXNlcl9pZBgLIAEoCRIZChFjbGllbnRfcmVxdWVzdF9pZBgMIAEoCUIOCgxfdGVtcGVyYXR1cmUi6wEKElRyYW5zY3JpYmVSZXNwb25zZRIOCgZydW5faWQYASABKAkSEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSDAoEdGV4dBgEIAEoCRIMCgRib2R5GAUgASgJEj8KD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoDjImLnBhbHlyYS5nYXRld2F5LnYxLlRyYW5zY3JpcHRpb25Gb3JtYXQSGAoQZHVyYXRpb25fc2Vjb25kcxgHIAEoARInCgV1c2FnZRgIIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlKtwBChNUcmFuc2NyaXB0aW9uRm9ybWF0EiQKIFRSQU5TQ1JJUFRJT05fRk9STUFUX1VOU1BFQ0lGSUVEEAASHQoZVFJBTlNDUklQVElPTl9GT1JNQVRfSlNPThABEh0KGVRSQU5TQ1JJUFRJT05fRk9STUFUX1RFWFQQAhIcChhUUkFOU0NSSVBUSU9OX0ZPUk1BVF9TUlQQAxIlCiFUUkFOU0NSSVBUSU9OX0ZPUk1BVF9WRVJCT1NFX0pTT04QBBIcChhUUkFOU0NSSVBUSU9OX0ZPUk1BVF9WVFQQBTLAAwoOR2F0ZXdheVNlcnZpY2USWgoJUnVuU3RyZWFtEiMucGFseXJhLmdhdGV3YXkudjEuUnVuU3RyZWFtUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLlJ1blN0cmVhbVJlc3BvbnNlKAEwARJTCghBYm9ydFJ1bhIiLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVxdWVzdBojLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVzcG9uc2USVgoJR2V0SGVhbHRoEiMucGFseXJhLmdhdGV3YXkudjEuR2V0SGVhbHRoUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLkdldEhlYWx0aFJlc3BvbnNlEkoKBUVtYmVkEh8ucGFseXJhLmdhdGV3YXkudjEuRW1iZWRSZXF1ZXN0GiAucGFseXJhLmdhdGV3YXkudjEuRW1iZWRSZXNwb25zZRJZCgpUcmFuc2NyaWJlEiQucGFseXJhLmdhdGV3YXkudjEuVHJhbnNjcmliZVJlcXVlc3QaJS5wYWx5cmEuZ2F0ZXdheS52MS5UcmFuc2NyaWJlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_common]);
 
 /**
  * @generated from message palyra.gateway.v1.RunStreamRequest
@@ -643,6 +643,290 @@ export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE_
   messageDesc(file_palyra_gateway_v1_gateway, 17);
 
 /**
+ * @generated from message palyra.gateway.v1.EmbedRequest
+ */
+export type EmbedRequest = Message<"palyra.gateway.v1.EmbedRequest"> & {
+  /**
+   * A registry embeddings model; empty uses the default embeddings model.
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * The texts to embed, one vector each, in order.
+   *
+   * @generated from field: repeated string inputs = 2;
+   */
+  inputs: string[];
+
+  /**
+   * Output dimensions, for models that can shorten their vectors.
+   *
+   * @generated from field: optional uint32 dimensions = 3;
+   */
+  dimensions?: number | undefined;
+
+  /**
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string session_id = 5;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string user_id = 6;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string client_request_id = 7;
+   */
+  clientRequestId: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.EmbedRequest.
+ * Use `create(EmbedRequestSchema)` to create a new message.
+ */
+export const EmbedRequestSchema: GenMessage<EmbedRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 18);
+
+/**
+ * @generated from message palyra.gateway.v1.Embedding
+ */
+export type Embedding = Message<"palyra.gateway.v1.Embedding"> & {
+  /**
+   * @generated from field: repeated float values = 1;
+   */
+  values: number[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.Embedding.
+ * Use `create(EmbeddingSchema)` to create a new message.
+ */
+export const EmbeddingSchema: GenMessage<Embedding> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 19);
+
+/**
+ * @generated from message palyra.gateway.v1.EmbedResponse
+ */
+export type EmbedResponse = Message<"palyra.gateway.v1.EmbedResponse"> & {
+  /**
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: string model_id = 2;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string provider_id = 3;
+   */
+  providerId: string;
+
+  /**
+   * One per input, in input order.
+   *
+   * @generated from field: repeated palyra.gateway.v1.Embedding embeddings = 4;
+   */
+  embeddings: Embedding[];
+
+  /**
+   * @generated from field: palyra.gateway.v1.Usage usage = 5;
+   */
+  usage?: Usage | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.EmbedResponse.
+ * Use `create(EmbedResponseSchema)` to create a new message.
+ */
+export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 20);
+
+/**
+ * @generated from message palyra.gateway.v1.TranscribeRequest
+ */
+export type TranscribeRequest = Message<"palyra.gateway.v1.TranscribeRequest"> & {
+  /**
+   * A registry transcription model; empty uses the default transcription model.
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: bytes audio = 2;
+   */
+  audio: Uint8Array;
+
+  /**
+   * @generated from field: string file_name = 3;
+   */
+  fileName: string;
+
+  /**
+   * @generated from field: string mime_type = 4;
+   */
+  mimeType: string;
+
+  /**
+   * @generated from field: string language = 5;
+   */
+  language: string;
+
+  /**
+   * @generated from field: string prompt = 6;
+   */
+  prompt: string;
+
+  /**
+   * Unspecified means JSON.
+   *
+   * @generated from field: palyra.gateway.v1.TranscriptionFormat response_format = 7;
+   */
+  responseFormat: TranscriptionFormat;
+
+  /**
+   * @generated from field: optional double temperature = 8;
+   */
+  temperature?: number | undefined;
+
+  /**
+   * @generated from field: string agent_id = 9;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string session_id = 10;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string user_id = 11;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string client_request_id = 12;
+   */
+  clientRequestId: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.TranscribeRequest.
+ * Use `create(TranscribeRequestSchema)` to create a new message.
+ */
+export const TranscribeRequestSchema: GenMessage<TranscribeRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 21);
+
+/**
+ * @generated from message palyra.gateway.v1.TranscribeResponse
+ */
+export type TranscribeResponse = Message<"palyra.gateway.v1.TranscribeResponse"> & {
+  /**
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: string model_id = 2;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string provider_id = 3;
+   */
+  providerId: string;
+
+  /**
+   * The transcript as plain text.
+   *
+   * @generated from field: string text = 4;
+   */
+  text: string;
+
+  /**
+   * The transcript in the requested format, as the upstream produced it.
+   *
+   * @generated from field: string body = 5;
+   */
+  body: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.TranscriptionFormat response_format = 6;
+   */
+  responseFormat: TranscriptionFormat;
+
+  /**
+   * @generated from field: double duration_seconds = 7;
+   */
+  durationSeconds: number;
+
+  /**
+   * @generated from field: palyra.gateway.v1.Usage usage = 8;
+   */
+  usage?: Usage | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.TranscribeResponse.
+ * Use `create(TranscribeResponseSchema)` to create a new message.
+ */
+export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 22);
+
+/**
+ * The answer formats of a transcription, as in OpenAI's audio API.
+ *
+ * @generated from enum palyra.gateway.v1.TranscriptionFormat
+ */
+export enum TranscriptionFormat {
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_JSON = 1;
+   */
+  JSON = 1,
+
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_TEXT = 2;
+   */
+  TEXT = 2,
+
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_SRT = 3;
+   */
+  SRT = 3,
+
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_VERBOSE_JSON = 4;
+   */
+  VERBOSE_JSON = 4,
+
+  /**
+   * @generated from enum value: TRANSCRIPTION_FORMAT_VTT = 5;
+   */
+  VTT = 5,
+}
+
+/**
+ * Describes the enum palyra.gateway.v1.TranscriptionFormat.
+ */
+export const TranscriptionFormatSchema: GenEnum<TranscriptionFormat> = /*@__PURE__*/
+  enumDesc(file_palyra_gateway_v1_gateway, 0);
+
+/**
  * Runs prompts against the model registry.
  *
  * @generated from service palyra.gateway.v1.GatewayService
@@ -679,6 +963,26 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof GetHealthRequestSchema;
     output: typeof GetHealthResponseSchema;
+  },
+  /**
+   * Embeds a batch of texts with an embeddings model. Recorded as a run.
+   *
+   * @generated from rpc palyra.gateway.v1.GatewayService.Embed
+   */
+  embed: {
+    methodKind: "unary";
+    input: typeof EmbedRequestSchema;
+    output: typeof EmbedResponseSchema;
+  },
+  /**
+   * Transcribes one audio file with a transcription model. Recorded as a run.
+   *
+   * @generated from rpc palyra.gateway.v1.GatewayService.Transcribe
+   */
+  transcribe: {
+    methodKind: "unary";
+    input: typeof TranscribeRequestSchema;
+    output: typeof TranscribeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_gateway, 0);

@@ -44,6 +44,64 @@ export const protobufPackage = "palyra.gateway.v1";
 
 export const protobufFileName = "palyra/gateway/v1/gateway.proto";
 
+/** The answer formats of a transcription, as in OpenAI's audio API. */
+export enum TranscriptionFormat {
+  TRANSCRIPTION_FORMAT_UNSPECIFIED = 0,
+  TRANSCRIPTION_FORMAT_JSON = 1,
+  TRANSCRIPTION_FORMAT_TEXT = 2,
+  TRANSCRIPTION_FORMAT_SRT = 3,
+  TRANSCRIPTION_FORMAT_VERBOSE_JSON = 4,
+  TRANSCRIPTION_FORMAT_VTT = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function transcriptionFormatFromJSON(object: any): TranscriptionFormat {
+  switch (object) {
+    case 0:
+    case "TRANSCRIPTION_FORMAT_UNSPECIFIED":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_UNSPECIFIED;
+    case 1:
+    case "TRANSCRIPTION_FORMAT_JSON":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_JSON;
+    case 2:
+    case "TRANSCRIPTION_FORMAT_TEXT":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_TEXT;
+    case 3:
+    case "TRANSCRIPTION_FORMAT_SRT":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_SRT;
+    case 4:
+    case "TRANSCRIPTION_FORMAT_VERBOSE_JSON":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_VERBOSE_JSON;
+    case 5:
+    case "TRANSCRIPTION_FORMAT_VTT":
+      return TranscriptionFormat.TRANSCRIPTION_FORMAT_VTT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TranscriptionFormat.UNRECOGNIZED;
+  }
+}
+
+export function transcriptionFormatToJSON(object: TranscriptionFormat): string {
+  switch (object) {
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_UNSPECIFIED:
+      return "TRANSCRIPTION_FORMAT_UNSPECIFIED";
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_JSON:
+      return "TRANSCRIPTION_FORMAT_JSON";
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_TEXT:
+      return "TRANSCRIPTION_FORMAT_TEXT";
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_SRT:
+      return "TRANSCRIPTION_FORMAT_SRT";
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_VERBOSE_JSON:
+      return "TRANSCRIPTION_FORMAT_VERBOSE_JSON";
+    case TranscriptionFormat.TRANSCRIPTION_FORMAT_VTT:
+      return "TRANSCRIPTION_FORMAT_VTT";
+    case TranscriptionFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface RunStreamRequest {
   /** Must be the first request of the stream, and only the first. */
   start?: StartRun | undefined;
@@ -192,6 +250,62 @@ export interface GetHealthResponse {
   version: string;
   uptimeSeconds: number;
   reasons: string[];
+}
+
+export interface EmbedRequest {
+  /** A registry embeddings model; empty uses the default embeddings model. */
+  model: string;
+  /** The texts to embed, one vector each, in order. */
+  inputs: string[];
+  /** Output dimensions, for models that can shorten their vectors. */
+  dimensions?: number | undefined;
+  agentId: string;
+  sessionId: string;
+  userId: string;
+  clientRequestId: string;
+}
+
+export interface Embedding {
+  values: number[];
+}
+
+export interface EmbedResponse {
+  runId: string;
+  modelId: string;
+  providerId: string;
+  /** One per input, in input order. */
+  embeddings: Embedding[];
+  usage?: Usage | undefined;
+}
+
+export interface TranscribeRequest {
+  /** A registry transcription model; empty uses the default transcription model. */
+  model: string;
+  audio: Buffer;
+  fileName: string;
+  mimeType: string;
+  language: string;
+  prompt: string;
+  /** Unspecified means JSON. */
+  responseFormat: TranscriptionFormat;
+  temperature?: number | undefined;
+  agentId: string;
+  sessionId: string;
+  userId: string;
+  clientRequestId: string;
+}
+
+export interface TranscribeResponse {
+  runId: string;
+  modelId: string;
+  providerId: string;
+  /** The transcript as plain text. */
+  text: string;
+  /** The transcript in the requested format, as the upstream produced it. */
+  body: string;
+  responseFormat: TranscriptionFormat;
+  durationSeconds: number;
+  usage?: Usage | undefined;
 }
 
 function createBaseRunStreamRequest(): RunStreamRequest {
@@ -2567,6 +2681,913 @@ export const GetHealthResponse: MessageFns<GetHealthResponse> = {
   },
 };
 
+function createBaseEmbedRequest(): EmbedRequest {
+  return { model: "", inputs: [], dimensions: undefined, agentId: "", sessionId: "", userId: "", clientRequestId: "" };
+}
+
+export const EmbedRequest: MessageFns<EmbedRequest> = {
+  encode(message: EmbedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== "") {
+      writer.uint32(10).string(message.model);
+    }
+    for (const v of message.inputs) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.dimensions !== undefined) {
+      writer.uint32(24).uint32(message.dimensions);
+    }
+    if (message.agentId !== "") {
+      writer.uint32(34).string(message.agentId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(42).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(50).string(message.userId);
+    }
+    if (message.clientRequestId !== "") {
+      writer.uint32(58).string(message.clientRequestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EmbedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmbedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.inputs.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dimensions = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EmbedRequest {
+    return {
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      inputs: globalThis.Array.isArray(object?.inputs) ? object.inputs.map((e: any) => globalThis.String(e)) : [],
+      dimensions: isSet(object.dimensions) ? globalThis.Number(object.dimensions) : undefined,
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EmbedRequest): unknown {
+    const obj: any = {};
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.inputs?.length) {
+      obj.inputs = message.inputs;
+    }
+    if (message.dimensions !== undefined) {
+      obj.dimensions = Math.round(message.dimensions);
+    }
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.clientRequestId !== "") {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmbedRequest>, I>>(base?: I): EmbedRequest {
+    return EmbedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmbedRequest>, I>>(object: I): EmbedRequest {
+    const message = createBaseEmbedRequest();
+    message.model = object.model ?? "";
+    message.inputs = object.inputs?.map((e) => e) || [];
+    message.dimensions = object.dimensions ?? undefined;
+    message.agentId = object.agentId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
+    message.clientRequestId = object.clientRequestId ?? "";
+    return message;
+  },
+};
+
+function createBaseEmbedding(): Embedding {
+  return { values: [] };
+}
+
+export const Embedding: MessageFns<Embedding> = {
+  encode(message: Embedding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.values.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.values) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Embedding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmbedding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 13) {
+              message.values.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.values.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Embedding {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: Embedding): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => floatToJson(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Embedding>, I>>(base?: I): Embedding {
+    return Embedding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Embedding>, I>>(object: I): Embedding {
+    const message = createBaseEmbedding();
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseEmbedResponse(): EmbedResponse {
+  return { runId: "", modelId: "", providerId: "", embeddings: [], usage: undefined };
+}
+
+export const EmbedResponse: MessageFns<EmbedResponse> = {
+  encode(message: EmbedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(18).string(message.modelId);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(26).string(message.providerId);
+    }
+    for (const v of message.embeddings) {
+      Embedding.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.usage !== undefined) {
+      Usage.encode(message.usage, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EmbedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmbedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.embeddings.push(Embedding.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.usage = Usage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EmbedResponse {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      embeddings: globalThis.Array.isArray(object?.embeddings)
+        ? object.embeddings.map((e: any) => Embedding.fromJSON(e))
+        : [],
+      usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
+    };
+  },
+
+  toJSON(message: EmbedResponse): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.embeddings?.length) {
+      obj.embeddings = message.embeddings.map((e) => Embedding.toJSON(e));
+    }
+    if (message.usage !== undefined) {
+      obj.usage = Usage.toJSON(message.usage);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmbedResponse>, I>>(base?: I): EmbedResponse {
+    return EmbedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmbedResponse>, I>>(object: I): EmbedResponse {
+    const message = createBaseEmbedResponse();
+    message.runId = object.runId ?? "";
+    message.modelId = object.modelId ?? "";
+    message.providerId = object.providerId ?? "";
+    message.embeddings = object.embeddings?.map((e) => Embedding.fromPartial(e)) || [];
+    message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
+    return message;
+  },
+};
+
+function createBaseTranscribeRequest(): TranscribeRequest {
+  return {
+    model: "",
+    audio: Buffer.alloc(0),
+    fileName: "",
+    mimeType: "",
+    language: "",
+    prompt: "",
+    responseFormat: 0,
+    temperature: undefined,
+    agentId: "",
+    sessionId: "",
+    userId: "",
+    clientRequestId: "",
+  };
+}
+
+export const TranscribeRequest: MessageFns<TranscribeRequest> = {
+  encode(message: TranscribeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== "") {
+      writer.uint32(10).string(message.model);
+    }
+    if (message.audio.length !== 0) {
+      writer.uint32(18).bytes(message.audio);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(26).string(message.fileName);
+    }
+    if (message.mimeType !== "") {
+      writer.uint32(34).string(message.mimeType);
+    }
+    if (message.language !== "") {
+      writer.uint32(42).string(message.language);
+    }
+    if (message.prompt !== "") {
+      writer.uint32(50).string(message.prompt);
+    }
+    if (message.responseFormat !== 0) {
+      writer.uint32(56).int32(message.responseFormat);
+    }
+    if (message.temperature !== undefined) {
+      writer.uint32(65).double(message.temperature);
+    }
+    if (message.agentId !== "") {
+      writer.uint32(74).string(message.agentId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(82).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(90).string(message.userId);
+    }
+    if (message.clientRequestId !== "") {
+      writer.uint32(98).string(message.clientRequestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TranscribeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTranscribeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.audio = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.mimeType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.prompt = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.responseFormat = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.temperature = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TranscribeRequest {
+    return {
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      audio: isSet(object.audio) ? Buffer.from(bytesFromBase64(object.audio)) : Buffer.alloc(0),
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      mimeType: isSet(object.mimeType)
+        ? globalThis.String(object.mimeType)
+        : isSet(object.mime_type)
+        ? globalThis.String(object.mime_type)
+        : "",
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+      prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
+      responseFormat: isSet(object.responseFormat)
+        ? transcriptionFormatFromJSON(object.responseFormat)
+        : isSet(object.response_format)
+        ? transcriptionFormatFromJSON(object.response_format)
+        : 0,
+      temperature: isSet(object.temperature) ? globalThis.Number(object.temperature) : undefined,
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      clientRequestId: isSet(object.clientRequestId)
+        ? globalThis.String(object.clientRequestId)
+        : isSet(object.client_request_id)
+        ? globalThis.String(object.client_request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: TranscribeRequest): unknown {
+    const obj: any = {};
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.audio.length !== 0) {
+      obj.audio = base64FromBytes(message.audio);
+    }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.mimeType !== "") {
+      obj.mimeType = message.mimeType;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    if (message.prompt !== "") {
+      obj.prompt = message.prompt;
+    }
+    if (message.responseFormat !== 0) {
+      obj.responseFormat = transcriptionFormatToJSON(message.responseFormat);
+    }
+    if (message.temperature !== undefined) {
+      obj.temperature = floatToJson(message.temperature);
+    }
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.clientRequestId !== "") {
+      obj.clientRequestId = message.clientRequestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TranscribeRequest>, I>>(base?: I): TranscribeRequest {
+    return TranscribeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TranscribeRequest>, I>>(object: I): TranscribeRequest {
+    const message = createBaseTranscribeRequest();
+    message.model = object.model ?? "";
+    message.audio = object.audio ?? Buffer.alloc(0);
+    message.fileName = object.fileName ?? "";
+    message.mimeType = object.mimeType ?? "";
+    message.language = object.language ?? "";
+    message.prompt = object.prompt ?? "";
+    message.responseFormat = object.responseFormat ?? 0;
+    message.temperature = object.temperature ?? undefined;
+    message.agentId = object.agentId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
+    message.clientRequestId = object.clientRequestId ?? "";
+    return message;
+  },
+};
+
+function createBaseTranscribeResponse(): TranscribeResponse {
+  return {
+    runId: "",
+    modelId: "",
+    providerId: "",
+    text: "",
+    body: "",
+    responseFormat: 0,
+    durationSeconds: 0,
+    usage: undefined,
+  };
+}
+
+export const TranscribeResponse: MessageFns<TranscribeResponse> = {
+  encode(message: TranscribeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(18).string(message.modelId);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(26).string(message.providerId);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.body !== "") {
+      writer.uint32(42).string(message.body);
+    }
+    if (message.responseFormat !== 0) {
+      writer.uint32(48).int32(message.responseFormat);
+    }
+    if (message.durationSeconds !== 0) {
+      writer.uint32(57).double(message.durationSeconds);
+    }
+    if (message.usage !== undefined) {
+      Usage.encode(message.usage, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TranscribeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTranscribeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.body = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.responseFormat = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.durationSeconds = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.usage = Usage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TranscribeResponse {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      body: isSet(object.body) ? globalThis.String(object.body) : "",
+      responseFormat: isSet(object.responseFormat)
+        ? transcriptionFormatFromJSON(object.responseFormat)
+        : isSet(object.response_format)
+        ? transcriptionFormatFromJSON(object.response_format)
+        : 0,
+      durationSeconds: isSet(object.durationSeconds)
+        ? globalThis.Number(object.durationSeconds)
+        : isSet(object.duration_seconds)
+        ? globalThis.Number(object.duration_seconds)
+        : 0,
+      usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
+    };
+  },
+
+  toJSON(message: TranscribeResponse): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.body !== "") {
+      obj.body = message.body;
+    }
+    if (message.responseFormat !== 0) {
+      obj.responseFormat = transcriptionFormatToJSON(message.responseFormat);
+    }
+    if (message.durationSeconds !== 0) {
+      obj.durationSeconds = floatToJson(message.durationSeconds);
+    }
+    if (message.usage !== undefined) {
+      obj.usage = Usage.toJSON(message.usage);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TranscribeResponse>, I>>(base?: I): TranscribeResponse {
+    return TranscribeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TranscribeResponse>, I>>(object: I): TranscribeResponse {
+    const message = createBaseTranscribeResponse();
+    message.runId = object.runId ?? "";
+    message.modelId = object.modelId ?? "";
+    message.providerId = object.providerId ?? "";
+    message.text = object.text ?? "";
+    message.body = object.body ?? "";
+    message.responseFormat = object.responseFormat ?? 0;
+    message.durationSeconds = object.durationSeconds ?? 0;
+    message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
+    return message;
+  },
+};
+
 /** Runs prompts against the model registry. */
 export type GatewayServiceService = typeof GatewayServiceService;
 export const GatewayServiceService = {
@@ -2604,6 +3625,26 @@ export const GatewayServiceService = {
     responseSerialize: (value: GetHealthResponse): Buffer => Buffer.from(GetHealthResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetHealthResponse => GetHealthResponse.decode(value),
   },
+  /** Embeds a batch of texts with an embeddings model. Recorded as a run. */
+  embed: {
+    path: "/palyra.gateway.v1.GatewayService/Embed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EmbedRequest): Buffer => Buffer.from(EmbedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EmbedRequest => EmbedRequest.decode(value),
+    responseSerialize: (value: EmbedResponse): Buffer => Buffer.from(EmbedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EmbedResponse => EmbedResponse.decode(value),
+  },
+  /** Transcribes one audio file with a transcription model. Recorded as a run. */
+  transcribe: {
+    path: "/palyra.gateway.v1.GatewayService/Transcribe" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TranscribeRequest): Buffer => Buffer.from(TranscribeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TranscribeRequest => TranscribeRequest.decode(value),
+    responseSerialize: (value: TranscribeResponse): Buffer => Buffer.from(TranscribeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TranscribeResponse => TranscribeResponse.decode(value),
+  },
 } as const;
 
 export interface GatewayServiceServer extends UntypedServiceImplementation {
@@ -2617,6 +3658,10 @@ export interface GatewayServiceServer extends UntypedServiceImplementation {
   abortRun: handleUnaryCall<AbortRunRequest, AbortRunResponse>;
   /** Liveness and version of the daemon. Needs no credentials. */
   getHealth: handleUnaryCall<GetHealthRequest, GetHealthResponse>;
+  /** Embeds a batch of texts with an embeddings model. Recorded as a run. */
+  embed: handleUnaryCall<EmbedRequest, EmbedResponse>;
+  /** Transcribes one audio file with a transcription model. Recorded as a run. */
+  transcribe: handleUnaryCall<TranscribeRequest, TranscribeResponse>;
 }
 
 export interface GatewayServiceClient extends Client {
@@ -2663,6 +3708,38 @@ export interface GatewayServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetHealthResponse) => void,
   ): ClientUnaryCall;
+  /** Embeds a batch of texts with an embeddings model. Recorded as a run. */
+  embed(
+    request: EmbedRequest,
+    callback: (error: ServiceError | null, response: EmbedResponse) => void,
+  ): ClientUnaryCall;
+  embed(
+    request: EmbedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EmbedResponse) => void,
+  ): ClientUnaryCall;
+  embed(
+    request: EmbedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EmbedResponse) => void,
+  ): ClientUnaryCall;
+  /** Transcribes one audio file with a transcription model. Recorded as a run. */
+  transcribe(
+    request: TranscribeRequest,
+    callback: (error: ServiceError | null, response: TranscribeResponse) => void,
+  ): ClientUnaryCall;
+  transcribe(
+    request: TranscribeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TranscribeResponse) => void,
+  ): ClientUnaryCall;
+  transcribe(
+    request: TranscribeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TranscribeResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const GatewayServiceClient = makeGenericClientConstructor(
@@ -2673,6 +3750,14 @@ export const GatewayServiceClient = makeGenericClientConstructor(
   service: typeof GatewayServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
