@@ -1,0 +1,50 @@
+import { countTextTokens } from "../../governance/tokens.js";
+import type { EmbeddingsRequest, EmbeddingsResult, Usage } from "../types.js";
+import { toUsage } from "./usage.js";
+import { errorFromWireError, malformedAnswer } from "./wire-error.js";
+import type { WireEmbeddingsRequest, WireEmbeddingsResponse } from "./wire-types.js";
+
+/** The /embeddings body: the batch as given, always as float arrays (base64 would need decoding). */
+export function toWireEmbeddingsRequest(request: EmbeddingsRequest): WireEmbeddingsRequest {
+  return {
+    model: request.upstreamModel,
+    input: request.inputs,
+    encoding_format: "float",
+    ...(request.dimensions !== undefined && { dimensions: request.dimensions }),
+    ...(request.user !== undefined && { user: request.user }),
+  };
+}
+
+/** Reads an /embeddings answer into one vector per input, in input order whatever order the upstream used. */
+export function fromWireEmbeddings(text: string, request: EmbeddingsRequest, providerId: string): EmbeddingsResult {
+  let body: WireEmbeddingsResponse;
+  try {
+    body = JSON.parse(text) as WireEmbeddingsResponse;
+  } catch {
+    throw malformedAnswer(providerId, "the embeddings answer is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null) throw malformedAnswer(providerId, "the embeddings answer is not a JSON object");
+  if (typeof body.error === "object" && body.error !== null) throw errorFromWireError(body.error, providerId, "in its embeddings answer");
+  if (!Array.isArray(body.data)) throw malformedAnswer(providerId, "the embeddings answer has no data array");
+
+  const vectors: (number[] | undefined)[] = new Array<number[] | undefined>(request.inputs.length).fill(undefined);
+  for (const item of body.data) {
+    const index = item.index;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= vectors.length || vectors[index] !== undefined) {
+      throw malformedAnswer(providerId, `an embedding has a missing, repeated or out-of-range index (${String(index)})`);
+    }
+    if (!Array.isArray(item.embedding) || !item.embedding.every((value) => typeof value === "number")) {
+      throw malformedAnswer(providerId, `embedding ${index} is not an array of numbers`);
+    }
+    vectors[index] = item.embedding as number[];
+  }
+  const missing = vectors.findIndex((vector) => vector === undefined);
+  if (missing >= 0) throw malformedAnswer(providerId, `the answer has no embedding for input ${missing}`);
+  return { vectors: vectors as number[][], usage: body.usage ? toUsage(body.usage) : estimateUsage(request) };
+}
+
+/** Some local servers report no usage; count the inputs so the ledger still sees the call. */
+function estimateUsage(request: EmbeddingsRequest): Usage {
+  const inputTokens = request.inputs.reduce((sum, input) => sum + countTextTokens(input), 0);
+  return { inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: true };
+}
