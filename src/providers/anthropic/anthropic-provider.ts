@@ -1,0 +1,65 @@
+import { GatewayError } from "../../errors.js";
+import type { HttpProviderOptions } from "../provider-options.js";
+import { readSse } from "../sse.js";
+import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../types.js";
+import { errorFromException } from "../upstream-error.js";
+import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
+import { toMessagesRequest } from "./messages-request.js";
+import { parseMessagesStream } from "./messages-stream.js";
+
+/** The API version this translation is written against; Anthropic requires it on every request. */
+export const anthropicVersion = "2023-06-01";
+
+export interface AnthropicProviderOptions extends HttpProviderOptions {
+  /** max_tokens for requests that name none (Anthropic requires one); 4096 when unset. */
+  maxOutputTokensDefault?: number;
+}
+
+/**
+ * Talks to Anthropic's Messages API. Chat only: Anthropic offers no embeddings or transcription,
+ * so `embed` and `transcribe` are deliberately absent.
+ */
+export class AnthropicProvider implements ModelProvider {
+  readonly kind = "anthropic" as const;
+  readonly providerId: string;
+
+  constructor(private readonly options: AnthropicProviderOptions) {
+    this.providerId = options.providerId;
+  }
+
+  async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+    const body = toMessagesRequest(request, {
+      ...(this.options.maxOutputTokensDefault !== undefined && { maxOutputTokensDefault: this.options.maxOutputTokensDefault }),
+    });
+    const upstream = await upstreamFetch(
+      {
+        method: "POST",
+        url: joinUrl(this.options.baseUrl, "/messages"),
+        headers: this.headers(),
+        body: JSON.stringify(body),
+        signal,
+        timeoutMs: this.options.requestTimeoutMs,
+      },
+      this.providerId,
+    );
+    const stream = upstream.response.body;
+    if (stream === null) {
+      throw new GatewayError("malformed_response", `provider "${this.providerId}" answered without a body`, { code: "upstream_malformed_response" });
+    }
+    try {
+      yield* parseMessagesStream(readSse(stream), this.providerId);
+    } catch (error) {
+      // Body-read failures (reset, abort, time limit) are classified like failed fetches.
+      throw errorFromException(error, this.providerId, upstream.signal);
+    }
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      "anthropic-version": anthropicVersion,
+      ...(this.options.apiKey !== undefined && { "x-api-key": this.options.apiKey }),
+    };
+  }
+}
