@@ -58,7 +58,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const interrupted = await closeInterruptedRuns(store.db, startedAt);
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
-  const registry = new ModelRegistry(config.model_provider, createProvider);
+  const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env));
   const engine = new RunEngine({ store, registry, logger });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();

@@ -53,7 +53,7 @@ async function setUp(providers: Partial<ProviderConfig>[] = [{ provider_id: "fas
   const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-engine-")), "palyra.sqlite"));
   stores.push(store);
   const registry = new ModelRegistry(registryConfig(providers), (config) =>
-    config.provider_id === "broken" ? failingProvider : createProvider(config),
+    config.provider_id === "broken" ? failingProvider : createProvider(config, registryConfig([]), {}),
   );
   const engine = new RunEngine({ store, registry, logger: pino({ level: "silent" }) });
   return { store, engine };
