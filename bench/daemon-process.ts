@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { type FSWatcher, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
+import { type FSWatcher, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,8 @@ const stopDeadlineMs = 15_000;
 export interface DaemonOptions {
   adminToken: string;
   logLevel: string;
+  /** palyra.toml text: written to <state-dir>/palyra.toml and passed with --config. */
+  configToml?: string;
 }
 
 /** How the harness learnt that the daemon was listening. */
@@ -52,21 +54,30 @@ export class DaemonStartError extends Error {}
 const levelNames: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
 
 /**
- * Starts `node bin/palyra.js daemon` on loopback port 0 with a fresh state directory and resolves
+ * Starts `node bin/palyra.js daemon` on loopback port 0 with a fresh state directory (and, when
+ * given, the config written into it and passed with --config) and resolves
  * once it is listening: on its `"msg":"ready"` stdout line, or on `<state-dir>/daemon.json` (which
  * the daemon writes with the same addresses just before logging that line), whichever comes first.
  */
 export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess> {
   const stateDir = mkdtempSync(join(tmpdir(), "palyra-bench-"));
-  // Hermetic: no PALYRA_* setting of the caller's shell leaks in, and the cwd holds no palyra.toml.
+  // Hermetic: no PALYRA_* setting of the caller's shell leaks in, and the only palyra.toml read is
+  // the one passed with --config (the cwd, the fresh state directory, holds no other).
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("PALYRA")) env[name] = value;
   env.PALYRA_ADMIN_TOKEN = options.adminToken;
   env.PALYRA__DAEMON__LOG_LEVEL = options.logLevel;
 
+  const args = [join(repoRoot, "bin", "palyra.js"), "daemon", "--state-dir", stateDir, "--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"];
+  if (options.configToml !== undefined) {
+    const configPath = join(stateDir, "palyra.toml");
+    writeFileSync(configPath, options.configToml, { mode: 0o600 });
+    args.push("--config", configPath);
+  }
+
   const child = spawn(
     process.execPath,
-    [join(repoRoot, "bin", "palyra.js"), "daemon", "--state-dir", stateDir, "--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"],
+    args,
     { cwd: stateDir, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const pid = child.pid;

@@ -29,11 +29,15 @@ export function keepAliveAgent(sockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: "fifo" });
 }
 
+/** Why an answer body is wrong, or undefined when it is right. */
+export type AnswerCheck = (body: string) => string | undefined;
+
 /**
- * POSTs `target.body` and reads the whole answer; only status 200 counts as success, and with
- * `expectSse` only an answer that holds a `data:` field.
+ * POSTs `target.body` and reads the whole answer; only status 200 counts as success, with
+ * `expectSse` only an answer that holds a `data:` field, and with `check` only an answer it accepts.
+ * The body is kept only when there is a check, and the check runs after the clock stopped.
  */
-export function httpPost(agent: http.Agent, target: HttpTarget, expectSse = false): Operation<HttpTiming> {
+export function httpPost(agent: http.Agent, target: HttpTarget, expectSse = false, check?: AnswerCheck): Operation<HttpTiming> {
   const body = Buffer.from(target.body, "utf8");
   const options: http.RequestOptions = {
     host: target.host,
@@ -51,12 +55,14 @@ export function httpPost(agent: http.Agent, target: HttpTarget, expectSse = fals
         let tail = "";
         let bytes = 0;
         const errorBody: Buffer[] = [];
+        const answerBody: Buffer[] = [];
         response.on("data", (chunk: Buffer) => {
           bytes += chunk.length;
           if (response.statusCode !== 200) {
             errorBody.push(chunk);
             return;
           }
+          if (check !== undefined) answerBody.push(chunk);
           if (firstDataMs < 0) {
             // A frame's "data:" may straddle two chunks; keep the end of the previous one.
             if (chunk.includes("data:") || (tail + chunk.toString("latin1", 0, 4)).includes("data:")) firstDataMs = performance.now() - started;
@@ -72,6 +78,11 @@ export function httpPost(agent: http.Agent, target: HttpTarget, expectSse = fals
           }
           if (expectSse && firstDataMs < 0) {
             reject(new Error(`HTTP 200 without any SSE data: field (${bytes} bytes)`));
+            return;
+          }
+          const problem = check?.(Buffer.concat(answerBody).toString("utf8"));
+          if (problem !== undefined) {
+            reject(new Error(`wrong answer from ${target.host}:${target.port}: ${problem}`));
             return;
           }
           resolve({ totalMs, firstDataMs, bytes });

@@ -29,10 +29,14 @@ export interface BenchResults {
     warmupSeconds: number;
     concurrency: number;
     model: string;
+    /** The gateway model on the openai_compatible provider in front of the fake upstream. */
+    openaiModel: string;
     prompt: string;
   };
   daemon: {
     command: string;
+    /** The palyra.toml the daemon was started with (the upstream key redacted). */
+    config: string;
     readySignal: string;
     readyLineSeen: boolean;
     peakRssBytes: number | null;
@@ -57,6 +61,32 @@ export interface BenchResults {
     firstDelta: Summary;
     throughput: ThroughputEntry;
   };
+  /**
+   * The openai_compatible provider path: the gateway in front of the fake OpenAI upstream. In this
+   * section "baseline" is the fake upstream called directly (latency, streaming) or the pass-through
+   * proxy in front of it (throughput).
+   */
+  openaiCompatible: {
+    model: string;
+    provider: { providerId: string; kind: string; upstreamModel: string };
+    fakeUpstream: { peakRssBytes: number | null; reply: string; usage: Record<string, number> };
+    proxy: { peakRssBytes: number | null };
+    chat: {
+      latency: ComparedLatency;
+      bytesPerResponse: { gateway: number; baseline: number };
+      throughput: { gateway: ThroughputEntry; baseline: ThroughputEntry; ratio: number };
+    };
+    stream: {
+      firstData: ComparedLatency;
+      total: ComparedLatency;
+      bytesPerResponse: { gateway: number; baseline: number };
+    };
+    /** Chat completions the bench sent to the fake upstream (directly, via the proxy, via the gateway) and what it saw. */
+    upstreamCalls: {
+      expected: { streamed: number; json: number };
+      seen: { streamed: number; json: number; rejected: number };
+    };
+  };
   errors: { total: number; examples: string[] };
   warnings: string[];
 }
@@ -79,6 +109,7 @@ function latencyRows(prefix: string, compared: ComparedLatency): Row[] {
 /** The human-readable table printed at the end of a run. */
 export function formatTable(results: BenchResults): string {
   const { config, environment } = results;
+  const openai = results.openaiCompatible;
   const c = config.concurrency;
   const sections: { title: string; rows: Row[] }[] = [
     {
@@ -115,9 +146,43 @@ export function formatTable(results: BenchResults): string {
       ],
     },
     {
-      title: "Memory",
+      title: `openai_compatible provider (model ${openai.model}): gateway vs. the fake upstream called directly (baseline column)`,
+      rows: [],
+    },
+    {
+      title: `  POST /v1/chat/completions (JSON; upstream streamed), concurrency 1, ${config.requests} requests`,
+      rows: [
+        ...latencyRows("latency", openai.chat.latency),
+        ["body bytes (mean)", String(openai.chat.bytesPerResponse.gateway), String(openai.chat.bytesPerResponse.baseline), ""],
+      ],
+    },
+    {
+      title: `  POST /v1/chat/completions (JSON), concurrency ${c}, ${config.seconds} s: gateway vs. pass-through proxy (baseline column)`,
+      rows: [
+        ["throughput (req/s)", perSecond(openai.chat.throughput.gateway.requestsPerSecond), perSecond(openai.chat.throughput.baseline.requestsPerSecond), `ratio ${openai.chat.throughput.ratio.toFixed(3)}`],
+        ["latency p50 (ms)", ms(openai.chat.throughput.gateway.latency.p50), ms(openai.chat.throughput.baseline.latency.p50), ""],
+        ["latency p99 (ms)", ms(openai.chat.throughput.gateway.latency.p99), ms(openai.chat.throughput.baseline.latency.p99), ""],
+      ],
+    },
+    {
+      title: `  POST /v1/chat/completions stream:true (SSE), concurrency 1, ${config.requests} requests`,
+      rows: [
+        ...latencyRows("first data: (TTFT)", openai.stream.firstData),
+        ...latencyRows("complete", openai.stream.total),
+        ["body bytes (mean)", String(openai.stream.bytesPerResponse.gateway), String(openai.stream.bytesPerResponse.baseline), ""],
+        [
+          "upstream chat calls (stream/JSON)",
+          `${openai.upstreamCalls.seen.streamed}/${openai.upstreamCalls.seen.json}`,
+          "",
+          `expected ${openai.upstreamCalls.expected.streamed}/${openai.upstreamCalls.expected.json}`,
+        ],
+      ],
+    },
+    {
+      title: "Memory (baseline column: the replaying baseline; then the fake upstream and the proxy)",
       rows: [
         ["peak RSS (VmHWM)", megabytes(results.daemon.peakRssBytes), megabytes(results.baseline.peakRssBytes), ""],
+        ["peak RSS fake upstream / proxy", "", megabytes(openai.fakeUpstream.peakRssBytes), megabytes(openai.proxy.peakRssBytes)],
         ...results.daemon.rssAfterPhase.map((entry): Row => [`RSS after ${entry.after}`, megabytes(entry.rssBytes), "", ""]),
       ],
     },
@@ -131,7 +196,7 @@ export function formatTable(results: BenchResults): string {
 
   const out: string[] = [
     `Palyra gateway benchmark  ${results.timestamp}`,
-    `node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel}), model ${config.model}, ` +
+    `node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel}), models ${config.model} and ${config.openaiModel}, ` +
       `${config.warmupRequests} warm-up requests, ${config.warmupSeconds} s warm-up before each saturation run`,
     "",
     line(header),
