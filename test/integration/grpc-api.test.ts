@@ -12,6 +12,7 @@ import {
   type RunStreamRequest,
   type RunStreamResponse,
   type StartRun,
+  TranscriptionFormat,
 } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelRole, ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
 import { slowModelConfig, startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
@@ -159,6 +160,43 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
 
     const abortUnknown: any = await unary((cb) => gatewayClient.abortRun({ runId: "no-such-run", reason: "" }, auth(), cb)).catch((e) => e);
     expect(abortUnknown.code).toBe(status.NOT_FOUND);
+  });
+});
+
+describe("Embed and Transcribe over gRPC (generated grpc-js client)", () => {
+  it("embeds a batch and transcribes audio, each as a recorded run", async () => {
+    const embedded = await unary<{ runId: string; modelId: string; embeddings: { values: number[] }[]; usage?: { inputTokens: number } }>((cb) =>
+      gatewayClient.embed({ model: "echo-embed", inputs: ["one", "two"], dimensions: 5, agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb),
+    );
+    expect(embedded.modelId).toBe("echo-embed");
+    expect(embedded.embeddings.map((e) => e.values.length)).toEqual([5, 5]);
+    expect(embedded.usage?.inputTokens).toBeGreaterThan(0);
+
+    const transcribed = await unary<{ runId: string; text: string; body: string }>((cb) =>
+      gatewayClient.transcribe(
+        { model: "echo-transcribe", audio: Buffer.alloc(10, 1), fileName: "a.wav", mimeType: "audio/wav", language: "", prompt: "", responseFormat: TranscriptionFormat.TRANSCRIPTION_FORMAT_SRT, agentId: "", sessionId: "", userId: "", clientRequestId: "" },
+        auth(),
+        cb,
+      ),
+    );
+    expect(transcribed.text).toBe("transcript of a.wav (10 bytes)");
+    expect(transcribed.body).toMatch(/^1\n00:00:00,000 --> /);
+
+    const db = new Database(gateway.databaseFile, { readonly: true });
+    const kinds = db.prepare("select run_kind, status from runs where run_id in (?, ?)").all(embedded.runId, transcribed.runId);
+    db.close();
+    expect(kinds).toEqual(expect.arrayContaining([{ run_kind: "embeddings", status: "succeeded" }, { run_kind: "audio_transcription", status: "succeeded" }]));
+  });
+
+  it("names bad unary input", async () => {
+    const empty: any = await unary((cb) => gatewayClient.embed({ model: "echo-embed", inputs: [], agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb)).catch((e) => e);
+    expect(empty.code).toBe(status.INVALID_ARGUMENT);
+    expect(empty.details).toContain("input");
+    const noAudio: any = await unary((cb) =>
+      gatewayClient.transcribe({ model: "echo-transcribe", audio: Buffer.alloc(0), fileName: "", mimeType: "", language: "", prompt: "", responseFormat: 0, agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb),
+    ).catch((e) => e);
+    expect(noAudio.code).toBe(status.INVALID_ARGUMENT);
+    expect(noAudio.details).toContain("file");
   });
 });
 

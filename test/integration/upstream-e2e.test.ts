@@ -58,6 +58,11 @@ upstream_model = "claude-sonnet-4-5"
 ${capabilities}
 
 [[model_provider.models]]
+model_id = "gpt-small-window"
+provider_id = "openai"
+max_context_tokens = 30
+
+[[model_provider.models]]
 model_id = "embed-fake"
 provider_id = "openai"
 upstream_model = "text-embedding-3-small"
@@ -188,6 +193,14 @@ describe("OpenAI-compatible extras and safety", () => {
     expect(error.status).toBe(503);
     expect(error.message).not.toContain(openaiKey);
     expect(error.message).toContain("<redacted>");
+  });
+
+  it("refuses a prompt over the context window without calling the upstream", async () => {
+    const before = openaiUpstream.requests.length;
+    const error = await client.chat.completions.create({ model: "gpt-small-window", messages: [{ role: "user", content: "many words ".repeat(40) }] }).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.code).toBe("context_length_exceeded");
+    expect(openaiUpstream.requests.length).toBe(before);
   });
 
   it("estimates and marks usage when the upstream reports none", async () => {
