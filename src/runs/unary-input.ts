@@ -1,5 +1,5 @@
 import { invalidRequest } from "../errors.js";
-import type { TranscriptionFormat } from "../providers/types.js";
+import type { TranscriptionRequest } from "../providers/types.js";
 import type { RunAttribution } from "./run-records.js";
 
 /** The largest batch one embeddings call may carry (OpenAI's own limit). */
@@ -13,15 +13,8 @@ export interface EmbedInput extends Omit<RunAttribution, "caller" | "requestedMo
   dimensions?: number;
 }
 
-export interface TranscribeInput extends Omit<RunAttribution, "caller" | "requestedModel"> {
+export interface TranscribeInput extends Omit<RunAttribution, "caller" | "requestedModel">, Omit<TranscriptionRequest, "upstreamModel"> {
   model?: string;
-  audio: Uint8Array;
-  fileName: string;
-  mimeType: string;
-  language?: string;
-  prompt?: string;
-  responseFormat: TranscriptionFormat;
-  temperature?: number;
 }
 
 export function validateEmbedInput(input: EmbedInput): void {
