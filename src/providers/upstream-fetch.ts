@@ -16,6 +16,8 @@ export interface UpstreamResponse {
   response: Response;
   /** Aborts when the caller cancels or the time limit passes; classify body-read errors against it. */
   signal: AbortSignal;
+  /** Ends the time limit; call once the body is read (or abandoned). */
+  release(): void;
 }
 
 /**
@@ -25,7 +27,12 @@ export interface UpstreamResponse {
  * address range.
  */
 export async function upstreamFetch(request: UpstreamRequest, providerId: string): Promise<UpstreamResponse> {
-  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]);
+  // A timer we clear ourselves, not AbortSignal.timeout: that one would keep every finished request's
+  // signals alive for the full time limit, which under load holds hundreds of megabytes.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException("the upstream time limit passed", "TimeoutError")), request.timeoutMs);
+  const release = () => clearTimeout(timer);
+  const signal = AbortSignal.any([request.signal, deadline.signal]);
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -36,8 +43,10 @@ export async function upstreamFetch(request: UpstreamRequest, providerId: string
       redirect: "manual",
     });
   } catch (error) {
+    release();
     throw errorFromException(error, providerId, signal);
   }
+  if (!response.ok) release();
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();
     throw new GatewayError("permanent", `provider "${providerId}" answered with a redirect (${response.status}); redirects are not followed`, {
@@ -45,7 +54,7 @@ export async function upstreamFetch(request: UpstreamRequest, providerId: string
     });
   }
   if (!response.ok) throw await errorFromResponse(response, providerId);
-  return { response, signal };
+  return { response, signal, release };
 }
 
 /** Joins a provider base URL ("https://api.example.com/v1") and a path ("/chat/completions"). */

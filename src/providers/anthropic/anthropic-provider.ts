@@ -44,6 +44,7 @@ export class AnthropicProvider implements ModelProvider {
     );
     const stream = upstream.response.body;
     if (stream === null) {
+      upstream.release();
       throw new GatewayError("malformed_response", `provider "${this.providerId}" answered without a body`, { code: "upstream_malformed_response" });
     }
     try {
@@ -51,6 +52,8 @@ export class AnthropicProvider implements ModelProvider {
     } catch (error) {
       // Body-read failures (reset, abort, time limit) are classified like failed fetches.
       throw errorFromException(error, this.providerId, upstream.signal);
+    } finally {
+      upstream.release();
     }
   }
 

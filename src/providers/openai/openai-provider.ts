@@ -31,10 +31,14 @@ export class OpenAICompatibleProvider implements ModelProvider {
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
     const body = JSON.stringify(toWireChatRequest(request));
-    const { response, signal: upstreamSignal } = await this.send("/chat/completions", body, signal, "text/event-stream");
-    if (isJson(response)) await this.rejectJson(response, upstreamSignal);
-    if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
-    yield* readChatStream(response.body, this.providerId, upstreamSignal);
+    const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream");
+    try {
+      if (isJson(response)) await this.rejectJson(response, upstreamSignal);
+      if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
+      yield* readChatStream(response.body, this.providerId, upstreamSignal);
+    } finally {
+      release();
+    }
   }
 
   async embed(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult> {
@@ -59,11 +63,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
     );
   }
 
-  private async readText({ response, signal }: UpstreamResponse): Promise<string> {
+  private async readText({ response, signal, release }: Pick<UpstreamResponse, "response" | "signal"> & { release?: () => void }): Promise<string> {
     try {
       return await response.text();
     } catch (error) {
       throw errorFromException(error, this.providerId, signal);
+    } finally {
+      release?.();
     }
   }
 
