@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/gateway.proto.
  */
 export const file_palyra_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Ch9wYWx5cmEvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFwYWx5cmEuZ2F0ZXdheS52MSK8AQoQUnVuU3RyZWFtUmVxdWVzdBIsCgVzdGFydBgBIAEoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuSAASLgoGY2FuY2VsGAIgASgLMhwucGFseXJhLmdhdGV3YXkudjEuQ2FuY2VsUnVuSAASQAoNdG9vbF9hcHByb3ZhbBgDIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbERlY2lzaW9uSABCCAoGYWN0aW9uIqcECghTdGFydFJ1bhIsCghtZXNzYWdlcxgBIAMoCzIaLnBhbHlyYS5nYXRld2F5LnYxLk1lc3NhZ2USMAoFdG9vbHMYAiADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sRGVmaW5pdGlvbhIyCgt0b29sX2Nob2ljZRgDIAEoCzIdLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDaG9pY2USOgoPcmVzcG9uc2VfZm9ybWF0GAQgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUmVzcG9uc2VGb3JtYXQSDQoFbW9kZWwYBSABKAkSEAoIYWdlbnRfaWQYBiABKAkSEgoKc2Vzc2lvbl9pZBgHIAEoCRIPCgd1c2VyX2lkGAggASgJEhcKCm1heF90b2tlbnMYCSABKA1IAIgBARIYCgt0ZW1wZXJhdHVyZRgKIAEoAUgBiAEBEhIKBXRvcF9wGAsgASgBSAKIAQESDAoEc3RvcBgMIAMoCRI7CghtZXRhZGF0YRgNIAMoCzIpLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuLk1ldGFkYXRhRW50cnkSGQoRY2xpZW50X3JlcXVlc3RfaWQYDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19tYXhfdG9rZW5zQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3AiGwoJQ2FuY2VsUnVuEg4KBnJlYXNvbhgBIAEoCSJNChRUb29sQXBwcm92YWxEZWNpc2lvbhITCgthcHByb3ZhbF9pZBgBIAEoCRIQCghhcHByb3ZlZBgCIAEoCBIOCgZyZWFzb24YAyABKAki8gMKEVJ1blN0cmVhbVJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIyCghhY2NlcHRlZBgDIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkFjY2VwdGVkSAASNQoHcm91dGluZxgEIAEoCzIiLnBhbHlyYS5nYXRld2F5LnYxLlJvdXRpbmdEZWNpc2lvbkgAEi8KBWRlbHRhGAUgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuT3V0cHV0RGVsdGFIABIvCgV1c2FnZRgGIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlUmVwb3J0SAASNAoJY29tcGxldGVkGAcgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ29tcGxldGVkSAASLgoGZmFpbGVkGAggASgLMhwucGFseXJhLmdhdGV3YXkudjEuUnVuRmFpbGVkSAASNAoJY2FuY2VsbGVkGAkgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ2FuY2VsbGVkSAASSQoWdG9vbF9hcHByb3ZhbF9yZXF1aXJlZBgKIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbFJlcXVpcmVkSABCBwoFZXZlbnQiZAoLUnVuQWNjZXB0ZWQSLgoKY3JlYXRlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkixAEKD1JvdXRpbmdEZWNpc2lvbhIXCg9yZXF1ZXN0ZWRfbW9kZWwYASABKAkSFgoOc2VsZWN0ZWRfbW9kZWwYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSFgoOdXBzdHJlYW1fbW9kZWwYBCABKAkSDgoGcmVhc29uGAUgASgJEhkKEXJlY29tbWVuZGVkX21vZGVsGAYgASgJEhIKCmNvbXBsZXhpdHkYByABKAESFAoMcm91dGluZ19tb2RlGAggASgJIlEKC091dHB1dERlbHRhEgwKBHRleHQYASABKAkSNAoKdG9vbF9jYWxscxgCIAMoCzIgLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsRGVsdGEiVAoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIKCgJpZBgCIAEoCRIMCgRuYW1lGAMgASgJEhoKEmFyZ3VtZW50c19mcmFnbWVudBgEIAEoCSI2CgtVc2FnZVJlcG9ydBInCgV1c2FnZRgBIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlIucBCgxSdW5Db21wbGV0ZWQSNgoNZmluaXNoX3JlYXNvbhgBIAEoDjIfLnBhbHlyYS5nYXRld2F5LnYxLkZpbmlzaFJlYXNvbhInCgV1c2FnZRgCIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlEhAKCG1vZGVsX2lkGAMgASgJEhMKC3Byb3ZpZGVyX2lkGAQgASgJEhAKCGF0dGVtcHRzGAUgASgNEgwKBHRleHQYBiABKAkSLwoKdG9vbF9jYWxscxgHIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsIngKCVJ1bkZhaWxlZBIqCgRraW5kGAEgASgOMhwucGFseXJhLmdhdGV3YXkudjEuRXJyb3JLaW5kEg8KB21lc3NhZ2UYAiABKAkSLgoGZGV0YWlsGAMgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuRXJyb3JEZXRhaWwiHgoMUnVuQ2FuY2VsbGVkEg4KBnJlYXNvbhgBIAEoCSJbChRUb29sQXBwcm92YWxSZXF1aXJlZBITCgthcHByb3ZhbF9pZBgBIAEoCRIuCgl0b29sX2NhbGwYAiABKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sQ2FsbCIxCg9BYm9ydFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJRChBBYm9ydFJ1blJlc3BvbnNlEg8KB2Fib3J0ZWQYASABKAgSLAoGc3RhdHVzGAIgASgOMhwucGFseXJhLmdhdGV3YXkudjEuUnVuU3RhdHVzIhIKEEdldEhlYWx0aFJlcXVlc3QiXQoRR2V0SGVhbHRoUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAESDwoHcmVhc29ucxgEIAMoCSKnAQoMRW1iZWRSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBmlucHV0cxgCIAMoCRIXCgpkaW1lbnNpb25zGAMgASgNSACIAQESEAoIYWdlbnRfaWQYBCABKAkSEgoKc2Vzc2lvbl9pZBgFIAEoCRIPCgd1c2VyX2lkGAYgASgJEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAcgASgJQg0KC19kaW1lbnNpb25zIhsKCUVtYmVkZGluZxIOCgZ2YWx1ZXMYASADKAIioQEKDUVtYmVkUmVzcG9uc2USDgoGcnVuX2lkGAEgASgJEhAKCG1vZGVsX2lkGAIgASgJEhMKC3Byb3ZpZGVyX2lkGAMgASgJEjAKCmVtYmVkZGluZ3MYBCADKAsyHC5wYWx5cmEuZ2F0ZXdheS52MS5FbWJlZGRpbmcSJwoFdXNhZ2UYBSABKAsyGC5wYWx5cmEuZ2F0ZXdheS52MS5Vc2FnZSK2AgoRVHJhbnNjcmliZVJlcXVlc3QSDQoFbW9kZWwYASABKAkSDQoFYXVkaW8YAiABKAwSEQoJZmlsZV9uYW1lGAMgASgJEhEKCW1pbWVfdHlwZRgEIAEoCRIQCghsYW5ndWFnZRgFIAEoCRIOCgZwcm9tcHQYBiABKAkSPwoPcmVzcG9uc2VfZm9ybWF0GAcgASgOMiYucGFseXJhLmdhdGV3YXkudjEuVHJhbnNjcmlwdGlvbkZvcm1hdBIYCgt0ZW1wZXJhdHVyZRgIIAEoAUgAiAEBEhAKCGFnZW50X2lkGAkgASgJEhIKCnNlc3Npb25faWQYCiABKAkSDwoHdXNlcl9pZBgLIAEoCRIZChFjbGllbnRfcmVxdWVzdF9pZBgMIAEoCUIOCgxfdGVtcGVyYXR1cmUi6wEKElRyYW5zY3JpYmVSZXNwb25zZRIOCgZydW5faWQYASABKAkSEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSDAoEdGV4dBgEIAEoCRIMCgRib2R5GAUgASgJEj8KD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoDjImLnBhbHlyYS5nYXRld2F5LnYxLlRyYW5zY3JpcHRpb25Gb3JtYXQSGAoQZHVyYXRpb25fc2Vjb25kcxgHIAEoARInCgV1c2FnZRgIIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlKtwBChNUcmFuc2NyaXB0aW9uRm9ybWF0EiQKIFRSQU5TQ1JJUFRJT05fRk9STUFUX1VOU1BFQ0lGSUVEEAASHQoZVFJBTlNDUklQVElPTl9GT1JNQVRfSlNPThABEh0KGVRSQU5TQ1JJUFRJT05fRk9STUFUX1RFWFQQAhIcChhUUkFOU0NSSVBUSU9OX0ZPUk1BVF9TUlQQAxIlCiFUUkFOU0NSSVBUSU9OX0ZPUk1BVF9WRVJCT1NFX0pTT04QBBIcChhUUkFOU0NSSVBUSU9OX0ZPUk1BVF9WVFQQBTLAAwoOR2F0ZXdheVNlcnZpY2USWgoJUnVuU3RyZWFtEiMucGFseXJhLmdhdGV3YXkudjEuUnVuU3RyZWFtUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLlJ1blN0cmVhbVJlc3BvbnNlKAEwARJTCghBYm9ydFJ1bhIiLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVxdWVzdBojLnBhbHlyYS5nYXRld2F5LnYxLkFib3J0UnVuUmVzcG9uc2USVgoJR2V0SGVhbHRoEiMucGFseXJhLmdhdGV3YXkudjEuR2V0SGVhbHRoUmVxdWVzdBokLnBhbHlyYS5nYXRld2F5LnYxLkdldEhlYWx0aFJlc3BvbnNlEkoKBUVtYmVkEh8ucGFseXJhLmdhdGV3YXkudjEuRW1iZWRSZXF1ZXN0GiAucGFseXJhLmdhdGV3YXkudjEuRW1iZWRSZXNwb25zZRJZCgpUcmFuc2NyaWJlEiQucGFseXJhLmdhdGV3YXkudjEuVHJhbnNjcmliZVJlcXVlc3QaJS5wYWx5cmEuZ2F0ZXdheS52MS5UcmFuc2NyaWJlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_common]);
+  fileDesc("Ch9wYWx5cmEvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFwYWx5cmEuZ2F0ZXdheS52MSK8AQoQUnVuU3RyZWFtUmVxdWVzdBIsCgVzdGFydBgBIAEoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuSAASLgoGY2FuY2VsGAIgASgLMhwucGFseXJhLmdhdGV3YXkudjEuQ2FuY2VsUnVuSAASQAoNdG9vbF9hcHByb3ZhbBgDIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbERlY2lzaW9uSABCCAoGYWN0aW9uItcECghTdGFydFJ1bhIsCghtZXNzYWdlcxgBIAMoCzIaLnBhbHlyYS5nYXRld2F5LnYxLk1lc3NhZ2USMAoFdG9vbHMYAiADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Ub29sRGVmaW5pdGlvbhIyCgt0b29sX2Nob2ljZRgDIAEoCzIdLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDaG9pY2USOgoPcmVzcG9uc2VfZm9ybWF0GAQgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUmVzcG9uc2VGb3JtYXQSDQoFbW9kZWwYBSABKAkSEAoIYWdlbnRfaWQYBiABKAkSEgoKc2Vzc2lvbl9pZBgHIAEoCRIPCgd1c2VyX2lkGAggASgJEhcKCm1heF90b2tlbnMYCSABKA1IAIgBARIYCgt0ZW1wZXJhdHVyZRgKIAEoAUgBiAEBEhIKBXRvcF9wGAsgASgBSAKIAQESDAoEc3RvcBgMIAMoCRI7CghtZXRhZGF0YRgNIAMoCzIpLnBhbHlyYS5nYXRld2F5LnYxLlN0YXJ0UnVuLk1ldGFkYXRhRW50cnkSGQoRY2xpZW50X3JlcXVlc3RfaWQYDiABKAkSGAoQZGlzYWJsZV9mYWlsb3ZlchgPIAEoCBIUCgxieXBhc3NfY2FjaGUYECABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19tYXhfdG9rZW5zQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3AiGwoJQ2FuY2VsUnVuEg4KBnJlYXNvbhgBIAEoCSJNChRUb29sQXBwcm92YWxEZWNpc2lvbhITCgthcHByb3ZhbF9pZBgBIAEoCRIQCghhcHByb3ZlZBgCIAEoCBIOCgZyZWFzb24YAyABKAkirgQKEVJ1blN0cmVhbVJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoBBIyCghhY2NlcHRlZBgDIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkFjY2VwdGVkSAASNQoHcm91dGluZxgEIAEoCzIiLnBhbHlyYS5nYXRld2F5LnYxLlJvdXRpbmdEZWNpc2lvbkgAEi8KBWRlbHRhGAUgASgLMh4ucGFseXJhLmdhdGV3YXkudjEuT3V0cHV0RGVsdGFIABIvCgV1c2FnZRgGIAEoCzIeLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlUmVwb3J0SAASNAoJY29tcGxldGVkGAcgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ29tcGxldGVkSAASLgoGZmFpbGVkGAggASgLMhwucGFseXJhLmdhdGV3YXkudjEuUnVuRmFpbGVkSAASNAoJY2FuY2VsbGVkGAkgASgLMh8ucGFseXJhLmdhdGV3YXkudjEuUnVuQ2FuY2VsbGVkSAASSQoWdG9vbF9hcHByb3ZhbF9yZXF1aXJlZBgKIAEoCzInLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xBcHByb3ZhbFJlcXVpcmVkSAASOgoOYXR0ZW1wdF9mYWlsZWQYCyABKAsyIC5wYWx5cmEuZ2F0ZXdheS52MS5BdHRlbXB0RmFpbGVkSABCBwoFZXZlbnQipgEKDUF0dGVtcHRGYWlsZWQSDwoHYXR0ZW1wdBgBIAEoDRIQCghtb2RlbF9pZBgCIAEoCRITCgtwcm92aWRlcl9pZBgDIAEoCRIqCgRraW5kGAQgASgOMhwucGFseXJhLmdhdGV3YXkudjEuRXJyb3JLaW5kEg8KB21lc3NhZ2UYBSABKAkSDAoEbmV4dBgGIAEoCRISCgpiYWNrb2ZmX21zGAcgASgNImQKC1J1bkFjY2VwdGVkEi4KCmNyZWF0ZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG1vZGVsX2lkGAIgASgJEhMKC3Byb3ZpZGVyX2lkGAMgASgJIukBCg9Sb3V0aW5nRGVjaXNpb24SFwoPcmVxdWVzdGVkX21vZGVsGAEgASgJEhYKDnNlbGVjdGVkX21vZGVsGAIgASgJEhMKC3Byb3ZpZGVyX2lkGAMgASgJEhYKDnVwc3RyZWFtX21vZGVsGAQgASgJEg4KBnJlYXNvbhgFIAEoCRIZChFyZWNvbW1lbmRlZF9tb2RlbBgGIAEoCRISCgpjb21wbGV4aXR5GAcgASgBEhQKDHJvdXRpbmdfbW9kZRgIIAEoCRIQCghhdHRlbXB0cxgJIAEoDRIRCgljYWNoZV9oaXQYCiABKAgiUQoLT3V0cHV0RGVsdGESDAoEdGV4dBgBIAEoCRI0Cgp0b29sX2NhbGxzGAIgAygLMiAucGFseXJhLmdhdGV3YXkudjEuVG9vbENhbGxEZWx0YSJUCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgNEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSGgoSYXJndW1lbnRzX2ZyYWdtZW50GAQgASgJIjYKC1VzYWdlUmVwb3J0EicKBXVzYWdlGAEgASgLMhgucGFseXJhLmdhdGV3YXkudjEuVXNhZ2Ui5wEKDFJ1bkNvbXBsZXRlZBI2Cg1maW5pc2hfcmVhc29uGAEgASgOMh8ucGFseXJhLmdhdGV3YXkudjEuRmluaXNoUmVhc29uEicKBXVzYWdlGAIgASgLMhgucGFseXJhLmdhdGV3YXkudjEuVXNhZ2USEAoIbW9kZWxfaWQYAyABKAkSEwoLcHJvdmlkZXJfaWQYBCABKAkSEAoIYXR0ZW1wdHMYBSABKA0SDAoEdGV4dBgGIAEoCRIvCgp0b29sX2NhbGxzGAcgAygLMhsucGFseXJhLmdhdGV3YXkudjEuVG9vbENhbGwieAoJUnVuRmFpbGVkEioKBGtpbmQYASABKA4yHC5wYWx5cmEuZ2F0ZXdheS52MS5FcnJvcktpbmQSDwoHbWVzc2FnZRgCIAEoCRIuCgZkZXRhaWwYAyABKAsyHi5wYWx5cmEuZ2F0ZXdheS52MS5FcnJvckRldGFpbCIeCgxSdW5DYW5jZWxsZWQSDgoGcmVhc29uGAEgASgJIlsKFFRvb2xBcHByb3ZhbFJlcXVpcmVkEhMKC2FwcHJvdmFsX2lkGAEgASgJEi4KCXRvb2xfY2FsbBgCIAEoCzIbLnBhbHlyYS5nYXRld2F5LnYxLlRvb2xDYWxsIjEKD0Fib3J0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkSDgoGcmVhc29uGAIgASgJIlEKEEFib3J0UnVuUmVzcG9uc2USDwoHYWJvcnRlZBgBIAEoCBIsCgZzdGF0dXMYAiABKA4yHC5wYWx5cmEuZ2F0ZXdheS52MS5SdW5TdGF0dXMiEgoQR2V0SGVhbHRoUmVxdWVzdCJdChFHZXRIZWFsdGhSZXNwb25zZRIOCgZzdGF0dXMYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIWCg51cHRpbWVfc2Vjb25kcxgDIAEoARIPCgdyZWFzb25zGAQgAygJIqcBCgxFbWJlZFJlcXVlc3QSDQoFbW9kZWwYASABKAkSDgoGaW5wdXRzGAIgAygJEhcKCmRpbWVuc2lvbnMYAyABKA1IAIgBARIQCghhZ2VudF9pZBgEIAEoCRISCgpzZXNzaW9uX2lkGAUgASgJEg8KB3VzZXJfaWQYBiABKAkSGQoRY2xpZW50X3JlcXVlc3RfaWQYByABKAlCDQoLX2RpbWVuc2lvbnMiGwoJRW1iZWRkaW5nEg4KBnZhbHVlcxgBIAMoAiKhAQoNRW1iZWRSZXNwb25zZRIOCgZydW5faWQYASABKAkSEAoIbW9kZWxfaWQYAiABKAkSEwoLcHJvdmlkZXJfaWQYAyABKAkSMAoKZW1iZWRkaW5ncxgEIAMoCzIcLnBhbHlyYS5nYXRld2F5LnYxLkVtYmVkZGluZxInCgV1c2FnZRgFIAEoCzIYLnBhbHlyYS5nYXRld2F5LnYxLlVzYWdlIrYCChFUcmFuc2NyaWJlUmVxdWVzdBINCgVtb2RlbBgBIAEoCRINCgVhdWRpbxgCIAEoDBIRCglmaWxlX25hbWUYAyABKAkSEQoJbWltZV90eXBlGAQgASgJEhAKCGxhbmd1YWdlGAUgASgJEg4KBnByb21wdBgGIAEoCRI/Cg9yZXNwb25zZV9mb3JtYXQYByABKA4yJi5wYWx5cmEuZ2F0ZXdheS52MS5UcmFuc2NyaXB0aW9uRm9ybWF0EhgKC3RlbXBlcmF0dXJlGAggASgBSACIAQESEAoIYWdlbnRfaWQYCSABKAkSEgoKc2Vzc2lvbl9pZBgKIAEoCRIPCgd1c2VyX2lkGAsgASgJEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAwgASgJQg4KDF90ZW1wZXJhdHVyZSLrAQoSVHJhbnNjcmliZVJlc3BvbnNlEg4KBnJ1bl9pZBgBIAEoCRIQCghtb2RlbF9pZBgCIAEoCRITCgtwcm92aWRlcl9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEgwKBGJvZHkYBSABKAkSPwoPcmVzcG9uc2VfZm9ybWF0GAYgASgOMiYucGFseXJhLmdhdGV3YXkudjEuVHJhbnNjcmlwdGlvbkZvcm1hdBIYChBkdXJhdGlvbl9zZWNvbmRzGAcgASgBEicKBXVzYWdlGAggASgLMhgucGFseXJhLmdhdGV3YXkudjEuVXNhZ2Uq3AEKE1RyYW5zY3JpcHRpb25Gb3JtYXQSJAogVFJBTlNDUklQVElPTl9GT1JNQVRfVU5TUEVDSUZJRUQQABIdChlUUkFOU0NSSVBUSU9OX0ZPUk1BVF9KU09OEAESHQoZVFJBTlNDUklQVElPTl9GT1JNQVRfVEVYVBACEhwKGFRSQU5TQ1JJUFRJT05fRk9STUFUX1NSVBADEiUKIVRSQU5TQ1JJUFRJT05fRk9STUFUX1ZFUkJPU0VfSlNPThAEEhwKGFRSQU5TQ1JJUFRJT05fRk9STUFUX1ZUVBAFMsADCg5HYXRld2F5U2VydmljZRJaCglSdW5TdHJlYW0SIy5wYWx5cmEuZ2F0ZXdheS52MS5SdW5TdHJlYW1SZXF1ZXN0GiQucGFseXJhLmdhdGV3YXkudjEuUnVuU3RyZWFtUmVzcG9uc2UoATABElMKCEFib3J0UnVuEiIucGFseXJhLmdhdGV3YXkudjEuQWJvcnRSdW5SZXF1ZXN0GiMucGFseXJhLmdhdGV3YXkudjEuQWJvcnRSdW5SZXNwb25zZRJWCglHZXRIZWFsdGgSIy5wYWx5cmEuZ2F0ZXdheS52MS5HZXRIZWFsdGhSZXF1ZXN0GiQucGFseXJhLmdhdGV3YXkudjEuR2V0SGVhbHRoUmVzcG9uc2USSgoFRW1iZWQSHy5wYWx5cmEuZ2F0ZXdheS52MS5FbWJlZFJlcXVlc3QaIC5wYWx5cmEuZ2F0ZXdheS52MS5FbWJlZFJlc3BvbnNlElkKClRyYW5zY3JpYmUSJC5wYWx5cmEuZ2F0ZXdheS52MS5UcmFuc2NyaWJlUmVxdWVzdBolLnBhbHlyYS5nYXRld2F5LnYxLlRyYW5zY3JpYmVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_palyra_gateway_v1_common]);
 
 /**
  * @generated from message palyra.gateway.v1.RunStreamRequest
@@ -134,6 +134,20 @@ export type StartRun = Message<"palyra.gateway.v1.StartRun"> & {
    * @generated from field: string client_request_id = 14;
    */
   clientRequestId: string;
+
+  /**
+   * Serve only from the chosen model: no failover to other models or providers.
+   *
+   * @generated from field: bool disable_failover = 15;
+   */
+  disableFailover: boolean;
+
+  /**
+   * Neither read nor fill the response cache for this run.
+   *
+   * @generated from field: bool bypass_cache = 16;
+   */
+  bypassCache: boolean;
 };
 
 /**
@@ -256,6 +270,12 @@ export type RunStreamResponse = Message<"palyra.gateway.v1.RunStreamResponse"> &
      */
     value: ToolApprovalRequired;
     case: "toolApprovalRequired";
+  } | {
+    /**
+     * @generated from field: palyra.gateway.v1.AttemptFailed attempt_failed = 11;
+     */
+    value: AttemptFailed;
+    case: "attemptFailed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -265,6 +285,59 @@ export type RunStreamResponse = Message<"palyra.gateway.v1.RunStreamResponse"> &
  */
 export const RunStreamResponseSchema: GenMessage<RunStreamResponse> = /*@__PURE__*/
   messageDesc(file_palyra_gateway_v1_gateway, 4);
+
+/**
+ * An upstream attempt failed; the run goes on with a retry or the next candidate, or fails.
+ *
+ * @generated from message palyra.gateway.v1.AttemptFailed
+ */
+export type AttemptFailed = Message<"palyra.gateway.v1.AttemptFailed"> & {
+  /**
+   * @generated from field: uint32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: string model_id = 2;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string provider_id = 3;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.ErrorKind kind = 4;
+   */
+  kind: ErrorKind;
+
+  /**
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * What the gateway does next: "retry", "failover" or "give_up".
+   *
+   * @generated from field: string next = 6;
+   */
+  next: string;
+
+  /**
+   * The wait before the next attempt, in milliseconds.
+   *
+   * @generated from field: uint32 backoff_ms = 7;
+   */
+  backoffMs: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.AttemptFailed.
+ * Use `create(AttemptFailedSchema)` to create a new message.
+ */
+export const AttemptFailedSchema: GenMessage<AttemptFailed> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_gateway, 5);
 
 /**
  * The run was admitted and recorded.
@@ -293,7 +366,7 @@ export type RunAccepted = Message<"palyra.gateway.v1.RunAccepted"> & {
  * Use `create(RunAcceptedSchema)` to create a new message.
  */
 export const RunAcceptedSchema: GenMessage<RunAccepted> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 5);
+  messageDesc(file_palyra_gateway_v1_gateway, 6);
 
 /**
  * How the gateway chose the model.
@@ -348,6 +421,20 @@ export type RoutingDecision = Message<"palyra.gateway.v1.RoutingDecision"> & {
    * @generated from field: string routing_mode = 8;
    */
   routingMode: string;
+
+  /**
+   * Upstream attempts it took to get here (retries and failover included); 0 for a cache hit.
+   *
+   * @generated from field: uint32 attempts = 9;
+   */
+  attempts: number;
+
+  /**
+   * The answer comes from the response cache; no upstream was called.
+   *
+   * @generated from field: bool cache_hit = 10;
+   */
+  cacheHit: boolean;
 };
 
 /**
@@ -355,7 +442,7 @@ export type RoutingDecision = Message<"palyra.gateway.v1.RoutingDecision"> & {
  * Use `create(RoutingDecisionSchema)` to create a new message.
  */
 export const RoutingDecisionSchema: GenMessage<RoutingDecision> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 6);
+  messageDesc(file_palyra_gateway_v1_gateway, 7);
 
 /**
  * A piece of the model's output.
@@ -379,7 +466,7 @@ export type OutputDelta = Message<"palyra.gateway.v1.OutputDelta"> & {
  * Use `create(OutputDeltaSchema)` to create a new message.
  */
 export const OutputDeltaSchema: GenMessage<OutputDelta> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 7);
+  messageDesc(file_palyra_gateway_v1_gateway, 8);
 
 /**
  * A fragment of a tool call. The first fragment of a call carries its id and name.
@@ -413,7 +500,7 @@ export type ToolCallDelta = Message<"palyra.gateway.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 8);
+  messageDesc(file_palyra_gateway_v1_gateway, 9);
 
 /**
  * @generated from message palyra.gateway.v1.UsageReport
@@ -430,7 +517,7 @@ export type UsageReport = Message<"palyra.gateway.v1.UsageReport"> & {
  * Use `create(UsageReportSchema)` to create a new message.
  */
 export const UsageReportSchema: GenMessage<UsageReport> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 9);
+  messageDesc(file_palyra_gateway_v1_gateway, 10);
 
 /**
  * @generated from message palyra.gateway.v1.RunCompleted
@@ -481,7 +568,7 @@ export type RunCompleted = Message<"palyra.gateway.v1.RunCompleted"> & {
  * Use `create(RunCompletedSchema)` to create a new message.
  */
 export const RunCompletedSchema: GenMessage<RunCompleted> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 10);
+  messageDesc(file_palyra_gateway_v1_gateway, 11);
 
 /**
  * @generated from message palyra.gateway.v1.RunFailed
@@ -508,7 +595,7 @@ export type RunFailed = Message<"palyra.gateway.v1.RunFailed"> & {
  * Use `create(RunFailedSchema)` to create a new message.
  */
 export const RunFailedSchema: GenMessage<RunFailed> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 11);
+  messageDesc(file_palyra_gateway_v1_gateway, 12);
 
 /**
  * @generated from message palyra.gateway.v1.RunCancelled
@@ -525,7 +612,7 @@ export type RunCancelled = Message<"palyra.gateway.v1.RunCancelled"> & {
  * Use `create(RunCancelledSchema)` to create a new message.
  */
 export const RunCancelledSchema: GenMessage<RunCancelled> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 12);
+  messageDesc(file_palyra_gateway_v1_gateway, 13);
 
 /**
  * @generated from message palyra.gateway.v1.ToolApprovalRequired
@@ -547,7 +634,7 @@ export type ToolApprovalRequired = Message<"palyra.gateway.v1.ToolApprovalRequir
  * Use `create(ToolApprovalRequiredSchema)` to create a new message.
  */
 export const ToolApprovalRequiredSchema: GenMessage<ToolApprovalRequired> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 13);
+  messageDesc(file_palyra_gateway_v1_gateway, 14);
 
 /**
  * @generated from message palyra.gateway.v1.AbortRunRequest
@@ -569,7 +656,7 @@ export type AbortRunRequest = Message<"palyra.gateway.v1.AbortRunRequest"> & {
  * Use `create(AbortRunRequestSchema)` to create a new message.
  */
 export const AbortRunRequestSchema: GenMessage<AbortRunRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 14);
+  messageDesc(file_palyra_gateway_v1_gateway, 15);
 
 /**
  * @generated from message palyra.gateway.v1.AbortRunResponse
@@ -593,7 +680,7 @@ export type AbortRunResponse = Message<"palyra.gateway.v1.AbortRunResponse"> & {
  * Use `create(AbortRunResponseSchema)` to create a new message.
  */
 export const AbortRunResponseSchema: GenMessage<AbortRunResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 15);
+  messageDesc(file_palyra_gateway_v1_gateway, 16);
 
 /**
  * @generated from message palyra.gateway.v1.GetHealthRequest
@@ -606,7 +693,7 @@ export type GetHealthRequest = Message<"palyra.gateway.v1.GetHealthRequest"> & {
  * Use `create(GetHealthRequestSchema)` to create a new message.
  */
 export const GetHealthRequestSchema: GenMessage<GetHealthRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 16);
+  messageDesc(file_palyra_gateway_v1_gateway, 17);
 
 /**
  * @generated from message palyra.gateway.v1.GetHealthResponse
@@ -640,7 +727,7 @@ export type GetHealthResponse = Message<"palyra.gateway.v1.GetHealthResponse"> &
  * Use `create(GetHealthResponseSchema)` to create a new message.
  */
 export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 17);
+  messageDesc(file_palyra_gateway_v1_gateway, 18);
 
 /**
  * @generated from message palyra.gateway.v1.EmbedRequest
@@ -693,7 +780,7 @@ export type EmbedRequest = Message<"palyra.gateway.v1.EmbedRequest"> & {
  * Use `create(EmbedRequestSchema)` to create a new message.
  */
 export const EmbedRequestSchema: GenMessage<EmbedRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 18);
+  messageDesc(file_palyra_gateway_v1_gateway, 19);
 
 /**
  * @generated from message palyra.gateway.v1.Embedding
@@ -710,7 +797,7 @@ export type Embedding = Message<"palyra.gateway.v1.Embedding"> & {
  * Use `create(EmbeddingSchema)` to create a new message.
  */
 export const EmbeddingSchema: GenMessage<Embedding> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 19);
+  messageDesc(file_palyra_gateway_v1_gateway, 20);
 
 /**
  * @generated from message palyra.gateway.v1.EmbedResponse
@@ -749,7 +836,7 @@ export type EmbedResponse = Message<"palyra.gateway.v1.EmbedResponse"> & {
  * Use `create(EmbedResponseSchema)` to create a new message.
  */
 export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 20);
+  messageDesc(file_palyra_gateway_v1_gateway, 21);
 
 /**
  * @generated from message palyra.gateway.v1.TranscribeRequest
@@ -825,7 +912,7 @@ export type TranscribeRequest = Message<"palyra.gateway.v1.TranscribeRequest"> &
  * Use `create(TranscribeRequestSchema)` to create a new message.
  */
 export const TranscribeRequestSchema: GenMessage<TranscribeRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 21);
+  messageDesc(file_palyra_gateway_v1_gateway, 22);
 
 /**
  * @generated from message palyra.gateway.v1.TranscribeResponse
@@ -881,7 +968,7 @@ export type TranscribeResponse = Message<"palyra.gateway.v1.TranscribeResponse">
  * Use `create(TranscribeResponseSchema)` to create a new message.
  */
 export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_gateway, 22);
+  messageDesc(file_palyra_gateway_v1_gateway, 23);
 
 /**
  * The answer formats of a transcription, as in OpenAI's audio API.

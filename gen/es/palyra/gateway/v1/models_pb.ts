@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { StartRun } from "./gateway_pb.js";
+import { file_palyra_gateway_v1_gateway } from "./gateway_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palyra/gateway/v1/models.proto.
  */
 export const file_palyra_gateway_v1_models: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wYWx5cmEvZ2F0ZXdheS92MS9tb2RlbHMucHJvdG8SEXBhbHlyYS5nYXRld2F5LnYxIkoKEU1vZGVsQ2FwYWJpbGl0aWVzEhIKCnRvb2xfY2FsbHMYASABKAgSEQoJanNvbl9tb2RlGAIgASgIEg4KBnZpc2lvbhgDIAEoCCKYAgoFTW9kZWwSEAoIbW9kZWxfaWQYASABKAkSEwoLcHJvdmlkZXJfaWQYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSKgoEcm9sZRgEIAEoDjIcLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsUm9sZRIPCgdlbmFibGVkGAUgASgIEjoKDGNhcGFiaWxpdGllcxgGIAEoCzIkLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsQ2FwYWJpbGl0aWVzEhoKEm1heF9jb250ZXh0X3Rva2VucxgHIAEoDRIRCgljb3N0X3RpZXIYCCABKA0SFAoMbGF0ZW5jeV90aWVyGAkgASgNEhIKCmRpc2NvdmVyZWQYCiABKAgiWQoRTGlzdE1vZGVsc1JlcXVlc3QSKgoEcm9sZRgBIAEoDjIcLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsUm9sZRIYChBpbmNsdWRlX2Rpc2FibGVkGAIgASgIIj4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASADKAsyGC5wYWx5cmEuZ2F0ZXdheS52MS5Nb2RlbCIYChZHZXRNb2RlbHNTdGF0dXNSZXF1ZXN0In8KDlByb3ZpZGVySGVhbHRoEi0KBXN0YXRlGAEgASgOMh4ucGFseXJhLmdhdGV3YXkudjEuSGVhbHRoU3RhdGUSLgoKY2hlY2tlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAMgASgJIqQBCg1DaXJjdWl0U3RhdHVzEi4KBXN0YXRlGAEgASgOMh8ucGFseXJhLmdhdGV3YXkudjEuQ2lyY3VpdFN0YXRlEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAIgASgNEi0KCW9wZW5lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0i0QEKDlByb3ZpZGVyU3RhdHVzEhMKC3Byb3ZpZGVyX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHZW5hYmxlZBgEIAEoCBIxCgZoZWFsdGgYBSABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlckhlYWx0aBIxCgdjaXJjdWl0GAYgASgLMiAucGFseXJhLmdhdGV3YXkudjEuQ2lyY3VpdFN0YXR1cxITCgttb2RlbF9jb3VudBgHIAEoDSKjAQoNTW9kZWxEZWZhdWx0cxIVCg1jaGF0X21vZGVsX2lkGAEgASgJEhsKE2VtYmVkZGluZ3NfbW9kZWxfaWQYAiABKAkSJAocYXVkaW9fdHJhbnNjcmlwdGlvbl9tb2RlbF9pZBgDIAEoCRIYChBmYWlsb3Zlcl9lbmFibGVkGAQgASgIEh4KFnJlc3BvbnNlX2NhY2hlX2VuYWJsZWQYBSABKAgigwEKF0dldE1vZGVsc1N0YXR1c1Jlc3BvbnNlEjQKCXByb3ZpZGVycxgBIAMoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyU3RhdHVzEjIKCGRlZmF1bHRzGAIgASgLMiAucGFseXJhLmdhdGV3YXkudjEuTW9kZWxEZWZhdWx0cyp7CglNb2RlbFJvbGUSGgoWTU9ERUxfUk9MRV9VTlNQRUNJRklFRBAAEhMKD01PREVMX1JPTEVfQ0hBVBABEhkKFU1PREVMX1JPTEVfRU1CRURESU5HUxACEiIKHk1PREVMX1JPTEVfQVVESU9fVFJBTlNDUklQVElPThADKowBCgtIZWFsdGhTdGF0ZRIcChhIRUFMVEhfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRIRUFMVEhfU1RBVEVfVU5LTk9XThABEhMKD0hFQUxUSF9TVEFURV9PSxACEhkKFUhFQUxUSF9TVEFURV9ERUdSQURFRBADEhUKEUhFQUxUSF9TVEFURV9ET1dOEAQqfAoMQ2lyY3VpdFN0YXRlEh0KGUNJUkNVSVRfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRDSVJDVUlUX1NUQVRFX0NMT1NFRBABEhYKEkNJUkNVSVRfU1RBVEVfT1BFThACEhsKF0NJUkNVSVRfU1RBVEVfSEFMRl9PUEVOEAMy1AEKDU1vZGVsc1NlcnZpY2USWQoKTGlzdE1vZGVscxIkLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiUucGFseXJhLmdhdGV3YXkudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEmgKD0dldE1vZGVsc1N0YXR1cxIpLnBhbHlyYS5nYXRld2F5LnYxLkdldE1vZGVsc1N0YXR1c1JlcXVlc3QaKi5wYWx5cmEuZ2F0ZXdheS52MS5HZXRNb2RlbHNTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5wYWx5cmEvZ2F0ZXdheS92MS9tb2RlbHMucHJvdG8SEXBhbHlyYS5nYXRld2F5LnYxIkoKEU1vZGVsQ2FwYWJpbGl0aWVzEhIKCnRvb2xfY2FsbHMYASABKAgSEQoJanNvbl9tb2RlGAIgASgIEg4KBnZpc2lvbhgDIAEoCCKYAgoFTW9kZWwSEAoIbW9kZWxfaWQYASABKAkSEwoLcHJvdmlkZXJfaWQYAiABKAkSFgoOdXBzdHJlYW1fbW9kZWwYAyABKAkSKgoEcm9sZRgEIAEoDjIcLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsUm9sZRIPCgdlbmFibGVkGAUgASgIEjoKDGNhcGFiaWxpdGllcxgGIAEoCzIkLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsQ2FwYWJpbGl0aWVzEhoKEm1heF9jb250ZXh0X3Rva2VucxgHIAEoDRIRCgljb3N0X3RpZXIYCCABKA0SFAoMbGF0ZW5jeV90aWVyGAkgASgNEhIKCmRpc2NvdmVyZWQYCiABKAgiWQoRTGlzdE1vZGVsc1JlcXVlc3QSKgoEcm9sZRgBIAEoDjIcLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsUm9sZRIYChBpbmNsdWRlX2Rpc2FibGVkGAIgASgIIj4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASADKAsyGC5wYWx5cmEuZ2F0ZXdheS52MS5Nb2RlbCIYChZHZXRNb2RlbHNTdGF0dXNSZXF1ZXN0In8KDlByb3ZpZGVySGVhbHRoEi0KBXN0YXRlGAEgASgOMh4ucGFseXJhLmdhdGV3YXkudjEuSGVhbHRoU3RhdGUSLgoKY2hlY2tlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAMgASgJIqQBCg1DaXJjdWl0U3RhdHVzEi4KBXN0YXRlGAEgASgOMh8ucGFseXJhLmdhdGV3YXkudjEuQ2lyY3VpdFN0YXRlEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAIgASgNEi0KCW9wZW5lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0i0QEKDlByb3ZpZGVyU3RhdHVzEhMKC3Byb3ZpZGVyX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSEAoIYmFzZV91cmwYAyABKAkSDwoHZW5hYmxlZBgEIAEoCBIxCgZoZWFsdGgYBSABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlckhlYWx0aBIxCgdjaXJjdWl0GAYgASgLMiAucGFseXJhLmdhdGV3YXkudjEuQ2lyY3VpdFN0YXR1cxITCgttb2RlbF9jb3VudBgHIAEoDSKjAQoNTW9kZWxEZWZhdWx0cxIVCg1jaGF0X21vZGVsX2lkGAEgASgJEhsKE2VtYmVkZGluZ3NfbW9kZWxfaWQYAiABKAkSJAocYXVkaW9fdHJhbnNjcmlwdGlvbl9tb2RlbF9pZBgDIAEoCRIYChBmYWlsb3Zlcl9lbmFibGVkGAQgASgIEh4KFnJlc3BvbnNlX2NhY2hlX2VuYWJsZWQYBSABKAgiegoTUmVzcG9uc2VDYWNoZVN0YXR1cxIPCgdlbmFibGVkGAEgASgIEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEg8KB2VudHJpZXMYBCABKA0SEwoLbWF4X2VudHJpZXMYBSABKA0SDgoGdHRsX21zGAYgASgNIroBChdHZXRNb2RlbHNTdGF0dXNSZXNwb25zZRI0Cglwcm92aWRlcnMYASADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxIyCghkZWZhdWx0cxgCIAEoCzIgLnBhbHlyYS5nYXRld2F5LnYxLk1vZGVsRGVmYXVsdHMSNQoFY2FjaGUYAyABKAsyJi5wYWx5cmEuZ2F0ZXdheS52MS5SZXNwb25zZUNhY2hlU3RhdHVzIpkBChRDb25uZWN0aW9uVGVzdFJlc3VsdBITCgtwcm92aWRlcl9pZBgBIAEoCRIzCgZzdGF0dXMYAiABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5Db25uZWN0aW9uU3RhdHVzEhIKCmxhdGVuY3lfbXMYAyABKA0SDgoGZGV0YWlsGAQgASgJEhMKC21vZGVsX2NvdW50GAUgASgNIkAKFVRlc3RDb25uZWN0aW9uUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCRISCgp0aW1lb3V0X21zGAIgASgNIlIKFlRlc3RDb25uZWN0aW9uUmVzcG9uc2USOAoHcmVzdWx0cxgBIAMoCzInLnBhbHlyYS5nYXRld2F5LnYxLkNvbm5lY3Rpb25UZXN0UmVzdWx0IiYKD0Rpc2NvdmVyUmVxdWVzdBITCgtwcm92aWRlcl9pZBgBIAEoCSKeAQoQRGlzY292ZXJlZE1vZGVscxITCgtwcm92aWRlcl9pZBgBIAEoCRIzCgZzdGF0dXMYAiABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5Db25uZWN0aW9uU3RhdHVzEg4KBmRldGFpbBgDIAEoCRIXCg91cHN0cmVhbV9tb2RlbHMYBCADKAkSFwoPYWRkZWRfbW9kZWxfaWRzGAUgAygJIkoKEERpc2NvdmVyUmVzcG9uc2USNgoJcHJvdmlkZXJzGAEgAygLMiMucGFseXJhLmdhdGV3YXkudjEuRGlzY292ZXJlZE1vZGVscyJBChVFeHBsYWluUm91dGluZ1JlcXVlc3QSKAoDcnVuGAEgASgLMhsucGFseXJhLmdhdGV3YXkudjEuU3RhcnRSdW4i8QEKEFJvdXRpbmdDYW5kaWRhdGUSEAoIbW9kZWxfaWQYASABKAkSEwoLcHJvdmlkZXJfaWQYAiABKAkSDQoFb3JkZXIYAyABKA0SDAoEa2VwdBgEIAEoCBIOCgZyZWFzb24YBSABKAkSMAoHY2lyY3VpdBgGIAEoDjIfLnBhbHlyYS5nYXRld2F5LnYxLkNpcmN1aXRTdGF0ZRIuCgZoZWFsdGgYByABKA4yHi5wYWx5cmEuZ2F0ZXdheS52MS5IZWFsdGhTdGF0ZRIRCgljb3N0X3RpZXIYCCABKA0SFAoMbGF0ZW5jeV90aWVyGAkgASgNIq8BChZFeHBsYWluUm91dGluZ1Jlc3BvbnNlEhcKD3JlcXVlc3RlZF9tb2RlbBgBIAEoCRIWCg5zZWxlY3RlZF9tb2RlbBgCIAEoCRI3CgpjYW5kaWRhdGVzGAMgAygLMiMucGFseXJhLmdhdGV3YXkudjEuUm91dGluZ0NhbmRpZGF0ZRIYChBmYWlsb3Zlcl9lbmFibGVkGAQgASgIEhEKCWNhY2hlX2hpdBgFIAEoCCp7CglNb2RlbFJvbGUSGgoWTU9ERUxfUk9MRV9VTlNQRUNJRklFRBAAEhMKD01PREVMX1JPTEVfQ0hBVBABEhkKFU1PREVMX1JPTEVfRU1CRURESU5HUxACEiIKHk1PREVMX1JPTEVfQVVESU9fVFJBTlNDUklQVElPThADKowBCgtIZWFsdGhTdGF0ZRIcChhIRUFMVEhfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRIRUFMVEhfU1RBVEVfVU5LTk9XThABEhMKD0hFQUxUSF9TVEFURV9PSxACEhkKFUhFQUxUSF9TVEFURV9ERUdSQURFRBADEhUKEUhFQUxUSF9TVEFURV9ET1dOEAQqfAoMQ2lyY3VpdFN0YXRlEh0KGUNJUkNVSVRfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRDSVJDVUlUX1NUQVRFX0NMT1NFRBABEhYKEkNJUkNVSVRfU1RBVEVfT1BFThACEhsKF0NJUkNVSVRfU1RBVEVfSEFMRl9PUEVOEAMqoQIKEENvbm5lY3Rpb25TdGF0dXMSIQodQ09OTkVDVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRDT05ORUNUSU9OX1NUQVRVU19PSxABEiEKHUNPTk5FQ1RJT05fU1RBVFVTX0FVVEhfRkFJTEVEEAISIgoeQ09OTkVDVElPTl9TVEFUVVNfUkFURV9MSU1JVEVEEAMSJQohQ09OTkVDVElPTl9TVEFUVVNfRU5EUE9JTlRfRkFJTEVEEAQSHQoZQ09OTkVDVElPTl9TVEFUVVNfVElNRU9VVBAFEh0KGUNPTk5FQ1RJT05fU1RBVFVTX0JMT0NLRUQQBhIkCiBDT05ORUNUSU9OX1NUQVRVU19OT1RfQVBQTElDQUJMRRAHMvcDCg1Nb2RlbHNTZXJ2aWNlElkKCkxpc3RNb2RlbHMSJC5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVxdWVzdBolLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXNwb25zZRJoCg9HZXRNb2RlbHNTdGF0dXMSKS5wYWx5cmEuZ2F0ZXdheS52MS5HZXRNb2RlbHNTdGF0dXNSZXF1ZXN0GioucGFseXJhLmdhdGV3YXkudjEuR2V0TW9kZWxzU3RhdHVzUmVzcG9uc2USZQoOVGVzdENvbm5lY3Rpb24SKC5wYWx5cmEuZ2F0ZXdheS52MS5UZXN0Q29ubmVjdGlvblJlcXVlc3QaKS5wYWx5cmEuZ2F0ZXdheS52MS5UZXN0Q29ubmVjdGlvblJlc3BvbnNlElMKCERpc2NvdmVyEiIucGFseXJhLmdhdGV3YXkudjEuRGlzY292ZXJSZXF1ZXN0GiMucGFseXJhLmdhdGV3YXkudjEuRGlzY292ZXJSZXNwb25zZRJlCg5FeHBsYWluUm91dGluZxIoLnBhbHlyYS5nYXRld2F5LnYxLkV4cGxhaW5Sb3V0aW5nUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkV4cGxhaW5Sb3V0aW5nUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_gateway]);
 
 /**
  * @generated from message palyra.gateway.v1.ModelCapabilities
@@ -307,6 +309,48 @@ export const ModelDefaultsSchema: GenMessage<ModelDefaults> = /*@__PURE__*/
   messageDesc(file_palyra_gateway_v1_models, 8);
 
 /**
+ * @generated from message palyra.gateway.v1.ResponseCacheStatus
+ */
+export type ResponseCacheStatus = Message<"palyra.gateway.v1.ResponseCacheStatus"> & {
+  /**
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * @generated from field: uint64 hits = 2;
+   */
+  hits: bigint;
+
+  /**
+   * @generated from field: uint64 misses = 3;
+   */
+  misses: bigint;
+
+  /**
+   * @generated from field: uint32 entries = 4;
+   */
+  entries: number;
+
+  /**
+   * @generated from field: uint32 max_entries = 5;
+   */
+  maxEntries: number;
+
+  /**
+   * @generated from field: uint32 ttl_ms = 6;
+   */
+  ttlMs: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ResponseCacheStatus.
+ * Use `create(ResponseCacheStatusSchema)` to create a new message.
+ */
+export const ResponseCacheStatusSchema: GenMessage<ResponseCacheStatus> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 9);
+
+/**
  * @generated from message palyra.gateway.v1.GetModelsStatusResponse
  */
 export type GetModelsStatusResponse = Message<"palyra.gateway.v1.GetModelsStatusResponse"> & {
@@ -319,6 +363,11 @@ export type GetModelsStatusResponse = Message<"palyra.gateway.v1.GetModelsStatus
    * @generated from field: palyra.gateway.v1.ModelDefaults defaults = 2;
    */
   defaults?: ModelDefaults | undefined;
+
+  /**
+   * @generated from field: palyra.gateway.v1.ResponseCacheStatus cache = 3;
+   */
+  cache?: ResponseCacheStatus | undefined;
 };
 
 /**
@@ -326,7 +375,285 @@ export type GetModelsStatusResponse = Message<"palyra.gateway.v1.GetModelsStatus
  * Use `create(GetModelsStatusResponseSchema)` to create a new message.
  */
 export const GetModelsStatusResponseSchema: GenMessage<GetModelsStatusResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_models, 9);
+  messageDesc(file_palyra_gateway_v1_models, 10);
+
+/**
+ * @generated from message palyra.gateway.v1.ConnectionTestResult
+ */
+export type ConnectionTestResult = Message<"palyra.gateway.v1.ConnectionTestResult"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.ConnectionStatus status = 2;
+   */
+  status: ConnectionStatus;
+
+  /**
+   * @generated from field: uint32 latency_ms = 3;
+   */
+  latencyMs: number;
+
+  /**
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+
+  /**
+   * @generated from field: uint32 model_count = 5;
+   */
+  modelCount: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ConnectionTestResult.
+ * Use `create(ConnectionTestResultSchema)` to create a new message.
+ */
+export const ConnectionTestResultSchema: GenMessage<ConnectionTestResult> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 11);
+
+/**
+ * @generated from message palyra.gateway.v1.TestConnectionRequest
+ */
+export type TestConnectionRequest = Message<"palyra.gateway.v1.TestConnectionRequest"> & {
+  /**
+   * One provider; empty tests every enabled provider.
+   *
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * Probe time limit; 0 means 5000 ms.
+   *
+   * @generated from field: uint32 timeout_ms = 2;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.TestConnectionRequest.
+ * Use `create(TestConnectionRequestSchema)` to create a new message.
+ */
+export const TestConnectionRequestSchema: GenMessage<TestConnectionRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 12);
+
+/**
+ * @generated from message palyra.gateway.v1.TestConnectionResponse
+ */
+export type TestConnectionResponse = Message<"palyra.gateway.v1.TestConnectionResponse"> & {
+  /**
+   * @generated from field: repeated palyra.gateway.v1.ConnectionTestResult results = 1;
+   */
+  results: ConnectionTestResult[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.TestConnectionResponse.
+ * Use `create(TestConnectionResponseSchema)` to create a new message.
+ */
+export const TestConnectionResponseSchema: GenMessage<TestConnectionResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 13);
+
+/**
+ * @generated from message palyra.gateway.v1.DiscoverRequest
+ */
+export type DiscoverRequest = Message<"palyra.gateway.v1.DiscoverRequest"> & {
+  /**
+   * One provider; empty discovers on every enabled provider.
+   *
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.DiscoverRequest.
+ * Use `create(DiscoverRequestSchema)` to create a new message.
+ */
+export const DiscoverRequestSchema: GenMessage<DiscoverRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 14);
+
+/**
+ * @generated from message palyra.gateway.v1.DiscoveredModels
+ */
+export type DiscoveredModels = Message<"palyra.gateway.v1.DiscoveredModels"> & {
+  /**
+   * @generated from field: string provider_id = 1;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.ConnectionStatus status = 2;
+   */
+  status: ConnectionStatus;
+
+  /**
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+
+  /**
+   * Every model the provider lists.
+   *
+   * @generated from field: repeated string upstream_models = 4;
+   */
+  upstreamModels: string[];
+
+  /**
+   * Registry ids of the models this call added.
+   *
+   * @generated from field: repeated string added_model_ids = 5;
+   */
+  addedModelIds: string[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.DiscoveredModels.
+ * Use `create(DiscoveredModelsSchema)` to create a new message.
+ */
+export const DiscoveredModelsSchema: GenMessage<DiscoveredModels> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 15);
+
+/**
+ * @generated from message palyra.gateway.v1.DiscoverResponse
+ */
+export type DiscoverResponse = Message<"palyra.gateway.v1.DiscoverResponse"> & {
+  /**
+   * @generated from field: repeated palyra.gateway.v1.DiscoveredModels providers = 1;
+   */
+  providers: DiscoveredModels[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.DiscoverResponse.
+ * Use `create(DiscoverResponseSchema)` to create a new message.
+ */
+export const DiscoverResponseSchema: GenMessage<DiscoverResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 16);
+
+/**
+ * @generated from message palyra.gateway.v1.ExplainRoutingRequest
+ */
+export type ExplainRoutingRequest = Message<"palyra.gateway.v1.ExplainRoutingRequest"> & {
+  /**
+   * The request to explain, exactly as RunStream would receive it.
+   *
+   * @generated from field: palyra.gateway.v1.StartRun run = 1;
+   */
+  run?: StartRun | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ExplainRoutingRequest.
+ * Use `create(ExplainRoutingRequestSchema)` to create a new message.
+ */
+export const ExplainRoutingRequestSchema: GenMessage<ExplainRoutingRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 17);
+
+/**
+ * @generated from message palyra.gateway.v1.RoutingCandidate
+ */
+export type RoutingCandidate = Message<"palyra.gateway.v1.RoutingCandidate"> & {
+  /**
+   * @generated from field: string model_id = 1;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string provider_id = 2;
+   */
+  providerId: string;
+
+  /**
+   * Kept candidates are tried in order (1 first); dropped ones have order 0.
+   *
+   * @generated from field: uint32 order = 3;
+   */
+  order: number;
+
+  /**
+   * @generated from field: bool kept = 4;
+   */
+  kept: boolean;
+
+  /**
+   * Why it was kept or dropped (capability, circuit, health, failover disabled, ...).
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.CircuitState circuit = 6;
+   */
+  circuit: CircuitState;
+
+  /**
+   * @generated from field: palyra.gateway.v1.HealthState health = 7;
+   */
+  health: HealthState;
+
+  /**
+   * @generated from field: uint32 cost_tier = 8;
+   */
+  costTier: number;
+
+  /**
+   * @generated from field: uint32 latency_tier = 9;
+   */
+  latencyTier: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.RoutingCandidate.
+ * Use `create(RoutingCandidateSchema)` to create a new message.
+ */
+export const RoutingCandidateSchema: GenMessage<RoutingCandidate> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 18);
+
+/**
+ * @generated from message palyra.gateway.v1.ExplainRoutingResponse
+ */
+export type ExplainRoutingResponse = Message<"palyra.gateway.v1.ExplainRoutingResponse"> & {
+  /**
+   * @generated from field: string requested_model = 1;
+   */
+  requestedModel: string;
+
+  /**
+   * The first kept candidate: what a run would try first.
+   *
+   * @generated from field: string selected_model = 2;
+   */
+  selectedModel: string;
+
+  /**
+   * @generated from field: repeated palyra.gateway.v1.RoutingCandidate candidates = 3;
+   */
+  candidates: RoutingCandidate[];
+
+  /**
+   * @generated from field: bool failover_enabled = 4;
+   */
+  failoverEnabled: boolean;
+
+  /**
+   * The request would be answered from the response cache.
+   *
+   * @generated from field: bool cache_hit = 5;
+   */
+  cacheHit: boolean;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ExplainRoutingResponse.
+ * Use `create(ExplainRoutingResponseSchema)` to create a new message.
+ */
+export const ExplainRoutingResponseSchema: GenMessage<ExplainRoutingResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_models, 19);
 
 /**
  * @generated from enum palyra.gateway.v1.ModelRole
@@ -429,6 +756,61 @@ export const CircuitStateSchema: GenEnum<CircuitState> = /*@__PURE__*/
   enumDesc(file_palyra_gateway_v1_models, 2);
 
 /**
+ * @generated from enum palyra.gateway.v1.ConnectionStatus
+ */
+export enum ConnectionStatus {
+  /**
+   * @generated from enum value: CONNECTION_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CONNECTION_STATUS_OK = 1;
+   */
+  OK = 1,
+
+  /**
+   * @generated from enum value: CONNECTION_STATUS_AUTH_FAILED = 2;
+   */
+  AUTH_FAILED = 2,
+
+  /**
+   * @generated from enum value: CONNECTION_STATUS_RATE_LIMITED = 3;
+   */
+  RATE_LIMITED = 3,
+
+  /**
+   * @generated from enum value: CONNECTION_STATUS_ENDPOINT_FAILED = 4;
+   */
+  ENDPOINT_FAILED = 4,
+
+  /**
+   * @generated from enum value: CONNECTION_STATUS_TIMEOUT = 5;
+   */
+  TIMEOUT = 5,
+
+  /**
+   * The network guard refused the address (set allow_private_base_url to permit it).
+   *
+   * @generated from enum value: CONNECTION_STATUS_BLOCKED = 6;
+   */
+  BLOCKED = 6,
+
+  /**
+   * The provider kind has no model listing to probe (the deterministic provider).
+   *
+   * @generated from enum value: CONNECTION_STATUS_NOT_APPLICABLE = 7;
+   */
+  NOT_APPLICABLE = 7,
+}
+
+/**
+ * Describes the enum palyra.gateway.v1.ConnectionStatus.
+ */
+export const ConnectionStatusSchema: GenEnum<ConnectionStatus> = /*@__PURE__*/
+  enumDesc(file_palyra_gateway_v1_models, 3);
+
+/**
  * The model-provider registry: what models exist and how their providers are doing.
  *
  * @generated from service palyra.gateway.v1.ModelsService
@@ -449,6 +831,36 @@ export const ModelsService: GenService<{
     methodKind: "unary";
     input: typeof GetModelsStatusRequestSchema;
     output: typeof GetModelsStatusResponseSchema;
+  },
+  /**
+   * Probes providers' model listing endpoints and reports whether each answers.
+   *
+   * @generated from rpc palyra.gateway.v1.ModelsService.TestConnection
+   */
+  testConnection: {
+    methodKind: "unary";
+    input: typeof TestConnectionRequestSchema;
+    output: typeof TestConnectionResponseSchema;
+  },
+  /**
+   * Lists the models providers offer and adds those not yet in the registry, marked discovered.
+   *
+   * @generated from rpc palyra.gateway.v1.ModelsService.Discover
+   */
+  discover: {
+    methodKind: "unary";
+    input: typeof DiscoverRequestSchema;
+    output: typeof DiscoverResponseSchema;
+  },
+  /**
+   * Shows, for a request, the candidates the gateway would consider, why each is kept or dropped, and their order.
+   *
+   * @generated from rpc palyra.gateway.v1.ModelsService.ExplainRouting
+   */
+  explainRouting: {
+    methodKind: "unary";
+    input: typeof ExplainRoutingRequestSchema;
+    output: typeof ExplainRoutingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_models, 0);

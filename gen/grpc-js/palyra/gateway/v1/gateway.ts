@@ -130,6 +130,10 @@ export interface StartRun {
   metadata: { [key: string]: string };
   /** Client-chosen idempotency/correlation id; recorded with the run. */
   clientRequestId: string;
+  /** Serve only from the chosen model: no failover to other models or providers. */
+  disableFailover: boolean;
+  /** Neither read nor fill the response cache for this run. */
+  bypassCache: boolean;
 }
 
 export interface StartRun_MetadataEntry {
@@ -160,6 +164,20 @@ export interface RunStreamResponse {
   failed?: RunFailed | undefined;
   cancelled?: RunCancelled | undefined;
   toolApprovalRequired?: ToolApprovalRequired | undefined;
+  attemptFailed?: AttemptFailed | undefined;
+}
+
+/** An upstream attempt failed; the run goes on with a retry or the next candidate, or fails. */
+export interface AttemptFailed {
+  attempt: number;
+  modelId: string;
+  providerId: string;
+  kind: ErrorKind;
+  message: string;
+  /** What the gateway does next: "retry", "failover" or "give_up". */
+  next: string;
+  /** The wait before the next attempt, in milliseconds. */
+  backoffMs: number;
 }
 
 /** The run was admitted and recorded. */
@@ -183,6 +201,10 @@ export interface RoutingDecision {
   recommendedModel: string;
   complexity: number;
   routingMode: string;
+  /** Upstream attempts it took to get here (retries and failover included); 0 for a cache hit. */
+  attempts: number;
+  /** The answer comes from the response cache; no upstream was called. */
+  cacheHit: boolean;
 }
 
 /** A piece of the model's output. */
@@ -435,6 +457,8 @@ function createBaseStartRun(): StartRun {
     stop: [],
     metadata: {},
     clientRequestId: "",
+    disableFailover: false,
+    bypassCache: false,
   };
 }
 
@@ -481,6 +505,12 @@ export const StartRun: MessageFns<StartRun> = {
     });
     if (message.clientRequestId !== "") {
       writer.uint32(114).string(message.clientRequestId);
+    }
+    if (message.disableFailover !== false) {
+      writer.uint32(120).bool(message.disableFailover);
+    }
+    if (message.bypassCache !== false) {
+      writer.uint32(128).bool(message.bypassCache);
     }
     return writer;
   },
@@ -613,6 +643,22 @@ export const StartRun: MessageFns<StartRun> = {
             message.clientRequestId = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.disableFailover = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.bypassCache = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -688,6 +734,16 @@ export const StartRun: MessageFns<StartRun> = {
         : isSet(object.client_request_id)
         ? globalThis.String(object.client_request_id)
         : "",
+      disableFailover: isSet(object.disableFailover)
+        ? globalThis.Boolean(object.disableFailover)
+        : isSet(object.disable_failover)
+        ? globalThis.Boolean(object.disable_failover)
+        : false,
+      bypassCache: isSet(object.bypassCache)
+        ? globalThis.Boolean(object.bypassCache)
+        : isSet(object.bypass_cache)
+        ? globalThis.Boolean(object.bypass_cache)
+        : false,
     };
   },
 
@@ -741,6 +797,12 @@ export const StartRun: MessageFns<StartRun> = {
     if (message.clientRequestId !== "") {
       obj.clientRequestId = message.clientRequestId;
     }
+    if (message.disableFailover !== false) {
+      obj.disableFailover = message.disableFailover;
+    }
+    if (message.bypassCache !== false) {
+      obj.bypassCache = message.bypassCache;
+    }
     return obj;
   },
 
@@ -775,6 +837,8 @@ export const StartRun: MessageFns<StartRun> = {
       {},
     );
     message.clientRequestId = object.clientRequestId ?? "";
+    message.disableFailover = object.disableFailover ?? false;
+    message.bypassCache = object.bypassCache ?? false;
     return message;
   },
 };
@@ -1048,6 +1112,7 @@ function createBaseRunStreamResponse(): RunStreamResponse {
     failed: undefined,
     cancelled: undefined,
     toolApprovalRequired: undefined,
+    attemptFailed: undefined,
   };
 }
 
@@ -1082,6 +1147,9 @@ export const RunStreamResponse: MessageFns<RunStreamResponse> = {
     }
     if (message.toolApprovalRequired !== undefined) {
       ToolApprovalRequired.encode(message.toolApprovalRequired, writer.uint32(82).fork()).join();
+    }
+    if (message.attemptFailed !== undefined) {
+      AttemptFailed.encode(message.attemptFailed, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1179,6 +1247,14 @@ export const RunStreamResponse: MessageFns<RunStreamResponse> = {
             message.toolApprovalRequired = ToolApprovalRequired.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.attemptFailed = AttemptFailed.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1210,6 +1286,11 @@ export const RunStreamResponse: MessageFns<RunStreamResponse> = {
         ? ToolApprovalRequired.fromJSON(object.toolApprovalRequired)
         : isSet(object.tool_approval_required)
         ? ToolApprovalRequired.fromJSON(object.tool_approval_required)
+        : undefined,
+      attemptFailed: isSet(object.attemptFailed)
+        ? AttemptFailed.fromJSON(object.attemptFailed)
+        : isSet(object.attempt_failed)
+        ? AttemptFailed.fromJSON(object.attempt_failed)
         : undefined,
     };
   },
@@ -1246,6 +1327,9 @@ export const RunStreamResponse: MessageFns<RunStreamResponse> = {
     if (message.toolApprovalRequired !== undefined) {
       obj.toolApprovalRequired = ToolApprovalRequired.toJSON(message.toolApprovalRequired);
     }
+    if (message.attemptFailed !== undefined) {
+      obj.attemptFailed = AttemptFailed.toJSON(message.attemptFailed);
+    }
     return obj;
   },
 
@@ -1280,6 +1364,186 @@ export const RunStreamResponse: MessageFns<RunStreamResponse> = {
     message.toolApprovalRequired = (object.toolApprovalRequired !== undefined && object.toolApprovalRequired !== null)
       ? ToolApprovalRequired.fromPartial(object.toolApprovalRequired)
       : undefined;
+    message.attemptFailed = (object.attemptFailed !== undefined && object.attemptFailed !== null)
+      ? AttemptFailed.fromPartial(object.attemptFailed)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAttemptFailed(): AttemptFailed {
+  return { attempt: 0, modelId: "", providerId: "", kind: 0, message: "", next: "", backoffMs: 0 };
+}
+
+export const AttemptFailed: MessageFns<AttemptFailed> = {
+  encode(message: AttemptFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attempt !== 0) {
+      writer.uint32(8).uint32(message.attempt);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(18).string(message.modelId);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(26).string(message.providerId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.next !== "") {
+      writer.uint32(50).string(message.next);
+    }
+    if (message.backoffMs !== 0) {
+      writer.uint32(56).uint32(message.backoffMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttemptFailed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttemptFailed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.next = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.backoffMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttemptFailed {
+    return {
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      kind: isSet(object.kind) ? errorKindFromJSON(object.kind) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      next: isSet(object.next) ? globalThis.String(object.next) : "",
+      backoffMs: isSet(object.backoffMs)
+        ? globalThis.Number(object.backoffMs)
+        : isSet(object.backoff_ms)
+        ? globalThis.Number(object.backoff_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: AttemptFailed): unknown {
+    const obj: any = {};
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = errorKindToJSON(message.kind);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.next !== "") {
+      obj.next = message.next;
+    }
+    if (message.backoffMs !== 0) {
+      obj.backoffMs = Math.round(message.backoffMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttemptFailed>, I>>(base?: I): AttemptFailed {
+    return AttemptFailed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttemptFailed>, I>>(object: I): AttemptFailed {
+    const message = createBaseAttemptFailed();
+    message.attempt = object.attempt ?? 0;
+    message.modelId = object.modelId ?? "";
+    message.providerId = object.providerId ?? "";
+    message.kind = object.kind ?? 0;
+    message.message = object.message ?? "";
+    message.next = object.next ?? "";
+    message.backoffMs = object.backoffMs ?? 0;
     return message;
   },
 };
@@ -1407,6 +1671,8 @@ function createBaseRoutingDecision(): RoutingDecision {
     recommendedModel: "",
     complexity: 0,
     routingMode: "",
+    attempts: 0,
+    cacheHit: false,
   };
 }
 
@@ -1435,6 +1701,12 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     }
     if (message.routingMode !== "") {
       writer.uint32(66).string(message.routingMode);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(72).uint32(message.attempts);
+    }
+    if (message.cacheHit !== false) {
+      writer.uint32(80).bool(message.cacheHit);
     }
     return writer;
   },
@@ -1516,6 +1788,22 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
             message.routingMode = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.attempts = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.cacheHit = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1562,6 +1850,12 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
         : isSet(object.routing_mode)
         ? globalThis.String(object.routing_mode)
         : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      cacheHit: isSet(object.cacheHit)
+        ? globalThis.Boolean(object.cacheHit)
+        : isSet(object.cache_hit)
+        ? globalThis.Boolean(object.cache_hit)
+        : false,
     };
   },
 
@@ -1591,6 +1885,12 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     if (message.routingMode !== "") {
       obj.routingMode = message.routingMode;
     }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.cacheHit !== false) {
+      obj.cacheHit = message.cacheHit;
+    }
     return obj;
   },
 
@@ -1607,6 +1907,8 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     message.recommendedModel = object.recommendedModel ?? "";
     message.complexity = object.complexity ?? 0;
     message.routingMode = object.routingMode ?? "";
+    message.attempts = object.attempts ?? 0;
+    message.cacheHit = object.cacheHit ?? false;
     return message;
   },
 };

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { StartRun } from "./gateway.js";
 
 export const protobufPackage = "palyra.gateway.v1";
 
@@ -166,6 +167,77 @@ export function circuitStateToJSON(object: CircuitState): string {
   }
 }
 
+export enum ConnectionStatus {
+  CONNECTION_STATUS_UNSPECIFIED = 0,
+  CONNECTION_STATUS_OK = 1,
+  CONNECTION_STATUS_AUTH_FAILED = 2,
+  CONNECTION_STATUS_RATE_LIMITED = 3,
+  CONNECTION_STATUS_ENDPOINT_FAILED = 4,
+  CONNECTION_STATUS_TIMEOUT = 5,
+  /** CONNECTION_STATUS_BLOCKED - The network guard refused the address (set allow_private_base_url to permit it). */
+  CONNECTION_STATUS_BLOCKED = 6,
+  /** CONNECTION_STATUS_NOT_APPLICABLE - The provider kind has no model listing to probe (the deterministic provider). */
+  CONNECTION_STATUS_NOT_APPLICABLE = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function connectionStatusFromJSON(object: any): ConnectionStatus {
+  switch (object) {
+    case 0:
+    case "CONNECTION_STATUS_UNSPECIFIED":
+      return ConnectionStatus.CONNECTION_STATUS_UNSPECIFIED;
+    case 1:
+    case "CONNECTION_STATUS_OK":
+      return ConnectionStatus.CONNECTION_STATUS_OK;
+    case 2:
+    case "CONNECTION_STATUS_AUTH_FAILED":
+      return ConnectionStatus.CONNECTION_STATUS_AUTH_FAILED;
+    case 3:
+    case "CONNECTION_STATUS_RATE_LIMITED":
+      return ConnectionStatus.CONNECTION_STATUS_RATE_LIMITED;
+    case 4:
+    case "CONNECTION_STATUS_ENDPOINT_FAILED":
+      return ConnectionStatus.CONNECTION_STATUS_ENDPOINT_FAILED;
+    case 5:
+    case "CONNECTION_STATUS_TIMEOUT":
+      return ConnectionStatus.CONNECTION_STATUS_TIMEOUT;
+    case 6:
+    case "CONNECTION_STATUS_BLOCKED":
+      return ConnectionStatus.CONNECTION_STATUS_BLOCKED;
+    case 7:
+    case "CONNECTION_STATUS_NOT_APPLICABLE":
+      return ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConnectionStatus.UNRECOGNIZED;
+  }
+}
+
+export function connectionStatusToJSON(object: ConnectionStatus): string {
+  switch (object) {
+    case ConnectionStatus.CONNECTION_STATUS_UNSPECIFIED:
+      return "CONNECTION_STATUS_UNSPECIFIED";
+    case ConnectionStatus.CONNECTION_STATUS_OK:
+      return "CONNECTION_STATUS_OK";
+    case ConnectionStatus.CONNECTION_STATUS_AUTH_FAILED:
+      return "CONNECTION_STATUS_AUTH_FAILED";
+    case ConnectionStatus.CONNECTION_STATUS_RATE_LIMITED:
+      return "CONNECTION_STATUS_RATE_LIMITED";
+    case ConnectionStatus.CONNECTION_STATUS_ENDPOINT_FAILED:
+      return "CONNECTION_STATUS_ENDPOINT_FAILED";
+    case ConnectionStatus.CONNECTION_STATUS_TIMEOUT:
+      return "CONNECTION_STATUS_TIMEOUT";
+    case ConnectionStatus.CONNECTION_STATUS_BLOCKED:
+      return "CONNECTION_STATUS_BLOCKED";
+    case ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE:
+      return "CONNECTION_STATUS_NOT_APPLICABLE";
+    case ConnectionStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface ModelCapabilities {
   toolCalls: boolean;
   jsonMode: boolean;
@@ -232,9 +304,86 @@ export interface ModelDefaults {
   responseCacheEnabled: boolean;
 }
 
+export interface ResponseCacheStatus {
+  enabled: boolean;
+  hits: number;
+  misses: number;
+  entries: number;
+  maxEntries: number;
+  ttlMs: number;
+}
+
 export interface GetModelsStatusResponse {
   providers: ProviderStatus[];
   defaults?: ModelDefaults | undefined;
+  cache?: ResponseCacheStatus | undefined;
+}
+
+export interface ConnectionTestResult {
+  providerId: string;
+  status: ConnectionStatus;
+  latencyMs: number;
+  detail: string;
+  modelCount: number;
+}
+
+export interface TestConnectionRequest {
+  /** One provider; empty tests every enabled provider. */
+  providerId: string;
+  /** Probe time limit; 0 means 5000 ms. */
+  timeoutMs: number;
+}
+
+export interface TestConnectionResponse {
+  results: ConnectionTestResult[];
+}
+
+export interface DiscoverRequest {
+  /** One provider; empty discovers on every enabled provider. */
+  providerId: string;
+}
+
+export interface DiscoveredModels {
+  providerId: string;
+  status: ConnectionStatus;
+  detail: string;
+  /** Every model the provider lists. */
+  upstreamModels: string[];
+  /** Registry ids of the models this call added. */
+  addedModelIds: string[];
+}
+
+export interface DiscoverResponse {
+  providers: DiscoveredModels[];
+}
+
+export interface ExplainRoutingRequest {
+  /** The request to explain, exactly as RunStream would receive it. */
+  run?: StartRun | undefined;
+}
+
+export interface RoutingCandidate {
+  modelId: string;
+  providerId: string;
+  /** Kept candidates are tried in order (1 first); dropped ones have order 0. */
+  order: number;
+  kept: boolean;
+  /** Why it was kept or dropped (capability, circuit, health, failover disabled, ...). */
+  reason: string;
+  circuit: CircuitState;
+  health: HealthState;
+  costTier: number;
+  latencyTier: number;
+}
+
+export interface ExplainRoutingResponse {
+  requestedModel: string;
+  /** The first kept candidate: what a run would try first. */
+  selectedModel: string;
+  candidates: RoutingCandidate[];
+  failoverEnabled: boolean;
+  /** The request would be answered from the response cache. */
+  cacheHit: boolean;
 }
 
 function createBaseModelCapabilities(): ModelCapabilities {
@@ -1386,8 +1535,165 @@ export const ModelDefaults: MessageFns<ModelDefaults> = {
   },
 };
 
+function createBaseResponseCacheStatus(): ResponseCacheStatus {
+  return { enabled: false, hits: 0, misses: 0, entries: 0, maxEntries: 0, ttlMs: 0 };
+}
+
+export const ResponseCacheStatus: MessageFns<ResponseCacheStatus> = {
+  encode(message: ResponseCacheStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enabled !== false) {
+      writer.uint32(8).bool(message.enabled);
+    }
+    if (message.hits !== 0) {
+      writer.uint32(16).uint64(message.hits);
+    }
+    if (message.misses !== 0) {
+      writer.uint32(24).uint64(message.misses);
+    }
+    if (message.entries !== 0) {
+      writer.uint32(32).uint32(message.entries);
+    }
+    if (message.maxEntries !== 0) {
+      writer.uint32(40).uint32(message.maxEntries);
+    }
+    if (message.ttlMs !== 0) {
+      writer.uint32(48).uint32(message.ttlMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResponseCacheStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResponseCacheStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hits = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.misses = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.entries = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxEntries = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ttlMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResponseCacheStatus {
+    return {
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      hits: isSet(object.hits) ? globalThis.Number(object.hits) : 0,
+      misses: isSet(object.misses) ? globalThis.Number(object.misses) : 0,
+      entries: isSet(object.entries) ? globalThis.Number(object.entries) : 0,
+      maxEntries: isSet(object.maxEntries)
+        ? globalThis.Number(object.maxEntries)
+        : isSet(object.max_entries)
+        ? globalThis.Number(object.max_entries)
+        : 0,
+      ttlMs: isSet(object.ttlMs)
+        ? globalThis.Number(object.ttlMs)
+        : isSet(object.ttl_ms)
+        ? globalThis.Number(object.ttl_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResponseCacheStatus): unknown {
+    const obj: any = {};
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.hits !== 0) {
+      obj.hits = Math.round(message.hits);
+    }
+    if (message.misses !== 0) {
+      obj.misses = Math.round(message.misses);
+    }
+    if (message.entries !== 0) {
+      obj.entries = Math.round(message.entries);
+    }
+    if (message.maxEntries !== 0) {
+      obj.maxEntries = Math.round(message.maxEntries);
+    }
+    if (message.ttlMs !== 0) {
+      obj.ttlMs = Math.round(message.ttlMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResponseCacheStatus>, I>>(base?: I): ResponseCacheStatus {
+    return ResponseCacheStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResponseCacheStatus>, I>>(object: I): ResponseCacheStatus {
+    const message = createBaseResponseCacheStatus();
+    message.enabled = object.enabled ?? false;
+    message.hits = object.hits ?? 0;
+    message.misses = object.misses ?? 0;
+    message.entries = object.entries ?? 0;
+    message.maxEntries = object.maxEntries ?? 0;
+    message.ttlMs = object.ttlMs ?? 0;
+    return message;
+  },
+};
+
 function createBaseGetModelsStatusResponse(): GetModelsStatusResponse {
-  return { providers: [], defaults: undefined };
+  return { providers: [], defaults: undefined, cache: undefined };
 }
 
 export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
@@ -1397,6 +1703,9 @@ export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
     }
     if (message.defaults !== undefined) {
       ModelDefaults.encode(message.defaults, writer.uint32(18).fork()).join();
+    }
+    if (message.cache !== undefined) {
+      ResponseCacheStatus.encode(message.cache, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1430,6 +1739,14 @@ export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
             message.defaults = ModelDefaults.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cache = ResponseCacheStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1448,6 +1765,7 @@ export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
         ? object.providers.map((e: any) => ProviderStatus.fromJSON(e))
         : [],
       defaults: isSet(object.defaults) ? ModelDefaults.fromJSON(object.defaults) : undefined,
+      cache: isSet(object.cache) ? ResponseCacheStatus.fromJSON(object.cache) : undefined,
     };
   },
 
@@ -1458,6 +1776,9 @@ export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
     }
     if (message.defaults !== undefined) {
       obj.defaults = ModelDefaults.toJSON(message.defaults);
+    }
+    if (message.cache !== undefined) {
+      obj.cache = ResponseCacheStatus.toJSON(message.cache);
     }
     return obj;
   },
@@ -1471,6 +1792,1048 @@ export const GetModelsStatusResponse: MessageFns<GetModelsStatusResponse> = {
     message.defaults = (object.defaults !== undefined && object.defaults !== null)
       ? ModelDefaults.fromPartial(object.defaults)
       : undefined;
+    message.cache = (object.cache !== undefined && object.cache !== null)
+      ? ResponseCacheStatus.fromPartial(object.cache)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectionTestResult(): ConnectionTestResult {
+  return { providerId: "", status: 0, latencyMs: 0, detail: "", modelCount: 0 };
+}
+
+export const ConnectionTestResult: MessageFns<ConnectionTestResult> = {
+  encode(message: ConnectionTestResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.latencyMs !== 0) {
+      writer.uint32(24).uint32(message.latencyMs);
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    if (message.modelCount !== 0) {
+      writer.uint32(40).uint32(message.modelCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectionTestResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectionTestResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.latencyMs = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.modelCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectionTestResult {
+    return {
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      status: isSet(object.status) ? connectionStatusFromJSON(object.status) : 0,
+      latencyMs: isSet(object.latencyMs)
+        ? globalThis.Number(object.latencyMs)
+        : isSet(object.latency_ms)
+        ? globalThis.Number(object.latency_ms)
+        : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      modelCount: isSet(object.modelCount)
+        ? globalThis.Number(object.modelCount)
+        : isSet(object.model_count)
+        ? globalThis.Number(object.model_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConnectionTestResult): unknown {
+    const obj: any = {};
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.status !== 0) {
+      obj.status = connectionStatusToJSON(message.status);
+    }
+    if (message.latencyMs !== 0) {
+      obj.latencyMs = Math.round(message.latencyMs);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.modelCount !== 0) {
+      obj.modelCount = Math.round(message.modelCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConnectionTestResult>, I>>(base?: I): ConnectionTestResult {
+    return ConnectionTestResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectionTestResult>, I>>(object: I): ConnectionTestResult {
+    const message = createBaseConnectionTestResult();
+    message.providerId = object.providerId ?? "";
+    message.status = object.status ?? 0;
+    message.latencyMs = object.latencyMs ?? 0;
+    message.detail = object.detail ?? "";
+    message.modelCount = object.modelCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseTestConnectionRequest(): TestConnectionRequest {
+  return { providerId: "", timeoutMs: 0 };
+}
+
+export const TestConnectionRequest: MessageFns<TestConnectionRequest> = {
+  encode(message: TestConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(16).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestConnectionRequest {
+    return {
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: TestConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TestConnectionRequest>, I>>(base?: I): TestConnectionRequest {
+    return TestConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TestConnectionRequest>, I>>(object: I): TestConnectionRequest {
+    const message = createBaseTestConnectionRequest();
+    message.providerId = object.providerId ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseTestConnectionResponse(): TestConnectionResponse {
+  return { results: [] };
+}
+
+export const TestConnectionResponse: MessageFns<TestConnectionResponse> = {
+  encode(message: TestConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ConnectionTestResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TestConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTestConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ConnectionTestResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TestConnectionResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ConnectionTestResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TestConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ConnectionTestResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TestConnectionResponse>, I>>(base?: I): TestConnectionResponse {
+    return TestConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TestConnectionResponse>, I>>(object: I): TestConnectionResponse {
+    const message = createBaseTestConnectionResponse();
+    message.results = object.results?.map((e) => ConnectionTestResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDiscoverRequest(): DiscoverRequest {
+  return { providerId: "" };
+}
+
+export const DiscoverRequest: MessageFns<DiscoverRequest> = {
+  encode(message: DiscoverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscoverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscoverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscoverRequest {
+    return {
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DiscoverRequest): unknown {
+    const obj: any = {};
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscoverRequest>, I>>(base?: I): DiscoverRequest {
+    return DiscoverRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscoverRequest>, I>>(object: I): DiscoverRequest {
+    const message = createBaseDiscoverRequest();
+    message.providerId = object.providerId ?? "";
+    return message;
+  },
+};
+
+function createBaseDiscoveredModels(): DiscoveredModels {
+  return { providerId: "", status: 0, detail: "", upstreamModels: [], addedModelIds: [] };
+}
+
+export const DiscoveredModels: MessageFns<DiscoveredModels> = {
+  encode(message: DiscoveredModels, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.detail !== "") {
+      writer.uint32(26).string(message.detail);
+    }
+    for (const v of message.upstreamModels) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.addedModelIds) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscoveredModels {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscoveredModels();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.upstreamModels.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.addedModelIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscoveredModels {
+    return {
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      status: isSet(object.status) ? connectionStatusFromJSON(object.status) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      upstreamModels: globalThis.Array.isArray(object?.upstreamModels)
+        ? object.upstreamModels.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.upstream_models)
+        ? object.upstream_models.map((e: any) => globalThis.String(e))
+        : [],
+      addedModelIds: globalThis.Array.isArray(object?.addedModelIds)
+        ? object.addedModelIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.added_model_ids)
+        ? object.added_model_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DiscoveredModels): unknown {
+    const obj: any = {};
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.status !== 0) {
+      obj.status = connectionStatusToJSON(message.status);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.upstreamModels?.length) {
+      obj.upstreamModels = message.upstreamModels;
+    }
+    if (message.addedModelIds?.length) {
+      obj.addedModelIds = message.addedModelIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscoveredModels>, I>>(base?: I): DiscoveredModels {
+    return DiscoveredModels.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscoveredModels>, I>>(object: I): DiscoveredModels {
+    const message = createBaseDiscoveredModels();
+    message.providerId = object.providerId ?? "";
+    message.status = object.status ?? 0;
+    message.detail = object.detail ?? "";
+    message.upstreamModels = object.upstreamModels?.map((e) => e) || [];
+    message.addedModelIds = object.addedModelIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDiscoverResponse(): DiscoverResponse {
+  return { providers: [] };
+}
+
+export const DiscoverResponse: MessageFns<DiscoverResponse> = {
+  encode(message: DiscoverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.providers) {
+      DiscoveredModels.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscoverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscoverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providers.push(DiscoveredModels.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscoverResponse {
+    return {
+      providers: globalThis.Array.isArray(object?.providers)
+        ? object.providers.map((e: any) => DiscoveredModels.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DiscoverResponse): unknown {
+    const obj: any = {};
+    if (message.providers?.length) {
+      obj.providers = message.providers.map((e) => DiscoveredModels.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscoverResponse>, I>>(base?: I): DiscoverResponse {
+    return DiscoverResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscoverResponse>, I>>(object: I): DiscoverResponse {
+    const message = createBaseDiscoverResponse();
+    message.providers = object.providers?.map((e) => DiscoveredModels.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExplainRoutingRequest(): ExplainRoutingRequest {
+  return { run: undefined };
+}
+
+export const ExplainRoutingRequest: MessageFns<ExplainRoutingRequest> = {
+  encode(message: ExplainRoutingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      StartRun.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainRoutingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainRoutingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = StartRun.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainRoutingRequest {
+    return { run: isSet(object.run) ? StartRun.fromJSON(object.run) : undefined };
+  },
+
+  toJSON(message: ExplainRoutingRequest): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = StartRun.toJSON(message.run);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExplainRoutingRequest>, I>>(base?: I): ExplainRoutingRequest {
+    return ExplainRoutingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExplainRoutingRequest>, I>>(object: I): ExplainRoutingRequest {
+    const message = createBaseExplainRoutingRequest();
+    message.run = (object.run !== undefined && object.run !== null) ? StartRun.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseRoutingCandidate(): RoutingCandidate {
+  return {
+    modelId: "",
+    providerId: "",
+    order: 0,
+    kept: false,
+    reason: "",
+    circuit: 0,
+    health: 0,
+    costTier: 0,
+    latencyTier: 0,
+  };
+}
+
+export const RoutingCandidate: MessageFns<RoutingCandidate> = {
+  encode(message: RoutingCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== "") {
+      writer.uint32(10).string(message.modelId);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(18).string(message.providerId);
+    }
+    if (message.order !== 0) {
+      writer.uint32(24).uint32(message.order);
+    }
+    if (message.kept !== false) {
+      writer.uint32(32).bool(message.kept);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.circuit !== 0) {
+      writer.uint32(48).int32(message.circuit);
+    }
+    if (message.health !== 0) {
+      writer.uint32(56).int32(message.health);
+    }
+    if (message.costTier !== 0) {
+      writer.uint32(64).uint32(message.costTier);
+    }
+    if (message.latencyTier !== 0) {
+      writer.uint32(72).uint32(message.latencyTier);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoutingCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoutingCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.order = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kept = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.circuit = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.health = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.costTier = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.latencyTier = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoutingCandidate {
+    return {
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      order: isSet(object.order) ? globalThis.Number(object.order) : 0,
+      kept: isSet(object.kept) ? globalThis.Boolean(object.kept) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      circuit: isSet(object.circuit) ? circuitStateFromJSON(object.circuit) : 0,
+      health: isSet(object.health) ? healthStateFromJSON(object.health) : 0,
+      costTier: isSet(object.costTier)
+        ? globalThis.Number(object.costTier)
+        : isSet(object.cost_tier)
+        ? globalThis.Number(object.cost_tier)
+        : 0,
+      latencyTier: isSet(object.latencyTier)
+        ? globalThis.Number(object.latencyTier)
+        : isSet(object.latency_tier)
+        ? globalThis.Number(object.latency_tier)
+        : 0,
+    };
+  },
+
+  toJSON(message: RoutingCandidate): unknown {
+    const obj: any = {};
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.order !== 0) {
+      obj.order = Math.round(message.order);
+    }
+    if (message.kept !== false) {
+      obj.kept = message.kept;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.circuit !== 0) {
+      obj.circuit = circuitStateToJSON(message.circuit);
+    }
+    if (message.health !== 0) {
+      obj.health = healthStateToJSON(message.health);
+    }
+    if (message.costTier !== 0) {
+      obj.costTier = Math.round(message.costTier);
+    }
+    if (message.latencyTier !== 0) {
+      obj.latencyTier = Math.round(message.latencyTier);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoutingCandidate>, I>>(base?: I): RoutingCandidate {
+    return RoutingCandidate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoutingCandidate>, I>>(object: I): RoutingCandidate {
+    const message = createBaseRoutingCandidate();
+    message.modelId = object.modelId ?? "";
+    message.providerId = object.providerId ?? "";
+    message.order = object.order ?? 0;
+    message.kept = object.kept ?? false;
+    message.reason = object.reason ?? "";
+    message.circuit = object.circuit ?? 0;
+    message.health = object.health ?? 0;
+    message.costTier = object.costTier ?? 0;
+    message.latencyTier = object.latencyTier ?? 0;
+    return message;
+  },
+};
+
+function createBaseExplainRoutingResponse(): ExplainRoutingResponse {
+  return { requestedModel: "", selectedModel: "", candidates: [], failoverEnabled: false, cacheHit: false };
+}
+
+export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
+  encode(message: ExplainRoutingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestedModel !== "") {
+      writer.uint32(10).string(message.requestedModel);
+    }
+    if (message.selectedModel !== "") {
+      writer.uint32(18).string(message.selectedModel);
+    }
+    for (const v of message.candidates) {
+      RoutingCandidate.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.failoverEnabled !== false) {
+      writer.uint32(32).bool(message.failoverEnabled);
+    }
+    if (message.cacheHit !== false) {
+      writer.uint32(40).bool(message.cacheHit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainRoutingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainRoutingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestedModel = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selectedModel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.candidates.push(RoutingCandidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.failoverEnabled = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cacheHit = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainRoutingResponse {
+    return {
+      requestedModel: isSet(object.requestedModel)
+        ? globalThis.String(object.requestedModel)
+        : isSet(object.requested_model)
+        ? globalThis.String(object.requested_model)
+        : "",
+      selectedModel: isSet(object.selectedModel)
+        ? globalThis.String(object.selectedModel)
+        : isSet(object.selected_model)
+        ? globalThis.String(object.selected_model)
+        : "",
+      candidates: globalThis.Array.isArray(object?.candidates)
+        ? object.candidates.map((e: any) => RoutingCandidate.fromJSON(e))
+        : [],
+      failoverEnabled: isSet(object.failoverEnabled)
+        ? globalThis.Boolean(object.failoverEnabled)
+        : isSet(object.failover_enabled)
+        ? globalThis.Boolean(object.failover_enabled)
+        : false,
+      cacheHit: isSet(object.cacheHit)
+        ? globalThis.Boolean(object.cacheHit)
+        : isSet(object.cache_hit)
+        ? globalThis.Boolean(object.cache_hit)
+        : false,
+    };
+  },
+
+  toJSON(message: ExplainRoutingResponse): unknown {
+    const obj: any = {};
+    if (message.requestedModel !== "") {
+      obj.requestedModel = message.requestedModel;
+    }
+    if (message.selectedModel !== "") {
+      obj.selectedModel = message.selectedModel;
+    }
+    if (message.candidates?.length) {
+      obj.candidates = message.candidates.map((e) => RoutingCandidate.toJSON(e));
+    }
+    if (message.failoverEnabled !== false) {
+      obj.failoverEnabled = message.failoverEnabled;
+    }
+    if (message.cacheHit !== false) {
+      obj.cacheHit = message.cacheHit;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExplainRoutingResponse>, I>>(base?: I): ExplainRoutingResponse {
+    return ExplainRoutingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExplainRoutingResponse>, I>>(object: I): ExplainRoutingResponse {
+    const message = createBaseExplainRoutingResponse();
+    message.requestedModel = object.requestedModel ?? "";
+    message.selectedModel = object.selectedModel ?? "";
+    message.candidates = object.candidates?.map((e) => RoutingCandidate.fromPartial(e)) || [];
+    message.failoverEnabled = object.failoverEnabled ?? false;
+    message.cacheHit = object.cacheHit ?? false;
     return message;
   },
 };
@@ -1498,11 +2861,51 @@ export const ModelsServiceService = {
       Buffer.from(GetModelsStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetModelsStatusResponse => GetModelsStatusResponse.decode(value),
   },
+  /** Probes providers' model listing endpoints and reports whether each answers. */
+  testConnection: {
+    path: "/palyra.gateway.v1.ModelsService/TestConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TestConnectionRequest): Buffer =>
+      Buffer.from(TestConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TestConnectionRequest => TestConnectionRequest.decode(value),
+    responseSerialize: (value: TestConnectionResponse): Buffer =>
+      Buffer.from(TestConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TestConnectionResponse => TestConnectionResponse.decode(value),
+  },
+  /** Lists the models providers offer and adds those not yet in the registry, marked discovered. */
+  discover: {
+    path: "/palyra.gateway.v1.ModelsService/Discover" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DiscoverRequest): Buffer => Buffer.from(DiscoverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DiscoverRequest => DiscoverRequest.decode(value),
+    responseSerialize: (value: DiscoverResponse): Buffer => Buffer.from(DiscoverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DiscoverResponse => DiscoverResponse.decode(value),
+  },
+  /** Shows, for a request, the candidates the gateway would consider, why each is kept or dropped, and their order. */
+  explainRouting: {
+    path: "/palyra.gateway.v1.ModelsService/ExplainRouting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExplainRoutingRequest): Buffer =>
+      Buffer.from(ExplainRoutingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExplainRoutingRequest => ExplainRoutingRequest.decode(value),
+    responseSerialize: (value: ExplainRoutingResponse): Buffer =>
+      Buffer.from(ExplainRoutingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExplainRoutingResponse => ExplainRoutingResponse.decode(value),
+  },
 } as const;
 
 export interface ModelsServiceServer extends UntypedServiceImplementation {
   listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
   getModelsStatus: handleUnaryCall<GetModelsStatusRequest, GetModelsStatusResponse>;
+  /** Probes providers' model listing endpoints and reports whether each answers. */
+  testConnection: handleUnaryCall<TestConnectionRequest, TestConnectionResponse>;
+  /** Lists the models providers offer and adds those not yet in the registry, marked discovered. */
+  discover: handleUnaryCall<DiscoverRequest, DiscoverResponse>;
+  /** Shows, for a request, the candidates the gateway would consider, why each is kept or dropped, and their order. */
+  explainRouting: handleUnaryCall<ExplainRoutingRequest, ExplainRoutingResponse>;
 }
 
 export interface ModelsServiceClient extends Client {
@@ -1535,6 +2938,54 @@ export interface ModelsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetModelsStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** Probes providers' model listing endpoints and reports whether each answers. */
+  testConnection(
+    request: TestConnectionRequest,
+    callback: (error: ServiceError | null, response: TestConnectionResponse) => void,
+  ): ClientUnaryCall;
+  testConnection(
+    request: TestConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TestConnectionResponse) => void,
+  ): ClientUnaryCall;
+  testConnection(
+    request: TestConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TestConnectionResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists the models providers offer and adds those not yet in the registry, marked discovered. */
+  discover(
+    request: DiscoverRequest,
+    callback: (error: ServiceError | null, response: DiscoverResponse) => void,
+  ): ClientUnaryCall;
+  discover(
+    request: DiscoverRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiscoverResponse) => void,
+  ): ClientUnaryCall;
+  discover(
+    request: DiscoverRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiscoverResponse) => void,
+  ): ClientUnaryCall;
+  /** Shows, for a request, the candidates the gateway would consider, why each is kept or dropped, and their order. */
+  explainRouting(
+    request: ExplainRoutingRequest,
+    callback: (error: ServiceError | null, response: ExplainRoutingResponse) => void,
+  ): ClientUnaryCall;
+  explainRouting(
+    request: ExplainRoutingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExplainRoutingResponse) => void,
+  ): ClientUnaryCall;
+  explainRouting(
+    request: ExplainRoutingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExplainRoutingResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -1579,6 +3030,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
