@@ -1,3 +1,4 @@
+import { BlockedUrlError, checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
 import { ConfigError } from "./config-error.js";
 import type { GatewayConfig, ModelRole } from "./schema.js";
 
@@ -15,6 +16,7 @@ export function checkReferences(config: GatewayConfig, source: string): void {
     if (provider.kind !== "deterministic" && provider.base_url === undefined) {
       throw new ConfigError(source, `${key}.base_url`, `required for kind "${provider.kind}"`);
     }
+    if (provider.base_url !== undefined) checkBaseUrl(provider.base_url, `${key}.base_url`, source);
     const credentials = (["api_key", "api_key_vault_ref", "api_key_secret_ref", "auth_profile_id"] as const).filter(
       (field) => provider[field] !== undefined,
     );
@@ -52,5 +54,15 @@ export function checkReferences(config: GatewayConfig, source: string): void {
     if (actual !== role) {
       throw new ConfigError(source, `model_provider.${field}`, `model "${modelId}" has role "${actual}", not "${role}"`);
     }
+  }
+}
+
+/** The URL's shape (scheme, no user name or password); its addresses are checked at connect time. */
+function checkBaseUrl(url: string, key: string, source: string): void {
+  try {
+    checkUpstreamUrl(url, key);
+  } catch (error) {
+    if (error instanceof BlockedUrlError) throw new ConfigError(source, error.settingKey, error.problem);
+    throw error;
   }
 }

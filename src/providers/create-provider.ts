@@ -1,5 +1,7 @@
 import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
 import { resolveProviderApiKey } from "../identity/secret-ref.js";
+import { createGuardedDispatcher } from "../registry/netguard/guarded-dispatcher.js";
+import { checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
 import { AnthropicProvider } from "./anthropic/anthropic-provider.js";
 import { DeterministicProvider } from "./deterministic/deterministic-provider.js";
 import { OpenAICompatibleProvider } from "./openai/openai-provider.js";
@@ -8,7 +10,9 @@ import type { ModelProvider } from "./types.js";
 
 /**
  * Builds the provider a [[model_provider.providers]] entry describes, with its credential resolved
- * and the [model_provider] defaults applied where the entry does not override them.
+ * and the [model_provider] defaults applied where the entry does not override them. HTTP providers
+ * get their own connection pool, whose connections are checked against the address guard; the URL's
+ * shape is checked here, at start-up, but its host is resolved only when a connection opens.
  */
 export function createProvider(config: ProviderConfig, registry: ModelProviderConfig, env: NodeJS.ProcessEnv): ModelProvider {
   if (config.kind === "deterministic") {
@@ -17,12 +21,22 @@ export function createProvider(config: ProviderConfig, registry: ModelProviderCo
       ...(config.stream_chunk_delay_ms !== undefined && { chunkDelayMs: config.stream_chunk_delay_ms }),
     });
   }
+  // Config validation guarantees a base_url for every HTTP kind.
+  const baseUrl = config.base_url ?? "";
+  const index = registry.providers.indexOf(config);
+  checkUpstreamUrl(baseUrl, index >= 0 ? `model_provider.providers[${index}].base_url` : `base_url of provider "${config.provider_id}"`);
+  const requestTimeoutMs = config.request_timeout_ms ?? registry.request_timeout_ms;
   const options: HttpProviderOptions = {
     providerId: config.provider_id,
-    // Config validation guarantees a base_url for every HTTP kind.
-    baseUrl: config.base_url ?? "",
+    baseUrl,
     apiKey: resolveProviderApiKey(config, env),
-    requestTimeoutMs: config.request_timeout_ms ?? registry.request_timeout_ms,
+    requestTimeoutMs,
+    dispatcher: createGuardedDispatcher({
+      allowPrivate: config.allow_private_base_url,
+      providerId: config.provider_id,
+      connectTimeoutMs: Math.min(10_000, requestTimeoutMs),
+      idleTimeoutMs: requestTimeoutMs,
+    }),
   };
   return config.kind === "anthropic" ? new AnthropicProvider(options) : new OpenAICompatibleProvider(options);
 }

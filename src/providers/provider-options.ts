@@ -1,3 +1,5 @@
+import type { Dispatcher } from "undici";
+
 /** What every HTTP provider is built with, resolved from its [[model_provider.providers]] entry. */
 export interface HttpProviderOptions {
   providerId: string;
@@ -7,4 +9,6 @@ export interface HttpProviderOptions {
   apiKey: string | undefined;
   /** Limit for one whole upstream request, streamed body included. */
   requestTimeoutMs: number;
+  /** The provider's connection pool, guarded against special address ranges; undici's global one when absent (tests). */
+  dispatcher?: Dispatcher;
 }

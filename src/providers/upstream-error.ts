@@ -41,7 +41,13 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Classifies a fetch that threw: our own abort, a timeout, or a network failure. */
+const undiciTimeouts = new Map<unknown, string>([
+  ["UND_ERR_CONNECT_TIMEOUT", "could not be connected to in time"],
+  ["UND_ERR_HEADERS_TIMEOUT", "did not start answering in time"],
+  ["UND_ERR_BODY_TIMEOUT", "stopped sending its answer for too long"],
+]);
+
+/** Classifies a fetch that threw: our own abort, a timeout, the address guard's refusal, or a network failure. */
 export function errorFromException(error: unknown, providerId: string, signal: AbortSignal): GatewayError {
   if (error instanceof GatewayError) return error;
   if (signal.aborted) {
@@ -52,7 +58,15 @@ export function errorFromException(error: unknown, providerId: string, signal: A
     }
     return new GatewayError("cancelled", "the request was cancelled", { cause: error });
   }
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  // The network guard refused the address before connecting: its verdict goes up as it is.
+  if (cause instanceof GatewayError) return cause;
+  // undici's own limits (see createGuardedDispatcher), on the error itself or, from fetch, its cause.
+  const code = (error as { code?: unknown } | undefined)?.code ?? cause?.code;
+  const stalled = undiciTimeouts.get(code);
+  if (stalled !== undefined) {
+    return new GatewayError("timeout", `provider "${providerId}" ${stalled}`, { code: "upstream_timeout", cause: error });
+  }
   const what = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
   return new GatewayError("network", `provider "${providerId}" could not be reached: ${sanitizeUpstreamText(String(what))}`, {
     code: "upstream_network",

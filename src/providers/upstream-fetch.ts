@@ -1,3 +1,4 @@
+import { type Dispatcher, FormData as UndiciFormData, fetch as undiciFetch } from "undici";
 import { GatewayError } from "../errors.js";
 import { errorFromException, errorFromResponse } from "./upstream-error.js";
 
@@ -10,6 +11,8 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   /** Limit for the whole request, streamed body included. */
   timeoutMs: number;
+  /** The provider's guarded connection pool; undici's global dispatcher when absent. */
+  dispatcher?: Dispatcher;
 }
 
 export interface UpstreamResponse {
@@ -35,12 +38,14 @@ export async function upstreamFetch(request: UpstreamRequest, providerId: string
   const signal = AbortSignal.any([request.signal, deadline.signal]);
   let response: Response;
   try {
-    response = await fetch(request.url, {
+    // undici's own fetch, not the global one: a dispatcher must come from the same undici as fetch.
+    response = await undiciFetch(request.url, {
       method: request.method,
       headers: request.headers,
-      ...(request.body !== undefined && { body: request.body }),
+      ...(request.body !== undefined && { body: toUndiciBody(request.body) }),
       signal,
       redirect: "manual",
+      ...(request.dispatcher !== undefined && { dispatcher: request.dispatcher }),
     });
   } catch (error) {
     release();
@@ -55,6 +60,20 @@ export async function upstreamFetch(request: UpstreamRequest, providerId: string
   }
   if (!response.ok) throw await errorFromResponse(response, providerId);
   return { response, signal, release };
+}
+
+/**
+ * undici's fetch encodes only its own FormData as multipart (Node's global FormData comes from the
+ * undici bundled with Node), so form bodies are copied across; string bodies pass as they are.
+ */
+function toUndiciBody(body: string | FormData): string | UndiciFormData {
+  if (typeof body === "string") return body;
+  const form = new UndiciFormData();
+  for (const [name, value] of body) {
+    if (typeof value === "string") form.append(name, value);
+    else form.append(name, value, value.name);
+  }
+  return form;
 }
 
 /** Joins a provider base URL ("https://api.example.com/v1") and a path ("/chat/completions"). */
