@@ -115,6 +115,8 @@ export interface ModelProvider {
   streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent>;
   embed?(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult>;
   transcribe?(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult>;
+  /** The model names the upstream offers; absent for kinds with nothing to list (deterministic). */
+  listModels?(signal: AbortSignal): Promise<string[]>;
 }
 
 export const emptyUsage: Usage = {

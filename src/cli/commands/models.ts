@@ -1,15 +1,28 @@
 import { type Command, InvalidArgumentError } from "commander";
 import {
+  ConnectionStatus,
+  connectionStatusToJSON,
+  DiscoverResponse,
   GetModelsStatusResponse,
   ListModelsResponse,
   type Model,
   ModelRole,
   modelRoleToJSON,
+  TestConnectionResponse,
 } from "../../../gen/grpc-js/palyra/gateway/v1/models.js";
+import { exitCodes } from "../cli-error.js";
 import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js";
-import { callUnary } from "../grpc-clients.js";
+import { callUnary, defaultTimeoutMs } from "../grpc-clients.js";
 import { enumLabel, formatTable, printJson, printLine, yesNo } from "../output.js";
 import { formatProviderTable } from "../provider-table.js";
+import { registerExplainCommand } from "./models-explain.js";
+
+interface ProviderFlags extends ClientFlags {
+  provider?: string;
+}
+
+/** The daemon's probe limit when --timeout-ms is not given (TestConnectionRequest.timeout_ms = 0). */
+const defaultProbeTimeoutMs = 5000;
 
 interface ListFlags extends ClientFlags {
   role?: ModelRole;
@@ -22,9 +35,10 @@ const rolesByName: Record<string, ModelRole> = {
   audio_transcription: ModelRole.MODEL_ROLE_AUDIO_TRANSCRIPTION,
 };
 
-/** palyra models list | status: the ModelsService RPCs. */
+/** palyra models list | status | test-connection | discover | explain: the ModelsService RPCs. */
 export function registerModelsCommand(program: Command): void {
   const models = program.command("models").description("inspect the model registry");
+  registerExplainCommand(models);
 
   addClientFlags(models.command("list").description("list the registry's models"))
     .option("--role <role>", `only models of this role (${Object.keys(rolesByName).join(", ")})`, parseRole)
@@ -54,9 +68,69 @@ export function registerModelsCommand(program: Command): void {
       printLine(`default embeddings model:           ${defaults.embeddingsModelId || "-"}`);
       printLine(`default audio transcription model:  ${defaults.audioTranscriptionModelId || "-"}`);
       printLine(`failover:                           ${defaults.failoverEnabled ? "on" : "off"}`);
-      printLine(`response cache:                     ${defaults.responseCacheEnabled ? "on" : "off"}`);
+      const cache = response.cache;
+      const cacheFigures = cache?.enabled ? ` (${cache.entries}/${cache.maxEntries} entries, ${cache.hits} hits, ${cache.misses} misses)` : "";
+      printLine(`response cache:                     ${defaults.responseCacheEnabled ? "on" : "off"}${cacheFigures}`);
     },
   );
+
+  addClientFlags(
+    models.command("test-connection").description("probe providers' model listings; exits 1 when one fails"),
+    `time limit for each provider's probe (default: ${defaultProbeTimeoutMs})`,
+  )
+    .option("--provider <id>", "only this provider (default: every enabled one)")
+    .action(async (flags: ProviderFlags) => {
+      const probeMs = flags.timeoutMs ?? defaultProbeTimeoutMs;
+      const request = { providerId: flags.provider ?? "", timeoutMs: flags.timeoutMs ?? 0 };
+      // --timeout-ms limits the probes here; the call itself may take that long plus the usual margin.
+      const response = await withDaemon({ ...flags, timeoutMs: probeMs + defaultTimeoutMs }, (clients) => {
+        const client = clients.models();
+        return callUnary<TestConnectionResponse>((done) =>
+          client.testConnection(request, clients.metadata(), clients.unaryOptions(), done),
+        );
+      });
+      if (response.results.some((result) => !connectionHeld(result.status))) process.exitCode = exitCodes.failure;
+      if (flags.json) return printJson(TestConnectionResponse.toJSON(response));
+      const rows = response.results.map((result) => [
+        result.providerId,
+        statusLabel(result.status),
+        result.status === ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE ? "-" : `${result.latencyMs} ms`,
+        result.detail,
+      ]);
+      printLine(formatTable(["provider", "status", "latency", "detail"], rows));
+    });
+
+  addClientFlags(models.command("discover").description("add the models providers list that the registry does not serve yet; exits 1 when a listing fails"))
+    .option("--provider <id>", "only this provider (default: every enabled one)")
+    .action(async (flags: ProviderFlags) => {
+      const response = await withDaemon(flags, (clients) => {
+        const client = clients.models();
+        const request = { providerId: flags.provider ?? "" };
+        return callUnary<DiscoverResponse>((done) => client.discover(request, clients.metadata(), clients.unaryOptions(), done));
+      });
+      if (response.providers.some((found) => !connectionHeld(found.status))) process.exitCode = exitCodes.failure;
+      if (flags.json) return printJson(DiscoverResponse.toJSON(response));
+      const rows = response.providers.map((found) => [
+        found.providerId,
+        statusLabel(found.status),
+        String(found.upstreamModels.length),
+        String(found.addedModelIds.length),
+        found.status === ConnectionStatus.CONNECTION_STATUS_OK ? "" : found.detail,
+      ]);
+      printLine(formatTable(["provider", "status", "listed", "added", "detail"], rows));
+      const added = response.providers.flatMap((found) => found.addedModelIds);
+      if (added.length > 0) printLine();
+      for (const modelId of added) printLine(`added ${modelId}`);
+    });
+}
+
+/** A probe that reached the provider, or a provider with nothing to probe. */
+function connectionHeld(status: ConnectionStatus): boolean {
+  return status === ConnectionStatus.CONNECTION_STATUS_OK || status === ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE;
+}
+
+function statusLabel(status: ConnectionStatus): string {
+  return enumLabel(connectionStatusToJSON(status), "CONNECTION_STATUS_");
 }
 
 function modelRow(model: Model): string[] {

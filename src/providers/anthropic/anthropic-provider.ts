@@ -4,6 +4,7 @@ import { readSse } from "../sse.js";
 import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../types.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
+import { listAnthropicModels } from "./list-models.js";
 import { toMessagesRequest } from "./messages-request.js";
 import { parseMessagesStream } from "./messages-stream.js";
 
@@ -39,6 +40,7 @@ export class AnthropicProvider implements ModelProvider {
         body: JSON.stringify(body),
         signal,
         timeoutMs: this.options.requestTimeoutMs,
+        ...(this.options.dispatcher !== undefined && { dispatcher: this.options.dispatcher }),
       },
       this.providerId,
     );
@@ -55,6 +57,11 @@ export class AnthropicProvider implements ModelProvider {
     } finally {
       upstream.release();
     }
+  }
+
+  listModels(signal: AbortSignal): Promise<string[]> {
+    const headers = { "anthropic-version": anthropicVersion, ...(this.options.apiKey !== undefined && { "x-api-key": this.options.apiKey }) };
+    return listAnthropicModels(this.options, headers, signal);
   }
 
   private headers(): Record<string, string> {

@@ -13,6 +13,7 @@ import { joinUrl, type UpstreamResponse, upstreamFetch } from "../upstream-fetch
 import { toWireChatRequest } from "./chat-request.js";
 import { readChatStream } from "./chat-stream.js";
 import { fromWireEmbeddings, toWireEmbeddingsRequest } from "./embeddings.js";
+import { listOpenAIModels } from "./list-models.js";
 import { fromTranscriptionBody, toTranscriptionForm } from "./transcription.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireChatChunk } from "./wire-types.js";
@@ -52,13 +53,25 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return fromTranscriptionBody(await this.readText(upstream), request, this.providerId);
   }
 
+  listModels(signal: AbortSignal): Promise<string[]> {
+    return listOpenAIModels(this.options, signal);
+  }
+
   private send(path: string, body: string | FormData, signal: AbortSignal, accept: string): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept };
     // FormData bodies get their multipart content type (with boundary) from fetch.
     if (typeof body === "string") headers["content-type"] = "application/json";
     if (this.options.apiKey !== undefined && this.options.apiKey !== "") headers.authorization = `Bearer ${this.options.apiKey}`;
     return upstreamFetch(
-      { method: "POST", url: joinUrl(this.options.baseUrl, path), headers, body, signal, timeoutMs: this.options.requestTimeoutMs },
+      {
+        method: "POST",
+        url: joinUrl(this.options.baseUrl, path),
+        headers,
+        body,
+        signal,
+        timeoutMs: this.options.requestTimeoutMs,
+        ...(this.options.dispatcher !== undefined && { dispatcher: this.options.dispatcher }),
+      },
       this.providerId,
     );
   }
