@@ -8,7 +8,11 @@ import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createProvider } from "./providers/create-provider.js";
+import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
+import { healthRank, ProviderHealth } from "./registry/provider-health.js";
+import { createProviderCircuits } from "./registry/provider-circuits.js";
+import { ResponseCache } from "./registry/response-cache.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
@@ -59,10 +63,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
   const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env));
-  const engine = new RunEngine({ store, registry, logger });
+  const circuits = createProviderCircuits(registry, logger);
+  const cache = new ResponseCache({
+    enabled: config.model_provider.response_cache_enabled,
+    ttlMs: config.model_provider.response_cache_ttl_ms,
+    maxEntries: config.model_provider.response_cache_max_entries,
+  });
+  const providerHealth = new ProviderHealth();
+  const healthRankOf = (providerId: string) => healthRank(providerHealth.stateOf(providerId).state);
+  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, healthBoard });
+  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, healthBoard, providerHealth, circuits, cache });
   const access = new AccessControl(adminToken);
   const interceptors = createInterceptors(access);
 
@@ -85,6 +97,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   writeFileSync(join(stateDir, daemonInfoFileName), `${JSON.stringify({ pid: process.pid, grpc: grpcAddress, http: httpAddress })}\n`);
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
+  providerHealth.startBackgroundChecks(registry, config.model_provider.health_ttl_ms, logger);
+  const discovery = config.model_provider.discovery_enabled
+    ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
+    : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -95,6 +111,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       httpServer.stopAccepting();
       await engine.drain(config.daemon.shutdown_grace_ms);
       await Promise.all([rpcServer.close(), httpServer.close()]);
+      await Promise.all([providerHealth.stop(), discovery?.stop()]);
       await store.close();
       logger.info("stopped");
     })();

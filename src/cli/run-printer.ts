@@ -15,6 +15,13 @@ export class RunPrinter {
     this.runId ??= event.runId || undefined;
     if (this.json) return printJsonLine(RunStreamResponse.toJSON(event));
     if (event.delta?.text) this.write(event.delta.text);
+    const failedAttempt = event.attemptFailed;
+    if (failedAttempt) {
+      const kind = errorKindToJSON(failedAttempt.kind).replace(/^ERROR_KIND_/, "").toLowerCase();
+      const next = failedAttempt.next === "retry" ? `retrying in ${failedAttempt.backoffMs} ms` : failedAttempt.next === "failover" ? "trying the next model" : "giving up";
+      process.stderr.write(`palyra: attempt ${failedAttempt.attempt} on ${failedAttempt.modelId} (${failedAttempt.providerId}) failed: ${kind}: ${failedAttempt.message}; ${next}
+`);
+    }
     if (event.toolApprovalRequired) {
       const call = event.toolApprovalRequired.toolCall;
       process.stderr.write(`palyra: the run waits for approval of tool call ${call?.name ?? "?"}, which the CLI cannot give\n`);

@@ -19,6 +19,7 @@ export const defaultChatModel: ModelConfig = {
   max_context_tokens: 128_000,
   cost_tier: 0,
   latency_tier: 0,
+  cache_unset_temperature: false,
 };
 
 export const defaultEmbeddingsModel: ModelConfig = {

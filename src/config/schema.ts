@@ -55,6 +55,8 @@ const modelSchema = z.strictObject({
   max_context_tokens: z.number().int().positive().default(128_000),
   cost_tier: tier.default(5),
   latency_tier: tier.default(5),
+  /** Treat requests without a temperature as deterministic, so the response cache may serve them. */
+  cache_unset_temperature: z.boolean().default(false),
 });
 
 const modelProviderSchema = z.strictObject({
@@ -65,6 +67,8 @@ const modelProviderSchema = z.strictObject({
   response_cache_enabled: z.boolean().default(false),
   response_cache_ttl_ms: positiveMs.default(30_000),
   response_cache_max_entries: z.number().int().positive().default(128),
+  /** Run discovery in the background every discovery_ttl_ms; off so models never appear unasked. */
+  discovery_enabled: z.boolean().default(false),
   discovery_ttl_ms: positiveMs.default(3_600_000),
   health_ttl_ms: positiveMs.default(60_000),
   request_timeout_ms: positiveMs.default(60_000),

@@ -1,12 +1,17 @@
+import type { CircuitSnapshot } from "../registry/circuit-breaker.js";
+import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ModelRegistry, RegisteredProvider } from "../registry/model-registry.js";
+import type { HealthRecord, ProviderHealth } from "../registry/provider-health.js";
 import type { RunEngine } from "../runs/run-engine.js";
 import { countRunsByStatus } from "../store/runs-repository.js";
 import type { Store } from "../store/open-store.js";
 import { gatewayVersion } from "../version.js";
 
 export interface DiagnosticsSources {
+  circuits: ProviderCircuits;
   store: Store;
   registry: ModelRegistry;
+  providerHealth: ProviderHealth;
   engine: RunEngine;
   startedAt: number;
   configSource: string;
@@ -21,7 +26,7 @@ export interface DiagnosticsSnapshot {
   configSource: string;
   store: { dialect: string; location: string; schemaVersion: number; runCount: number };
   runs: { active: number; succeeded: number; failed: number; cancelled: number };
-  providers: { provider: RegisteredProvider; modelCount: number }[];
+  providers: { provider: RegisteredProvider; modelCount: number; health: HealthRecord; circuit: CircuitSnapshot }[];
 }
 
 /** A point-in-time picture of the daemon for operators. Holds no secret values by construction. */
@@ -45,6 +50,8 @@ export async function collectDiagnostics(sources: DiagnosticsSources): Promise<D
     providers: sources.registry.listProviders().map((provider) => ({
       provider,
       modelCount: models.filter((model) => model.providerId === provider.providerId).length,
+      health: sources.providerHealth.stateOf(provider.providerId),
+      circuit: sources.circuits.snapshot(provider.providerId),
     })),
   };
 }

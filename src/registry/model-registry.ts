@@ -13,6 +13,17 @@ export interface RegisteredModel {
   costTier: number;
   latencyTier: number;
   discovered: boolean;
+  /** Requests without a temperature count as deterministic for the response cache. */
+  cacheUnsetTemperature: boolean;
+}
+
+/** How the gateway treats one provider's upstream calls: its own settings, else [model_provider]'s. */
+export interface ProviderTuning {
+  requestTimeoutMs: number;
+  maxRetries: number;
+  retryBackoffMs: number;
+  failureThreshold: number;
+  cooldownMs: number;
 }
 
 export interface RegisteredProvider {
@@ -20,6 +31,7 @@ export interface RegisteredProvider {
   kind: ProviderConfig["kind"];
   baseUrl: string | undefined;
   enabled: boolean;
+  tuning: ProviderTuning;
   client: ModelProvider;
 }
 
@@ -54,6 +66,13 @@ export class ModelRegistry {
         kind: provider.kind,
         baseUrl: provider.base_url,
         enabled: provider.enabled,
+        tuning: {
+          requestTimeoutMs: provider.request_timeout_ms ?? config.request_timeout_ms,
+          maxRetries: provider.max_retries ?? config.max_retries,
+          retryBackoffMs: provider.retry_backoff_ms ?? config.retry_backoff_ms,
+          failureThreshold: provider.circuit_breaker_failure_threshold ?? config.circuit_breaker_failure_threshold,
+          cooldownMs: provider.circuit_breaker_cooldown_ms ?? config.circuit_breaker_cooldown_ms,
+        },
         client: createClient(provider),
       });
     }
@@ -76,8 +95,20 @@ export class ModelRegistry {
     );
   }
 
+  getProvider(providerId: string): RegisteredProvider | undefined {
+    return this.providers.get(providerId);
+  }
+
   listProviders(): RegisteredProvider[] {
     return [...this.providers.values()];
+  }
+
+  /** Adds a model found by discovery, marked discovered; false (and nothing added) when its id is taken. */
+  addDiscoveredModel(model: RegisteredModel): boolean {
+    if (this.models.has(model.modelId)) return false;
+    if (!this.providers.has(model.providerId)) throw new GatewayError("internal", `discovered model ${model.modelId} has no provider`);
+    this.models.set(model.modelId, { ...model, discovered: true });
+    return true;
   }
 
   /** A model that is enabled and whose provider is enabled, by id. */
@@ -125,7 +156,7 @@ export class ModelRegistry {
     return [...this.models.values()].find((model) => model.role === role && this.isUsable(model));
   }
 
-  private providerOf(model: RegisteredModel): RegisteredProvider {
+  providerOf(model: RegisteredModel): RegisteredProvider {
     const provider = this.providers.get(model.providerId);
     // Config validation guarantees every model's provider exists.
     if (provider === undefined) throw new GatewayError("internal", `model ${model.modelId} has no provider`);
@@ -145,5 +176,6 @@ function toRegisteredModel(model: ModelConfig): RegisteredModel {
     costTier: model.cost_tier,
     latencyTier: model.latency_tier,
     discovered: false,
+    cacheUnsetTemperature: model.cache_unset_temperature,
   };
 }

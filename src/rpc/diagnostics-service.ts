@@ -22,7 +22,7 @@ export function createDiagnosticsService(sources: DiagnosticsSources): ServiceIm
           failed: BigInt(snapshot.runs.failed),
           cancelled: BigInt(snapshot.runs.cancelled),
         },
-        providers: snapshot.providers.map(({ provider, modelCount }) => providerStatusToProto(provider, modelCount)),
+        providers: snapshot.providers.map(({ provider, modelCount, health, circuit }) => providerStatusToProto(provider, modelCount, health, circuit)),
       };
     },
   };

@@ -4,6 +4,7 @@ import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../ge
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
+import type { ResponseCache } from "../registry/response-cache.js";
 import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../logger.js";
 import { createDiagnosticsService } from "./diagnostics-service.js";
@@ -14,6 +15,7 @@ import { createModelsService } from "./models-service.js";
 import { registerReflection } from "./reflection-service.js";
 
 export interface RpcDeps extends DiagnosticsSources {
+  cache: ResponseCache;
   logger: Logger;
   healthBoard: HealthStatusBoard;
 }
@@ -22,7 +24,7 @@ export interface RpcDeps extends DiagnosticsSources {
 export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(GatewayService, createGatewayService({ engine: deps.engine, logger: deps.logger, startedAt: deps.startedAt }));
-    router.service(ModelsService, createModelsService(deps.registry));
+    router.service(ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }));
     router.service(DiagnosticsService, createDiagnosticsService(deps));
     router.service(Health, createHealthService(deps.healthBoard));
     registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics]);

@@ -2,9 +2,12 @@ import { GatewayError, toGatewayError } from "../errors.js";
 import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
 import type { Logger } from "../logger.js";
 import type { ChatRequest, Usage } from "../providers/types.js";
-import type { ResolvedModel } from "../registry/model-registry.js";
+import type { ProviderCircuits } from "../registry/provider-circuits.js";
+import type { ResponseCache } from "../registry/response-cache.js";
+import type { RouteCandidate } from "../registry/route-candidates.js";
 import type { Store } from "../store/open-store.js";
 import type { EventChannel } from "./event-channel.js";
+import { runAttempts } from "./run-attempts.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
 import { RunOutput } from "./run-output.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
@@ -12,9 +15,16 @@ import { type RunOutcome, recordRunEnd } from "./run-records.js";
 export interface RunExecution {
   runId: string;
   request: ChatRequest;
-  resolved: ResolvedModel;
+  /** The admitted (requested or default) model first, then failover candidates, in order. */
+  candidates: RouteCandidate[];
+  /** The model the run was admitted with; reported in the accepted event. */
+  admitted: RouteCandidate;
   requestedModel: string;
   startedAt: number;
+  /** When retries must stop. */
+  deadline: number;
+  /** Set when the response cache may serve or keep this request. */
+  cacheKey: string | undefined;
   signal: AbortSignal;
   /** Why the run was cancelled, once it was. */
   cancelReason: () => string | undefined;
@@ -25,40 +35,34 @@ export interface ExecuteRunDeps {
   store: Store;
   logger: Logger;
   now: () => number;
+  circuits: ProviderCircuits;
+  cache: ResponseCache;
+  random?: () => number;
 }
 
 /**
- * Runs one admitted run to its end: streams the provider's answer into the channel, records the
- * outcome in the store, and only then emits the terminal event, so a caller that saw the end can
- * rely on the record. Never throws: every ending is recorded as succeeded, failed or cancelled.
+ * Runs one admitted run to its end: serves it from the cache or from the candidates (with retries
+ * and failover), records the outcome, and only then emits the terminal event, so a caller that saw
+ * the end can rely on the record. Never throws: every ending is recorded.
  */
 export async function executeRun(run: RunExecution, deps: ExecuteRunDeps): Promise<TerminalRunEvent> {
-  const { model, provider } = run.resolved;
   const output = new RunOutput(run.startedAt);
+  let served: RouteCandidate = run.admitted;
+  let attempts = 0;
+  let cacheHit = false;
   let terminal: TerminalRunEvent;
   try {
-    await run.channel.push({ type: "accepted", createdAt: new Date(run.startedAt), modelId: model.modelId, providerId: provider.providerId });
     await run.channel.push({
-      type: "routing",
-      requestedModel: run.requestedModel,
-      selectedModel: model.modelId,
-      providerId: provider.providerId,
-      upstreamModel: model.upstreamModel,
-      reason: run.resolved.reason,
+      type: "accepted",
+      createdAt: new Date(run.startedAt),
+      modelId: run.admitted.model.modelId,
+      providerId: run.admitted.provider.providerId,
     });
-    for await (const event of provider.client.streamChat(run.request, run.signal)) {
-      if (event.type === "text") {
-        output.addText(event.text, deps.now());
-        await run.channel.push({ type: "delta", text: event.text, toolCalls: [] });
-      } else if (event.type === "tool_call") {
-        const { type: _type, ...delta } = event;
-        output.addToolCallDelta(delta, deps.now());
-        await run.channel.push({ type: "delta", text: "", toolCalls: [delta] });
-      } else if (event.type === "usage") {
-        output.usage = event.usage;
-      } else {
-        output.finishReason = event.reason;
-      }
+    cacheHit = await serveFromCache(run, deps, output);
+    if (!cacheHit) {
+      // With every candidate's circuit open, the admitted model is still "tried": its breaker refuses fast.
+      const candidates = run.candidates.length > 0 ? run.candidates : [run.admitted];
+      ({ served, attempts } = await runAttempts({ ...run, candidates, output }, deps));
     }
     run.signal.throwIfAborted();
     const usage = output.usage ?? estimateUsage(run.request, output);
@@ -66,12 +70,13 @@ export async function executeRun(run: RunExecution, deps: ExecuteRunDeps): Promi
       type: "completed",
       finishReason: output.finishReason ?? (output.toolCalls.length > 0 ? "tool_calls" : "stop"),
       usage,
-      modelId: model.modelId,
-      providerId: provider.providerId,
-      attempts: 1,
+      modelId: served.model.modelId,
+      providerId: served.provider.providerId,
+      attempts,
       text: output.text,
       toolCalls: output.toolCalls,
     };
+    if (!cacheHit) keepInCache(run, deps, served, terminal);
   } catch (error) {
     const cancelReason = run.cancelReason();
     terminal =
@@ -80,11 +85,47 @@ export async function executeRun(run: RunExecution, deps: ExecuteRunDeps): Promi
         : { type: "failed", error: toGatewayError(error) };
   }
 
-  terminal = await record(run, output, terminal, deps);
+  terminal = await record(run, { output, terminal, served, attempts, cacheHit }, deps);
   if (terminal.type === "completed") await run.channel.push({ type: "usage", usage: terminal.usage });
   await run.channel.push(terminal);
   run.channel.close();
   return terminal;
+}
+
+/** Answers from the response cache when it holds this request; the answer streams like a live one. */
+async function serveFromCache(run: RunExecution, deps: ExecuteRunDeps, output: RunOutput): Promise<boolean> {
+  const cached = run.cacheKey === undefined ? undefined : deps.cache.get(run.cacheKey);
+  if (cached === undefined) return false;
+  output.committed = true;
+  await run.channel.push({
+    type: "routing",
+    requestedModel: run.requestedModel,
+    selectedModel: run.admitted.model.modelId,
+    providerId: run.admitted.provider.providerId,
+    upstreamModel: run.admitted.model.upstreamModel,
+    reason: "served from the response cache",
+    attempts: 0,
+    cacheHit: true,
+  });
+  output.addText(cached.text, deps.now());
+  await run.channel.push({ type: "delta", text: cached.text, toolCalls: [] });
+  output.usage = cached.usage;
+  output.finishReason = cached.finishReason;
+  return true;
+}
+
+/** Keeps a deterministic answer from the admitted model for the next identical request. */
+function keepInCache(run: RunExecution, deps: ExecuteRunDeps, served: RouteCandidate, completed: Extract<TerminalRunEvent, { type: "completed" }>): void {
+  if (run.cacheKey === undefined || served.model.modelId !== run.admitted.model.modelId) return;
+  const answer = {
+    text: completed.text,
+    toolCalls: completed.toolCalls,
+    finishReason: completed.finishReason,
+    usage: completed.usage,
+    modelId: served.model.modelId,
+    providerId: served.provider.providerId,
+  };
+  if (deps.cache.isCacheableAnswer(answer)) deps.cache.set(run.cacheKey, answer);
 }
 
 /** Upstreams that report no usage are counted with the tokenizer, and marked estimated. */
@@ -99,18 +140,27 @@ function estimateUsage(request: ChatRequest, output: RunOutput): Usage {
   };
 }
 
+const noUsage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false };
+
 async function record(
   run: RunExecution,
-  output: RunOutput,
-  terminal: TerminalRunEvent,
+  ending: { output: RunOutput; terminal: TerminalRunEvent; served: RouteCandidate; attempts: number; cacheHit: boolean },
   deps: ExecuteRunDeps,
 ): Promise<TerminalRunEvent> {
+  const { output, terminal, served, attempts, cacheHit } = ending;
+  const common = {
+    firstOutputMs: output.firstOutputMs,
+    attempts,
+    cacheHit,
+    servedBy: { modelId: served.model.modelId, providerId: served.provider.providerId, upstreamModel: served.model.upstreamModel },
+  };
+  // A cache hit cost no upstream tokens; failed and cancelled runs are charged what the upstream reported.
   const outcome: RunOutcome =
     terminal.type === "completed"
-      ? { status: "succeeded", finishReason: terminal.finishReason, usage: terminal.usage, firstOutputMs: output.firstOutputMs, attempts: 1 }
+      ? { ...common, status: "succeeded", finishReason: terminal.finishReason, usage: cacheHit ? noUsage : terminal.usage }
       : terminal.type === "failed"
-        ? { status: "failed", usage: output.usage, firstOutputMs: output.firstOutputMs, errorKind: terminal.error.kind, errorMessage: terminal.error.message, attempts: 1 }
-        : { status: "cancelled", usage: output.usage, firstOutputMs: output.firstOutputMs, errorKind: "cancelled", errorMessage: terminal.reason, attempts: 1 };
+        ? { ...common, status: "failed", usage: output.usage, errorKind: terminal.error.kind, errorMessage: terminal.error.message }
+        : { ...common, status: "cancelled", usage: output.usage, errorKind: "cancelled", errorMessage: terminal.reason };
   try {
     await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, outcome);
     return terminal;

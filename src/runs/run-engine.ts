@@ -8,6 +8,10 @@ import { settleWithin } from "../server-lifecycle.js";
 import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
+import { countPromptTokens } from "../governance/tokens.js";
+import type { ProviderCircuits } from "../registry/provider-circuits.js";
+import type { ResponseCache } from "../registry/response-cache.js";
+import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
 import { checkCapabilities, checkContextWindow } from "./admission-checks.js";
 import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
@@ -39,7 +43,12 @@ export interface RunEngineDeps {
   store: Store;
   registry: ModelRegistry;
   logger: Logger;
+  circuits: ProviderCircuits;
+  cache: ResponseCache;
+  /** 0 healthy or unknown, 1 degraded, 2 down: degraded providers are tried later. */
+  healthRankOf?: (providerId: string) => number;
   now?: () => number;
+  random?: () => number;
 }
 
 interface ActiveRun {
@@ -70,21 +79,30 @@ export class RunEngine {
     const resolved = this.deps.registry.resolve(input.model, "chat");
     checkCapabilities(input, resolved);
     checkContextWindow(input, resolved);
+    const request = toChatRequest(input, resolved);
+    const plan = this.planRoute(input, resolved);
+    const admitted = plan[0] as RouteCandidate;
+    const cache = this.deps.cache;
+    const cacheKey =
+      !input.bypassCache && cache.isCacheableRequest(request, resolved.model.cacheUnsetTemperature) ? cache.keyFor(resolved.model.modelId, request) : undefined;
     const { runId, startedAt, active } = await this.admit("chat", resolved, { ...input, caller, requestedModel: input.model });
 
     const channel = new EventChannel<RunEvent>();
     const execution = executeRun(
       {
         runId,
-        request: toChatRequest(input, resolved),
-        resolved,
+        request,
+        candidates: plan.filter((candidate) => candidate.kept),
+        admitted,
         requestedModel: input.model ?? "",
         startedAt,
+        deadline: startedAt + resolved.provider.tuning.requestTimeoutMs,
+        cacheKey,
         signal: active.controller.signal,
         cancelReason: () => active.cancelReason,
         channel,
       },
-      { store: this.deps.store, logger: this.deps.logger, now: this.now },
+      { store: this.deps.store, logger: this.deps.logger, now: this.now, circuits: this.deps.circuits, cache, ...(this.deps.random && { random: this.deps.random }) },
     );
     this.track(runId, active, execution.then(endOfTerminal));
 
@@ -98,6 +116,47 @@ export class RunEngine {
         channel.close();
       },
     };
+  }
+
+  /**
+   * What routing would do with a chat request, without running it: the candidates kept and dropped
+   * with reasons and order, and whether the cache would answer. Invalid requests fail as a run would.
+   */
+  explainRoute(input: RunInput): { plan: RouteCandidate[]; failover: boolean; cacheHit: boolean } {
+    validateRunInput(input);
+    const resolved = this.deps.registry.resolve(input.model, "chat");
+    const plan = this.planRoute(input, resolved);
+    const admitted = plan[0] as RouteCandidate;
+    try {
+      checkCapabilities(input, resolved);
+      checkContextWindow(input, resolved);
+    } catch (error) {
+      admitted.kept = false;
+      admitted.reason = (error as Error).message;
+      let order = 0;
+      for (const candidate of plan) candidate.order = candidate.kept ? ++order : 0;
+    }
+    const request = toChatRequest(input, resolved);
+    const cache = this.deps.cache;
+    const cacheable = !input.bypassCache && cache.isCacheableRequest(request, resolved.model.cacheUnsetTemperature);
+    return {
+      plan,
+      failover: this.deps.registry.defaults.failoverEnabled && !input.disableFailover,
+      cacheHit: cacheable && cache.peek(cache.keyFor(resolved.model.modelId, request)),
+    };
+  }
+
+  /** The candidates a chat request would be tried on, kept and dropped, in order. */
+  planRoute(input: RunInput, resolved: ResolvedModel): RouteCandidate[] {
+    const healthRankOf = this.deps.healthRankOf ?? (() => 0);
+    return planCandidates({
+      registry: this.deps.registry,
+      primary: resolved,
+      needs: needsOf(input, () => countPromptTokens(input.messages, input.tools)),
+      failover: this.deps.registry.defaults.failoverEnabled && !input.disableFailover,
+      circuitOf: (providerId) => this.deps.circuits.snapshot(providerId),
+      healthRankOf,
+    });
   }
 
   /** Embeds a batch of texts as one recorded run. Aborting `signal` (the caller's) cancels it. */

@@ -12,12 +12,24 @@ export interface ToolCallDelta {
 export type RunEvent =
   | { type: "accepted"; createdAt: Date; modelId: string; providerId: string }
   | {
+      /** Which model serves the run; sent once an upstream answered (or the cache did). */
       type: "routing";
       requestedModel: string;
       selectedModel: string;
       providerId: string;
       upstreamModel: string;
       reason: string;
+      attempts: number;
+      cacheHit: boolean;
+    }
+  | {
+      type: "attempt_failed";
+      attempt: number;
+      modelId: string;
+      providerId: string;
+      error: GatewayError;
+      next: "retry" | "failover" | "give_up";
+      backoffMs: number;
     }
   | { type: "delta"; text: string; toolCalls: ToolCallDelta[] }
   | { type: "usage"; usage: Usage }

@@ -18,6 +18,10 @@ export interface RunInput {
   stop: string[];
   metadata: Record<string, string>;
   clientRequestId?: string;
+  /** Serve only from the chosen model. */
+  disableFailover?: boolean;
+  /** Neither read nor fill the response cache. */
+  bypassCache?: boolean;
 }
 
 const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;

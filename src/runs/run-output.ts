@@ -8,6 +8,8 @@ export class RunOutput {
   finishReason: FinishReason | undefined;
   /** Milliseconds from start to the first piece of output, once there is one. */
   firstOutputMs: number | undefined;
+  /** Set once an upstream answered: from then on output has reached the caller and nothing is retried. */
+  committed = false;
   private readonly calls = new Map<number, ToolCall>();
 
   constructor(private readonly startedAt: number) {}

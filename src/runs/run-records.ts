@@ -24,6 +24,9 @@ export interface RunOutcome {
   errorKind?: string | undefined;
   errorMessage?: string | undefined;
   attempts: number;
+  /** The model that served the run when failover moved it off the admitted one. */
+  servedBy?: { modelId: string; providerId: string; upstreamModel: string } | undefined;
+  cacheHit?: boolean;
 }
 
 /** Records a run as admitted and running, before any upstream call, so no admitted run goes unrecorded. */
@@ -69,6 +72,12 @@ export async function recordRunEnd(store: Store, run: { runId: string; startedAt
     cache_write_tokens: usage?.cacheWriteTokens ?? 0,
     usage_estimated: usage?.estimated ? 1 : 0,
     attempts: outcome.attempts,
+    cache_hit: outcome.cacheHit ? 1 : 0,
+    ...(outcome.servedBy !== undefined && {
+      model_id: outcome.servedBy.modelId,
+      provider_id: outcome.servedBy.providerId,
+      upstream_model: outcome.servedBy.upstreamModel,
+    }),
     error_kind: outcome.errorKind ?? null,
     error_message: outcome.errorMessage ?? null,
   });

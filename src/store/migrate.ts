@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as createRuns from "./migrations/0001-create-runs.js";
 import * as addRunKind from "./migrations/0002-add-run-kind.js";
+import * as addRunCacheHit from "./migrations/0003-add-run-cache-hit.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
   "0001-create-runs": createRuns,
   "0002-add-run-kind": addRunKind,
+  "0003-add-run-cache-hit": addRunCacheHit,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

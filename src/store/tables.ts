@@ -34,6 +34,8 @@ export interface RunsTable {
   /** 1 when the gateway counted the tokens because the upstream reported none. */
   usage_estimated: Generated<number>;
   attempts: Generated<number>;
+  /** 1 when the answer came from the response cache (no upstream call). */
+  cache_hit: Generated<number>;
   first_output_ms: number | null;
   duration_ms: number | null;
   error_kind: string | null;

@@ -40,6 +40,8 @@ function startOf(text: string, overrides: Partial<StartRun> = {}): RunStreamRequ
       stop: [],
       metadata: {},
       clientRequestId: "",
+      disableFailover: false,
+      bypassCache: false,
       ...overrides,
     },
   };
@@ -224,7 +226,7 @@ describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () 
   it("gives a diagnostics snapshot without secrets", async () => {
     const snapshot = await unary<Record<string, any>>((cb) => diagnosticsClient.getDiagnostics({}, auth(), cb));
     expect(snapshot.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile, schemaVersion: 2 });
+    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile, schemaVersion: 3 });
     expect(snapshot.store.runCount).toBeGreaterThan(0);
     expect(snapshot.providers).toHaveLength(2);
     expect(JSON.stringify(snapshot)).not.toContain(testToken);

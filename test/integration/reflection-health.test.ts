@@ -151,7 +151,7 @@ describe("server reflection through buf curl (no proto files)", () => {
     const [models, missing, health] = responses.map((r) => r.messageResponse);
     if (models?.case !== "fileDescriptorResponse") throw new Error(`expected files, got ${models?.case}`);
     const names = models.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
-    expect(names).toEqual(["palyra/gateway/v1/models.proto", "google/protobuf/timestamp.proto"]);
+    expect(names).toEqual(["palyra/gateway/v1/models.proto", "palyra/gateway/v1/gateway.proto", "palyra/gateway/v1/common.proto", "google/protobuf/timestamp.proto"]);
 
     expect(missing).toEqual(
       expect.objectContaining({

@@ -36,14 +36,19 @@ default_chat_model_id = "gpt-fake"
 provider_id = "openai"
 kind = "openai_compatible"
 base_url = "${openaiUpstream.baseUrl}"
+allow_private_base_url = true
 api_key_secret_ref = { kind = "env", variable = "FAKE_OPENAI_KEY" }
 request_timeout_ms = 5000
+# Breakers are tested on their own; here every fault must reach the upstream.
+circuit_breaker_failure_threshold = 100
 
 [[model_provider.providers]]
 provider_id = "anthropic"
 kind = "anthropic"
 base_url = "${anthropicUpstream.baseUrl}"
+allow_private_base_url = true
 api_key_secret_ref = { kind = "file", path = "${keyFile}" }
+circuit_breaker_failure_threshold = 100
 
 [[model_provider.models]]
 model_id = "gpt-fake"
@@ -162,15 +167,20 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
   });
 
   it("answers an upstream rate limit with 429, the upstream's Retry-After, and a failed run", async () => {
-    upstream().enqueue({ kind: "status", status: 429, headers: { "retry-after": "7" } });
-    const error = await client.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }).withResponse().catch((e) => e);
+    // Failover off: otherwise the other provider would answer. Retry-After (120 s) exceeds the time left, so no retry.
+    upstream().enqueue({ kind: "status", status: 429, headers: { "retry-after": "120" } });
+    const error = await client.chat.completions
+      .create({ model, messages: [{ role: "user", content: "x" }] }, { headers: { "x-palyra-failover": "off" } })
+      .withResponse()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(error.headers.get("retry-after")).toBe("7");
+    expect(error.headers.get("retry-after")).toBe("120");
     expect(error.message).toContain(model === "gpt-fake" ? "openai" : "anthropic");
     expect(runRow(error.headers.get("x-palyra-run-id"))).toMatchObject({ status: "failed", error_kind: "rate_limit" });
   });
 
   it("raises an error in the SDK when the upstream drops mid-stream, and records a failed run", async () => {
+    // After the first chunk reached the client, neither retry nor failover may happen.
     upstream().enqueue({ kind: "reset_after_first_chunk" });
     const { data: stream, response } = await client.chat.completions
       .create({ model, messages: [{ role: "user", content: "a b c d e f" }], stream: true })
@@ -188,8 +198,12 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
 
 describe("OpenAI-compatible extras and safety", () => {
   it("never shows the upstream key to the caller", async () => {
-    openaiUpstream.enqueue({ kind: "status", status: 500, body: { error: { message: `internal failure for key ${openaiKey}` } } });
-    const error = await client.chat.completions.create({ model: "gpt-fake", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const leaky = { kind: "status", status: 500, body: { error: { message: `internal failure for key ${openaiKey}` } } } as const;
+    // One answer plus two retries, all failing; failover off so the error reaches the caller.
+    openaiUpstream.enqueue(leaky, leaky, leaky);
+    const error = await client.chat.completions
+      .create({ model: "gpt-fake", messages: [{ role: "user", content: "x" }] }, { headers: { "x-palyra-failover": "off" } })
+      .catch((e) => e);
     expect(error.status).toBe(503);
     expect(error.message).not.toContain(openaiKey);
     expect(error.message).toContain("<redacted>");

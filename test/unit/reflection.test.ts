@@ -40,6 +40,8 @@ describe("reflection index", () => {
     expect(fileNames(ask({ case: "fileByFilename", value: "palyra/gateway/v1/diagnostics.proto" }))).toEqual([
       "palyra/gateway/v1/diagnostics.proto",
       "palyra/gateway/v1/models.proto",
+      "palyra/gateway/v1/gateway.proto",
+      "palyra/gateway/v1/common.proto",
       "google/protobuf/timestamp.proto",
     ]);
   });
@@ -79,9 +81,9 @@ describe("reflection index", () => {
 
   it("does not serve files the given files do not reach", () => {
     expectError(
-      ask({ case: "fileByFilename", value: "palyra/gateway/v1/gateway.proto" }),
+      ask({ case: "fileByFilename", value: "grpc/health/v1/health.proto" }),
       Code.NotFound,
-      "gateway.proto",
+      "health.proto",
     );
   });
 

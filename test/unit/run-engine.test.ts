@@ -9,6 +9,8 @@ import { adminCaller } from "../../src/identity/caller.js";
 import { createProvider } from "../../src/providers/create-provider.js";
 import type { ModelProvider, ChatStreamEvent } from "../../src/providers/types.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
+import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
+import { ResponseCache } from "../../src/registry/response-cache.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
 import type { RunInput } from "../../src/runs/run-input.js";
@@ -55,7 +57,9 @@ async function setUp(providers: Partial<ProviderConfig>[] = [{ provider_id: "fas
   const registry = new ModelRegistry(registryConfig(providers), (config) =>
     config.provider_id === "broken" ? failingProvider : createProvider(config, registryConfig([]), {}),
   );
-  const engine = new RunEngine({ store, registry, logger: pino({ level: "silent" }) });
+  const circuits = new ProviderCircuits(() => ({ failureThreshold: 3, cooldownMs: 30_000 }));
+  const cache = new ResponseCache({ enabled: false, ttlMs: 1000, maxEntries: 10 });
+  const engine = new RunEngine({ store, registry, logger: pino({ level: "silent" }), circuits, cache });
   return { store, engine };
 }
 

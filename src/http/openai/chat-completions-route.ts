@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from "express";
 import { ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
-import type { RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import type { RoutingDecision, RunAccepted, RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { RunStreamRequestSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { RpcClients } from "../rpc-clients.js";
@@ -20,6 +20,8 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       agentId: req.get("x-palyra-agent-id"),
       sessionId: req.get("x-palyra-session-id"),
       clientRequestId: req.get("x-request-id"),
+      disableFailover: /^(off|false|0|no)$/i.test(req.get("x-palyra-failover") ?? ""),
+      bypassCache: /\bno-(cache|store)\b/i.test(req.get("cache-control") ?? ""),
     });
     // A client that disconnects cancels its run (the RPC's signal reaches the run engine).
     const disconnected = new AbortController();
@@ -30,17 +32,21 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       .runStream(startOnly(start), { headers: callHeaders(req), signal: disconnected.signal })
       [Symbol.asyncIterator]();
 
-    // The first event is "accepted": until then nothing is sent, so early errors keep their status.
-    const first = await events.next();
-    if (first.done || first.value.event.case !== "accepted") throw new Error("the run stream did not start with an accepted event");
-    const { runId } = first.value;
-    const accepted = first.value.event.value;
+    // Nothing is sent until the run commits to a model (the routing event, after the upstream's first
+    // chunk): until then failover may still change it, and errors keep their HTTP status.
+    const committed = await awaitCommit(events);
+    if ("failure" in committed) return sendOpenAIError(res, committed.failure);
+    const { runId, accepted, routing } = committed;
     const identity: CompletionIdentity = {
       id: completionId(runId),
-      created: accepted.createdAt === undefined ? Math.floor(Date.now() / 1000) : Number(accepted.createdAt.seconds),
-      model: accepted.modelId,
+      created: accepted?.createdAt === undefined ? Math.floor(Date.now() / 1000) : Number(accepted.createdAt.seconds),
+      model: routing.selectedModel,
     };
-    const headers = runHeaders(runId, accepted.modelId, accepted.providerId);
+    const headers = {
+      ...runHeaders(runId, routing.selectedModel, routing.providerId),
+      "x-palyra-attempts": String(routing.attempts),
+      "x-palyra-cache": routing.cacheHit ? "hit" : "miss",
+    };
 
     if (request.stream) {
       await streamCompletion(res, events, identity, headers, request.stream_options?.include_usage === true, disconnected.signal);
@@ -48,6 +54,23 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       await answerCompletion(res, events, identity, headers);
     }
   };
+}
+
+type Commit =
+  | { runId: string; accepted: RunAccepted | undefined; routing: RoutingDecision }
+  | { failure: OpenAIErrorResponse };
+
+/** Reads events up to the routing decision (the commit), or to the failure that came first. */
+async function awaitCommit(events: AsyncIterator<RunStreamResponse>): Promise<Commit> {
+  let accepted: RunAccepted | undefined;
+  for (let next = await events.next(); !next.done; next = await events.next()) {
+    const { runId, event } = next.value;
+    if (event.case === "accepted") accepted = event.value;
+    if (event.case === "routing") return { runId, accepted, routing: event.value };
+    const failure = terminalFailure(event, runId);
+    if (failure !== undefined) return { failure };
+  }
+  throw new Error("the run stream ended before it chose a model");
 }
 
 async function answerCompletion(

@@ -107,6 +107,10 @@ export interface ChatRequestContext {
   agentId?: string | undefined;
   sessionId?: string | undefined;
   clientRequestId?: string | undefined;
+  /** x-palyra-failover: off */
+  disableFailover?: boolean;
+  /** Cache-Control: no-cache */
+  bypassCache?: boolean;
 }
 
 /** Translates an OpenAI chat request into the RunStream start envelope. */
@@ -132,6 +136,8 @@ export function toStartRun(request: ChatRequest, context: ChatRequestContext): S
     agentId: context.agentId ?? "",
     sessionId: context.sessionId ?? "",
     clientRequestId: context.clientRequestId ?? "",
+    disableFailover: context.disableFailover ?? false,
+    bypassCache: context.bypassCache ?? false,
   });
 }
 

@@ -1,13 +1,16 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
+import { circuitStates } from "./resilience-to-proto.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
-  CircuitState,
-  HealthState,
   type ModelSchema,
   ModelRole as ProtoModelRole,
   type ProviderStatusSchema,
 } from "../../../gen/es/palyra/gateway/v1/models_pb.js";
 import type { ModelRole } from "../../config/schema.js";
 import type { RegisteredModel, RegisteredProvider } from "../../registry/model-registry.js";
+import type { HealthRecord } from "../../registry/provider-health.js";
+import { healthToProto } from "./health-to-proto.js";
 
 const modelRoles: Record<ModelRole, ProtoModelRole> = {
   chat: ProtoModelRole.CHAT,
@@ -26,6 +29,8 @@ export function modelToProto(model: RegisteredModel): MessageInitShape<typeof Mo
 export function providerStatusToProto(
   provider: RegisteredProvider,
   modelCount: number,
+  health: HealthRecord,
+  circuit: CircuitSnapshot,
 ): MessageInitShape<typeof ProviderStatusSchema> {
   return {
     providerId: provider.providerId,
@@ -33,8 +38,12 @@ export function providerStatusToProto(
     baseUrl: provider.baseUrl ?? "",
     enabled: provider.enabled,
     modelCount,
-    // No background checks run yet: report "unknown" rather than a health nobody measured.
-    health: { state: HealthState.UNKNOWN, detail: "not checked" },
-    circuit: { state: CircuitState.CLOSED, consecutiveFailures: 0 },
+    health: healthToProto(health),
+    circuit: {
+      state: circuitStates[circuit.state],
+      consecutiveFailures: circuit.consecutiveFailures,
+      retryAfterMs: circuit.retryAfterMs,
+      ...(circuit.openedAt !== undefined && { openedAt: timestampFromMs(circuit.openedAt) }),
+    },
   };
 }

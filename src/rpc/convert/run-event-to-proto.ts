@@ -34,8 +34,23 @@ export function runEventToProto(event: RunEvent, runId: string): RunStreamEvent 
         case: "accepted",
         value: { createdAt: timestampFromDate(event.createdAt), modelId: event.modelId, providerId: event.providerId },
       };
-    case "routing":
-      return { case: "routing", value: event };
+    case "routing": {
+      const { type: _type, ...routing } = event;
+      return { case: "routing", value: routing };
+    }
+    case "attempt_failed":
+      return {
+        case: "attemptFailed",
+        value: {
+          attempt: event.attempt,
+          modelId: event.modelId,
+          providerId: event.providerId,
+          kind: toProtoErrorKind(event.error.kind),
+          message: event.error.message,
+          next: event.next,
+          backoffMs: event.backoffMs,
+        },
+      };
     case "delta":
       return { case: "delta", value: { text: event.text, toolCalls: event.toolCalls } };
     case "usage":

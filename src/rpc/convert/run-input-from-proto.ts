@@ -43,6 +43,8 @@ export function runInputFromProto(start: StartRun): RunInput {
     ...(start.maxTokens !== undefined && { maxTokens: start.maxTokens }),
     ...(start.temperature !== undefined && { temperature: start.temperature }),
     ...(start.topP !== undefined && { topP: start.topP }),
+    ...(start.disableFailover && { disableFailover: true }),
+    ...(start.bypassCache && { bypassCache: true }),
   };
 }
 
