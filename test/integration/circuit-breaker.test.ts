@@ -33,7 +33,7 @@ base_url = "${flaky.baseUrl}"
 allow_private_base_url = true
 max_retries = 0
 circuit_breaker_failure_threshold = 2
-circuit_breaker_cooldown_ms = 400
+circuit_breaker_cooldown_ms = 1500
 
 [[model_provider.providers]]
 provider_id = "backup"
@@ -102,8 +102,11 @@ describe("circuit breaker", () => {
     ]);
     expect(explained.selectedModel).toBe("backup-model");
 
-    const cli = await runPalyra(["models", "status", "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
+    const env = cleanEnv({ PALYRA_ADMIN_TOKEN: testToken });
+    const cli = await runPalyra(["models", "status", "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env });
     expect(cli.stdout).toMatch(/flaky\s+openai_compatible\s+yes\s+\S+\s+open \(2 failures\)/);
+    const explainCli = await runPalyra(["models", "explain", "--json", "--addr", gateway.grpcAddress, "hello"], { cwd: gateway.stateDir, env });
+    expect(JSON.parse(explainCli.stdout)).toMatchObject({ selectedModel: "backup-model", failoverEnabled: true });
 
     // After the cooldown one probe goes through; it succeeds and closes the circuit.
     await vi.waitFor(async () => expect((await flakyCircuit())?.state).toBe(CircuitState.HALF_OPEN), { timeout: 5000, interval: 50 });

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService, type RunStreamResponse } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
@@ -135,7 +136,7 @@ describe("failover", () => {
   it("moves to the next candidate: another provider first, cheaper tier first, same provider last", async () => {
     alpha.enqueue(...Array.from({ length: 3 }, () => ({ kind: "status", status: 500 }) as const));
     const first = await ask("alpha is down");
-    // gamma-medium (cost 3) before beta-large (cost 5); alpha-mini shares the failed provider; beta-text-only lacks nothing here but is cheapest.
+    // Other providers by cost: beta-text-only (0), gamma-medium (3), beta-large (5); alpha-mini shares the failed provider.
     expect(first.response.headers.get("x-palyra-model")).toBe("beta-text-only");
     expect(first.response.headers.get("x-palyra-attempts")).toBe("4");
 
@@ -216,6 +217,12 @@ describe("response cache", () => {
     const bypass = await ask("cache this answer", { temperature: 0 }, { "cache-control": "no-cache" });
     expect(bypass.response.headers.get("x-palyra-cache")).toBe("miss");
     expect(counts()[0]).toBe(before[0]! + 1);
+
+    const models = createClient(ModelsService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    const { cache } = await models.getModelsStatus({}, { headers: { authorization: `Bearer ${testToken}` } });
+    expect(cache).toMatchObject({ enabled: true, maxEntries: 128 });
+    expect(Number(cache?.hits)).toBeGreaterThanOrEqual(2);
+    expect(cache?.entries).toBeGreaterThanOrEqual(1);
   });
 
   it("does not cache non-deterministic requests", async () => {
