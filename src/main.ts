@@ -52,7 +52,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const env = options.env ?? process.env;
   const stateDir = resolve(options.stateDir ?? env.PALYRA_STATE_ROOT ?? defaultStateDir);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const { config, source } = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const { config, source } = loadedConfig;
   const logger = options.logger ?? createLogger(config.daemon.log_level);
   const grpcBind = pickBind("--grpc-bind", options.grpcBind, env.PALYRA_GRPC_BIND, config.daemon.grpc_bind, defaultGrpcBind);
   const httpBind = pickBind("--http-bind", options.httpBind, env.PALYRA_HTTP_BIND, config.daemon.http_bind, defaultHttpBind);
@@ -74,7 +75,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, healthBoard, providerHealth, circuits, cache });
+  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache });
   const access = new AccessControl(adminToken);
   const interceptors = createInterceptors(access);
 

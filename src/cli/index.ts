@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { gatewayVersion } from "../version.js";
 import { CliError, exitCodes } from "./cli-error.js";
+import { registerConfigCommand } from "./commands/config.js";
 import { registerDaemonCommand } from "./commands/daemon.js";
 import { registerDiagnosticsCommand } from "./commands/diagnostics.js";
 import { registerHealthCommand } from "./commands/health.js";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerHealthCommand(program);
   registerDiagnosticsCommand(program);
+  registerConfigCommand(program);
   return program;
 }
 

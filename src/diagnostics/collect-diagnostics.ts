@@ -1,3 +1,4 @@
+import type { LoadedConfig } from "../config/load-config.js";
 import type { CircuitSnapshot } from "../registry/circuit-breaker.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ModelRegistry, RegisteredProvider } from "../registry/model-registry.js";
@@ -8,6 +9,8 @@ import type { Store } from "../store/open-store.js";
 import { gatewayVersion } from "../version.js";
 
 export interface DiagnosticsSources {
+  /** The effective config and the keys set from the environment. */
+  loadedConfig: LoadedConfig;
   circuits: ProviderCircuits;
   store: Store;
   registry: ModelRegistry;

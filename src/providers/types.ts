@@ -62,6 +62,8 @@ export interface ChatRequest {
   topP?: number;
   stop: string[];
   user?: string;
+  /** The run's agent: its own auth profile for the provider, if any, replaces the global one. */
+  agentId?: string;
 }
 
 /** What a provider streams back while it answers. */
@@ -77,6 +79,7 @@ export interface EmbeddingsRequest {
   /** Output dimensions, for models that can shorten their vectors. */
   dimensions?: number;
   user?: string;
+  agentId?: string;
 }
 
 export interface EmbeddingsResult {
@@ -96,6 +99,7 @@ export interface TranscriptionRequest {
   prompt?: string;
   responseFormat: TranscriptionFormat;
   temperature?: number;
+  agentId?: string;
 }
 
 export interface TranscriptionResult {

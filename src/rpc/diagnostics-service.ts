@@ -1,3 +1,4 @@
+import { redactConfig } from "../config/redact-config.js";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
@@ -6,6 +7,11 @@ import { providerStatusToProto } from "./convert/models-to-proto.js";
 
 export function createDiagnosticsService(sources: DiagnosticsSources): ServiceImpl<typeof DiagnosticsService> {
   return {
+    getEffectiveConfig() {
+      const { config, source, envOverrides } = sources.loadedConfig;
+      return { configJson: JSON.stringify(redactConfig(config), null, 2), source, envOverrides };
+    },
+
     async getDiagnostics() {
       const snapshot = await collectDiagnostics(sources);
       return {

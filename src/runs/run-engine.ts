@@ -172,6 +172,7 @@ export class RunEngine {
       inputs: input.inputs,
       ...(input.dimensions !== undefined && { dimensions: input.dimensions }),
       ...(input.userId && { user: input.userId }),
+      ...(input.agentId && { agentId: input.agentId }),
     };
     return this.runUnary("embeddings", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
       const result = await embed(request, runSignal);
@@ -196,6 +197,7 @@ export class RunEngine {
       ...(input.language && { language: input.language }),
       ...(input.prompt && { prompt: input.prompt }),
       ...(input.temperature !== undefined && { temperature: input.temperature }),
+      ...(input.agentId && { agentId: input.agentId }),
     };
     return this.runUnary("audio_transcription", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
       const result = await transcribe(request, runSignal);
@@ -294,5 +296,6 @@ function toChatRequest(input: RunInput, { model }: ResolvedModel): ChatRequest {
     ...(input.temperature !== undefined && { temperature: input.temperature }),
     ...(input.topP !== undefined && { topP: input.topP }),
     ...(input.userId !== undefined && { user: input.userId }),
+    ...(input.agentId !== undefined && { agentId: input.agentId }),
   };
 }

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../errors.js";
-import type { HttpProviderOptions } from "../provider-options.js";
+import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import { readSse } from "../sse.js";
 import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../types.js";
 import { errorFromException } from "../upstream-error.js";
@@ -36,7 +36,7 @@ export class AnthropicProvider implements ModelProvider {
       {
         method: "POST",
         url: joinUrl(this.options.baseUrl, "/messages"),
-        headers: this.headers(),
+        headers: await this.headers(request.agentId),
         body: JSON.stringify(body),
         signal,
         timeoutMs: this.options.requestTimeoutMs,
@@ -59,17 +59,19 @@ export class AnthropicProvider implements ModelProvider {
     }
   }
 
-  listModels(signal: AbortSignal): Promise<string[]> {
-    const headers = { "anthropic-version": anthropicVersion, ...(this.options.apiKey !== undefined && { "x-api-key": this.options.apiKey }) };
+  async listModels(signal: AbortSignal): Promise<string[]> {
+    const key = await credentialFor(this.options);
+    const headers = { "anthropic-version": anthropicVersion, ...(key !== undefined && { "x-api-key": key }) };
     return listAnthropicModels(this.options, headers, signal);
   }
 
-  private headers(): Record<string, string> {
+  private async headers(agentId: string | undefined): Promise<Record<string, string>> {
+    const key = await credentialFor(this.options, agentId);
     return {
       "content-type": "application/json",
       accept: "text/event-stream",
       "anthropic-version": anthropicVersion,
-      ...(this.options.apiKey !== undefined && { "x-api-key": this.options.apiKey }),
+      ...(key !== undefined && { "x-api-key": key }),
     };
   }
 }

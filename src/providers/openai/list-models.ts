@@ -1,4 +1,4 @@
-import type { HttpProviderOptions } from "../provider-options.js";
+import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
@@ -12,7 +12,8 @@ interface WireModelList {
 /** GET {baseUrl}/models: the model names an OpenAI-compatible server offers, in its order. */
 export async function listOpenAIModels(options: HttpProviderOptions, signal: AbortSignal): Promise<string[]> {
   const headers: Record<string, string> = { accept: "application/json" };
-  if (options.apiKey !== undefined && options.apiKey !== "") headers.authorization = `Bearer ${options.apiKey}`;
+  const key = await credentialFor(options);
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
   const upstream = await upstreamFetch(
     {
       method: "GET",

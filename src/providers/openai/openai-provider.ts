@@ -1,4 +1,4 @@
-import type { HttpProviderOptions } from "../provider-options.js";
+import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import type {
   ChatRequest,
   ChatStreamEvent,
@@ -32,7 +32,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
     const body = JSON.stringify(toWireChatRequest(request));
-    const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream");
+    const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream", request.agentId);
     try {
       if (isJson(response)) await this.rejectJson(response, upstreamSignal);
       if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
@@ -43,13 +43,13 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async embed(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult> {
-    const upstream = await this.send("/embeddings", JSON.stringify(toWireEmbeddingsRequest(request)), signal, "application/json");
+    const upstream = await this.send("/embeddings", JSON.stringify(toWireEmbeddingsRequest(request)), signal, "application/json", request.agentId);
     return fromWireEmbeddings(await this.readText(upstream), request, this.providerId);
   }
 
   async transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult> {
     const accept = request.responseFormat === "json" || request.responseFormat === "verbose_json" ? "application/json" : "text/plain";
-    const upstream = await this.send("/audio/transcriptions", toTranscriptionForm(request), signal, accept);
+    const upstream = await this.send("/audio/transcriptions", toTranscriptionForm(request), signal, accept, request.agentId);
     return fromTranscriptionBody(await this.readText(upstream), request, this.providerId);
   }
 
@@ -57,11 +57,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return listOpenAIModels(this.options, signal);
   }
 
-  private send(path: string, body: string | FormData, signal: AbortSignal, accept: string): Promise<UpstreamResponse> {
+  private async send(path: string, body: string | FormData, signal: AbortSignal, accept: string, agentId: string | undefined): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept };
     // FormData bodies get their multipart content type (with boundary) from fetch.
     if (typeof body === "string") headers["content-type"] = "application/json";
-    if (this.options.apiKey !== undefined && this.options.apiKey !== "") headers.authorization = `Bearer ${this.options.apiKey}`;
+    const key = await credentialFor(this.options, agentId);
+    if (key !== undefined) headers.authorization = `Bearer ${key}`;
     return upstreamFetch(
       {
         method: "POST",

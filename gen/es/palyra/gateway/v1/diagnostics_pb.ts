@@ -14,7 +14,51 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/diagnostics.proto.
  */
 export const file_palyra_gateway_v1_diagnostics: GenFile = /*@__PURE__*/
-  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiFwoVR2V0RGlhZ25vc3RpY3NSZXF1ZXN0ImAKEFN0b3JlRGlhZ25vc3RpY3MSDwoHZGlhbGVjdBgBIAEoCRIQCghsb2NhdGlvbhgCIAEoCRIWCg5zY2hlbWFfdmVyc2lvbhgDIAEoDRIRCglydW5fY291bnQYBCABKAQiVgoOUnVuRGlhZ25vc3RpY3MSDgoGYWN0aXZlGAEgASgNEhEKCXN1Y2NlZWRlZBgCIAEoBBIOCgZmYWlsZWQYAyABKAQSEQoJY2FuY2VsbGVkGAQgASgEIsoCChZHZXREaWFnbm9zdGljc1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdXB0aW1lX3NlY29uZHMYAyABKAESMgoFc3RvcmUYBCABKAsyIy5wYWx5cmEuZ2F0ZXdheS52MS5TdG9yZURpYWdub3N0aWNzEjQKCXByb3ZpZGVycxgFIAMoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyU3RhdHVzEi8KBHJ1bnMYBiABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5SdW5EaWFnbm9zdGljcxIUCgxub2RlX3ZlcnNpb24YByABKAkSEQoJcnNzX2J5dGVzGAggASgEEhMKC2NvbmZpZ19wYXRoGAkgASgJMnsKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiGwoZR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdCJYChpHZXRFZmZlY3RpdmVDb25maWdSZXNwb25zZRITCgtjb25maWdfanNvbhgBIAEoCRIOCgZzb3VyY2UYAiABKAkSFQoNZW52X292ZXJyaWRlcxgDIAMoCSIXChVHZXREaWFnbm9zdGljc1JlcXVlc3QiYAoQU3RvcmVEaWFnbm9zdGljcxIPCgdkaWFsZWN0GAEgASgJEhAKCGxvY2F0aW9uGAIgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAMgASgNEhEKCXJ1bl9jb3VudBgEIAEoBCJWCg5SdW5EaWFnbm9zdGljcxIOCgZhY3RpdmUYASABKA0SEQoJc3VjY2VlZGVkGAIgASgEEg4KBmZhaWxlZBgDIAEoBBIRCgljYW5jZWxsZWQYBCABKAQiygIKFkdldERpYWdub3N0aWNzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg51cHRpbWVfc2Vjb25kcxgDIAEoARIyCgVzdG9yZRgEIAEoCzIjLnBhbHlyYS5nYXRld2F5LnYxLlN0b3JlRGlhZ25vc3RpY3MSNAoJcHJvdmlkZXJzGAUgAygLMiEucGFseXJhLmdhdGV3YXkudjEuUHJvdmlkZXJTdGF0dXMSLwoEcnVucxgGIAEoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkRpYWdub3N0aWNzEhQKDG5vZGVfdmVyc2lvbhgHIAEoCRIRCglyc3NfYnl0ZXMYCCABKAQSEwoLY29uZmlnX3BhdGgYCSABKAky7gEKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+
+/**
+ * @generated from message palyra.gateway.v1.GetEffectiveConfigRequest
+ */
+export type GetEffectiveConfigRequest = Message<"palyra.gateway.v1.GetEffectiveConfigRequest"> & {
+};
+
+/**
+ * Describes the message palyra.gateway.v1.GetEffectiveConfigRequest.
+ * Use `create(GetEffectiveConfigRequestSchema)` to create a new message.
+ */
+export const GetEffectiveConfigRequestSchema: GenMessage<GetEffectiveConfigRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+
+/**
+ * @generated from message palyra.gateway.v1.GetEffectiveConfigResponse
+ */
+export type GetEffectiveConfigResponse = Message<"palyra.gateway.v1.GetEffectiveConfigResponse"> & {
+  /**
+   * The effective config as JSON (the palyra.toml shape with defaults and overrides applied).
+   *
+   * @generated from field: string config_json = 1;
+   */
+  configJson: string;
+
+  /**
+   * @generated from field: string source = 2;
+   */
+  source: string;
+
+  /**
+   * Keys set from PALYRA__* environment variables.
+   *
+   * @generated from field: repeated string env_overrides = 3;
+   */
+  envOverrides: string[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.GetEffectiveConfigResponse.
+ * Use `create(GetEffectiveConfigResponseSchema)` to create a new message.
+ */
+export const GetEffectiveConfigResponseSchema: GenMessage<GetEffectiveConfigResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsRequest
@@ -27,7 +71,7 @@ export type GetDiagnosticsRequest = Message<"palyra.gateway.v1.GetDiagnosticsReq
  * Use `create(GetDiagnosticsRequestSchema)` to create a new message.
  */
 export const GetDiagnosticsRequestSchema: GenMessage<GetDiagnosticsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
 
 /**
  * @generated from message palyra.gateway.v1.StoreDiagnostics
@@ -63,7 +107,7 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
  * Use `create(StoreDiagnosticsSchema)` to create a new message.
  */
 export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
 
 /**
  * @generated from message palyra.gateway.v1.RunDiagnostics
@@ -95,7 +139,7 @@ export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {
  * Use `create(RunDiagnosticsSchema)` to create a new message.
  */
 export const RunDiagnosticsSchema: GenMessage<RunDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsResponse
@@ -152,7 +196,7 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
  * Use `create(GetDiagnosticsResponseSchema)` to create a new message.
  */
 export const GetDiagnosticsResponseSchema: GenMessage<GetDiagnosticsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
 
 /**
  * A snapshot of the daemon's state for operators. Never contains secret values.
@@ -167,6 +211,16 @@ export const DiagnosticsService: GenService<{
     methodKind: "unary";
     input: typeof GetDiagnosticsRequestSchema;
     output: typeof GetDiagnosticsResponseSchema;
+  },
+  /**
+   * The configuration the daemon runs with, every secret shown as "<redacted>".
+   *
+   * @generated from rpc palyra.gateway.v1.DiagnosticsService.GetEffectiveConfig
+   */
+  getEffectiveConfig: {
+    methodKind: "unary";
+    input: typeof GetEffectiveConfigRequestSchema;
+    output: typeof GetEffectiveConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_diagnostics, 0);

@@ -25,6 +25,17 @@ export const protobufPackage = "palyra.gateway.v1";
 
 export const protobufFileName = "palyra/gateway/v1/diagnostics.proto";
 
+export interface GetEffectiveConfigRequest {
+}
+
+export interface GetEffectiveConfigResponse {
+  /** The effective config as JSON (the palyra.toml shape with defaults and overrides applied). */
+  configJson: string;
+  source: string;
+  /** Keys set from PALYRA__* environment variables. */
+  envOverrides: string[];
+}
+
 export interface GetDiagnosticsRequest {
 }
 
@@ -55,6 +66,167 @@ export interface GetDiagnosticsResponse {
   rssBytes: number;
   configPath: string;
 }
+
+function createBaseGetEffectiveConfigRequest(): GetEffectiveConfigRequest {
+  return {};
+}
+
+export const GetEffectiveConfigRequest: MessageFns<GetEffectiveConfigRequest> = {
+  encode(_: GetEffectiveConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEffectiveConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEffectiveConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetEffectiveConfigRequest {
+    return {};
+  },
+
+  toJSON(_: GetEffectiveConfigRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetEffectiveConfigRequest>, I>>(base?: I): GetEffectiveConfigRequest {
+    return GetEffectiveConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetEffectiveConfigRequest>, I>>(_: I): GetEffectiveConfigRequest {
+    const message = createBaseGetEffectiveConfigRequest();
+    return message;
+  },
+};
+
+function createBaseGetEffectiveConfigResponse(): GetEffectiveConfigResponse {
+  return { configJson: "", source: "", envOverrides: [] };
+}
+
+export const GetEffectiveConfigResponse: MessageFns<GetEffectiveConfigResponse> = {
+  encode(message: GetEffectiveConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configJson !== "") {
+      writer.uint32(10).string(message.configJson);
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    for (const v of message.envOverrides) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetEffectiveConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetEffectiveConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.envOverrides.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetEffectiveConfigResponse {
+    return {
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      envOverrides: globalThis.Array.isArray(object?.envOverrides)
+        ? object.envOverrides.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.env_overrides)
+        ? object.env_overrides.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetEffectiveConfigResponse): unknown {
+    const obj: any = {};
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.envOverrides?.length) {
+      obj.envOverrides = message.envOverrides;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetEffectiveConfigResponse>, I>>(base?: I): GetEffectiveConfigResponse {
+    return GetEffectiveConfigResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetEffectiveConfigResponse>, I>>(object: I): GetEffectiveConfigResponse {
+    const message = createBaseGetEffectiveConfigResponse();
+    message.configJson = object.configJson ?? "";
+    message.source = object.source ?? "";
+    message.envOverrides = object.envOverrides?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseGetDiagnosticsRequest(): GetDiagnosticsRequest {
   return {};
@@ -597,10 +769,24 @@ export const DiagnosticsServiceService = {
       Buffer.from(GetDiagnosticsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDiagnosticsResponse => GetDiagnosticsResponse.decode(value),
   },
+  /** The configuration the daemon runs with, every secret shown as "<redacted>". */
+  getEffectiveConfig: {
+    path: "/palyra.gateway.v1.DiagnosticsService/GetEffectiveConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetEffectiveConfigRequest): Buffer =>
+      Buffer.from(GetEffectiveConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetEffectiveConfigRequest => GetEffectiveConfigRequest.decode(value),
+    responseSerialize: (value: GetEffectiveConfigResponse): Buffer =>
+      Buffer.from(GetEffectiveConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetEffectiveConfigResponse => GetEffectiveConfigResponse.decode(value),
+  },
 } as const;
 
 export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
   getDiagnostics: handleUnaryCall<GetDiagnosticsRequest, GetDiagnosticsResponse>;
+  /** The configuration the daemon runs with, every secret shown as "<redacted>". */
+  getEffectiveConfig: handleUnaryCall<GetEffectiveConfigRequest, GetEffectiveConfigResponse>;
 }
 
 export interface DiagnosticsServiceClient extends Client {
@@ -618,6 +804,22 @@ export interface DiagnosticsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDiagnosticsResponse) => void,
+  ): ClientUnaryCall;
+  /** The configuration the daemon runs with, every secret shown as "<redacted>". */
+  getEffectiveConfig(
+    request: GetEffectiveConfigRequest,
+    callback: (error: ServiceError | null, response: GetEffectiveConfigResponse) => void,
+  ): ClientUnaryCall;
+  getEffectiveConfig(
+    request: GetEffectiveConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetEffectiveConfigResponse) => void,
+  ): ClientUnaryCall;
+  getEffectiveConfig(
+    request: GetEffectiveConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetEffectiveConfigResponse) => void,
   ): ClientUnaryCall;
 }
 
