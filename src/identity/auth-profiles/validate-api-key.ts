@@ -1,0 +1,71 @@
+import type { ModelProviderConfig, ProviderConfig } from "../../config/schema.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../../errors.js";
+import { createProvider } from "../../providers/create-provider.js";
+import { BlockedUrlError } from "../../registry/netguard/upstream-url.js";
+import type { ProfileProviderKind } from "./profile-types.js";
+
+/** Where a key for each provider kind is checked when no base URL is given. */
+export const defaultBaseUrls: Partial<Record<ProfileProviderKind, string>> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com/v1",
+};
+
+const validationTimeoutMs = 15_000;
+
+export interface ApiKeyCheck {
+  providerKind: ProfileProviderKind;
+  apiKey: string;
+  baseUrl: string;
+  /** Whether the base URL may resolve to loopback or private addresses (see AuthProfiles.connectApiKey). */
+  allowPrivate: boolean;
+  registry: ModelProviderConfig;
+  signal?: AbortSignal;
+}
+
+/**
+ * Lists the provider's models with the key, through a temporary provider built like a configured
+ * one (same network guard, no retries). Returns the model names; a refused key is an
+ * invalid_request naming the reason. The key never appears in an error, even when the upstream
+ * echoes it back.
+ */
+export async function validateApiKey(check: ApiKeyCheck): Promise<string[]> {
+  const config: ProviderConfig = {
+    provider_id: check.providerKind,
+    kind: check.providerKind === "anthropic" ? "anthropic" : "openai_compatible",
+    base_url: check.baseUrl,
+    allow_private_base_url: check.allowPrivate,
+    enabled: true,
+    api_key: check.apiKey,
+    request_timeout_ms: validationTimeoutMs,
+    max_retries: 0,
+  };
+  try {
+    const provider = createProvider(config, check.registry, {});
+    if (provider.listModels === undefined) throw new GatewayError("internal", "the provider cannot list models");
+    const signal = check.signal ?? AbortSignal.timeout(validationTimeoutMs);
+    return await provider.listModels(signal);
+  } catch (error) {
+    throw describeFailure(error, check);
+  }
+}
+
+function describeFailure(error: unknown, check: ApiKeyCheck): GatewayError {
+  if (error instanceof BlockedUrlError) return invalidRequest("base_url", error.problem);
+  const failure = toGatewayError(error);
+  const said = redact(failure.message, check.apiKey);
+  if (failure.code === "address_blocked") {
+    const reason = said.replace(/; set allow_private_base_url.*$/, "");
+    return invalidRequest(
+      "base_url",
+      `${reason}; a key is checked against a private or loopback address only when a configured provider with allow_private_base_url = true has that base_url`,
+    );
+  }
+  if (failure.kind === "auth" || failure.kind === "permission") {
+    return new GatewayError("invalid_request", `the provider refused the API key: ${said}`, { param: "api_key", code: "api_key_rejected" });
+  }
+  return new GatewayError(failure.kind, `could not check the API key against ${check.baseUrl}/models: ${said}`, { code: failure.code ?? "api_key_check_failed" });
+}
+
+function redact(text: string, secret: string): string {
+  return secret.length === 0 ? text : text.split(secret).join("<redacted>");
+}
