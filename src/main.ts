@@ -6,6 +6,12 @@ import { loadConfig } from "./config/load-config.js";
 import { startHttpServer } from "./http/server.js";
 import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
+import { ApiKeys } from "./identity/api-keys/api-keys.js";
+import { ApiKeyRateLimits } from "./identity/api-keys/rate-limits.js";
+import { createAuthCore } from "./identity/auth-core.js";
+import { oauthCallbackUrl } from "./http/oauth-callback-route.js";
+import { loadMasterKeys } from "./identity/vault/master-key.js";
+import { Vault } from "./identity/vault/vault.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createProvider } from "./providers/create-provider.js";
 import { startBackgroundDiscovery } from "./registry/model-discovery.js";
@@ -59,11 +65,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const httpBind = pickBind("--http-bind", options.httpBind, env.PALYRA_HTTP_BIND, config.daemon.http_bind, defaultHttpBind);
 
   const startedAt = Date.now();
+  // Before the store opens, so a bad PALYRA_VAULT_KEY stops start-up with nothing to close.
+  const masterKeys = loadMasterKeys(stateDir, env);
   const store = await openSqliteStore(join(stateDir, "palyra.sqlite"));
+  const vault = new Vault(store.db, masterKeys);
+  let callbackUrl: string | undefined;
+  const auth = createAuthCore({ db: store.db, secrets: vault, config, env, logger, defaultRedirectUri: () => callbackUrl });
   const interrupted = await closeInterruptedRuns(store.db, startedAt);
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
-  const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env));
+  const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }));
   const circuits = createProviderCircuits(registry, logger);
   const cache = new ResponseCache({
     enabled: config.model_provider.response_cache_enabled,
@@ -72,11 +83,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   const providerHealth = new ProviderHealth();
   const healthRankOf = (providerId: string) => healthRank(providerHealth.stateOf(providerId).state);
-  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf });
+  const rateLimits = new ApiKeyRateLimits();
+  const apiKeys = new ApiKeys({ db: store.db, logger, rateLimits });
+  const usageObserver = rateLimits.chargeRun.bind(rateLimits);
+  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache });
-  const access = new AccessControl(adminToken);
+  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache, vault, apiKeys, auth });
+  const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
   const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors });
@@ -95,6 +109,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const grpcAddress = formatBindAddress(rpcServer.address.address, rpcServer.address.port);
   const httpAddress = formatBindAddress(httpServer.address.address, httpServer.address.port);
+  callbackUrl = oauthCallbackUrl(httpAddress);
   writeFileSync(join(stateDir, daemonInfoFileName), `${JSON.stringify({ pid: process.pid, grpc: grpcAddress, http: httpAddress })}\n`);
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
@@ -102,6 +117,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const discovery = config.model_provider.discovery_enabled
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
     : undefined;
+  const tokenRefresh = auth.startRefreshLoop();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -112,7 +128,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       httpServer.stopAccepting();
       await engine.drain(config.daemon.shutdown_grace_ms);
       await Promise.all([rpcServer.close(), httpServer.close()]);
-      await Promise.all([providerHealth.stop(), discovery?.stop()]);
+      await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
       logger.info("stopped");
     })();

@@ -1,7 +1,10 @@
 import { type CallOptions, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { ApiKeysServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
+import { AuthProfileServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/auth.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
+import { VaultServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/vault.js";
 import type { DaemonConnection } from "./daemon-connection.js";
 
 export const defaultTimeoutMs = 30_000;
@@ -25,6 +28,18 @@ export class DaemonClients {
 
   diagnostics(): DiagnosticsServiceClient {
     return this.track(new DiagnosticsServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  vault(): VaultServiceClient {
+    return this.track(new VaultServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  apiKeys(): ApiKeysServiceClient {
+    return this.track(new ApiKeysServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  auth(): AuthProfileServiceClient {
+    return this.track(new AuthProfileServiceClient(this.connection.address, credentials.createInsecure()));
   }
 
   /** "authorization: Bearer <token>" when a token was found; empty otherwise (GetHealth needs none). */

@@ -1,12 +1,15 @@
 import { Command } from "commander";
 import { gatewayVersion } from "../version.js";
 import { CliError, exitCodes } from "./cli-error.js";
+import { registerAuthCommand } from "./commands/auth.js";
 import { registerConfigCommand } from "./commands/config.js";
 import { registerDaemonCommand } from "./commands/daemon.js";
 import { registerDiagnosticsCommand } from "./commands/diagnostics.js";
 import { registerHealthCommand } from "./commands/health.js";
+import { registerKeysCommand } from "./commands/keys.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerVaultCommand } from "./commands/vault.js";
 
 /** The `palyra` program: the daemon itself, and the commands that talk to a running one. */
 export function buildProgram(): Command {
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerHealthCommand(program);
   registerDiagnosticsCommand(program);
   registerConfigCommand(program);
+  registerKeysCommand(program);
+  registerVaultCommand(program);
+  registerAuthCommand(program);
   return program;
 }
 

@@ -92,13 +92,50 @@ const daemonSchema = z.strictObject({
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+/** True for https URLs, and http URLs whose host is loopback (local test servers); OAuth endpoints must be one. */
+function isHttpsOrLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === "https:" || hostname === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === "[::1]";
+}
+
+const oauthUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .refine(isHttpsOrLoopback, "must use https (http only with a loopback host)");
+
+/** One [auth.oauth.<name>]: an authorization server the daemon logs in with (authorization code + PKCE). */
+const oauthProviderSchema = z.strictObject({
+  authorization_endpoint: oauthUrl,
+  token_endpoint: oauthUrl,
+  client_id: z.string().min(1),
+  scopes: z.array(z.string().min(1)).default([]),
+  /** Where the server sends the browser back; defaults to the daemon's own http://<http bind>/oauth/callback. */
+  redirect_uri: oauthUrl.optional(),
+  client_secret_ref: secretRef.optional(),
+  /** How the client authenticates at the token endpoint; client_secret_basic when a secret is set, else none. */
+  token_endpoint_auth_method: z.enum(["client_secret_basic", "client_secret_post", "none"]).optional(),
+  /** The server's issuer identifier, checked against ID tokens it returns; defaults to the token endpoint's origin. */
+  issuer: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+});
+
+const authSchema = z.strictObject({
+  /** How often the background loop looks for OAuth profiles whose access token expires within 5 minutes. */
+  refresh_check_interval_ms: positiveMs.default(60_000),
+  /** The first wait after a failed refresh; it doubles with each further failure, up to refresh_backoff_max_ms. */
+  refresh_backoff_initial_ms: positiveMs.default(30_000),
+  refresh_backoff_max_ms: positiveMs.default(1_800_000),
+  oauth: z.record(identifier, oauthProviderSchema).default({}),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1" }),
   daemon: daemonSchema.default(() => daemonSchema.parse({})),
   model_provider: modelProviderSchema.default(() => modelProviderSchema.parse({})),
+  auth: authSchema.default(() => authSchema.parse({})),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type ModelProviderConfig = z.output<typeof modelProviderSchema>;
+export type AuthConfig = z.output<typeof authSchema>;
+export type OAuthProviderConfig = z.output<typeof oauthProviderSchema>;

@@ -4,6 +4,7 @@ import type { Logger } from "../logger.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
 import { embeddingsRoute } from "./openai/embeddings-route.js";
 import { modelsRouter } from "./openai/models-route.js";
+import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
 import { requireCredential } from "./require-credential.js";
@@ -28,6 +29,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     const health = await clients.gateway.getHealth({});
     res.json({ status: health.status, version: health.version, uptime_seconds: health.uptimeSeconds });
   });
+
+  // Reached by the authorization server's browser redirect, without a token: the state authenticates it.
+  app.get(oauthCallbackPath, oauthCallbackRoute(clients, options.logger));
 
   app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes }));
   app.post("/v1/chat/completions", chatCompletionsRoute(clients));

@@ -1,10 +1,12 @@
 import { type Client, type ConnectRouter, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { AuthProfileService } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 
 export interface RpcClients {
   gateway: Client<typeof GatewayService>;
   models: Client<typeof ModelsService>;
+  auth: Client<typeof AuthProfileService>;
 }
 
 /**
@@ -13,5 +15,5 @@ export interface RpcClients {
  */
 export function createInProcessClients(routes: (router: ConnectRouter) => void, interceptors: Interceptor[]): RpcClients {
   const transport = createRouterTransport(routes, { router: { interceptors } });
-  return { gateway: createClient(GatewayService, transport), models: createClient(ModelsService, transport) };
+  return { gateway: createClient(GatewayService, transport), models: createClient(ModelsService, transport), auth: createClient(AuthProfileService, transport) };
 }

@@ -1,5 +1,5 @@
 import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
-import { resolveProviderApiKey } from "../identity/secret-ref.js";
+import { type CredentialSources, resolveProviderCredential } from "../identity/secret-ref.js";
 import { createGuardedDispatcher } from "../registry/netguard/guarded-dispatcher.js";
 import { checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
 import { AnthropicProvider } from "./anthropic/anthropic-provider.js";
@@ -10,11 +10,17 @@ import type { ModelProvider } from "./types.js";
 
 /**
  * Builds the provider a [[model_provider.providers]] entry describes, with its credential resolved
+ * (vault references through `sources.vault`, per request)
  * and the [model_provider] defaults applied where the entry does not override them. HTTP providers
  * get their own connection pool, whose connections are checked against the address guard; the URL's
  * shape is checked here, at start-up, but its host is resolved only when a connection opens.
  */
-export function createProvider(config: ProviderConfig, registry: ModelProviderConfig, env: NodeJS.ProcessEnv): ModelProvider {
+export function createProvider(
+  config: ProviderConfig,
+  registry: ModelProviderConfig,
+  env: NodeJS.ProcessEnv,
+  sources: CredentialSources = {},
+): ModelProvider {
   if (config.kind === "deterministic") {
     return new DeterministicProvider({
       providerId: config.provider_id,
@@ -29,7 +35,7 @@ export function createProvider(config: ProviderConfig, registry: ModelProviderCo
   const options: HttpProviderOptions = {
     providerId: config.provider_id,
     baseUrl,
-    apiKey: resolveProviderApiKey(config, env),
+    ...resolveProviderCredential(config, env, sources),
     requestTimeoutMs,
     dispatcher: createGuardedDispatcher({
       allowPrivate: config.allow_private_base_url,

@@ -2,10 +2,7 @@ import type { Interceptor, StreamResponse } from "@connectrpc/connect";
 import type { AccessControl } from "../identity/access.js";
 import { callerKey } from "./caller-context.js";
 import { toConnectError } from "./error-mapping.js";
-
-/** Procedures anyone may call: liveness probes and the schema (which holds no data). */
-const publicServices = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
-const publicProcedures = new Set(["/palyra.gateway.v1.GatewayService/GetHealth"]);
+import { procedureAccess } from "./procedure-scopes.js";
 
 /** Turns core errors, thrown before or during a response stream, into ConnectErrors. */
 export const errorMappingInterceptor: Interceptor = (next) => async (req) => {
@@ -25,13 +22,15 @@ async function* mapStreamErrors(messages: StreamResponse["message"]): StreamResp
   }
 }
 
-/** Requires a valid bearer credential on every non-public procedure and records the caller. */
+/**
+ * Requires a valid bearer credential with the procedure's scope on every non-public procedure
+ * (and, for calls that start runs, a key within its rate limits), and records the caller.
+ */
 export function authInterceptor(access: AccessControl): Interceptor {
   return (next) => async (req) => {
-    if (publicServices.has(req.service.typeName) || publicProcedures.has(`/${req.service.typeName}/${req.method.name}`)) {
-      return next(req);
-    }
-    req.contextValues.set(callerKey, access.authenticate(req.header.get("authorization")));
+    const needs = procedureAccess(req.service.typeName, `/${req.service.typeName}/${req.method.name}`);
+    if (needs === "public") return next(req);
+    req.contextValues.set(callerKey, await access.authorize(req.header.get("authorization"), needs));
     return next(req);
   };
 }

@@ -1,23 +1,35 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/es/grpc/health/v1/health_pb.js";
+import { ApiKeysService, file_palyra_gateway_v1_api_keys } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
+import { AuthProfileService, file_palyra_gateway_v1_auth } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
+import { file_palyra_gateway_v1_vault, VaultService } from "../../gen/es/palyra/gateway/v1/vault_pb.js";
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { AccessControl } from "../identity/access.js";
+import type { ApiKeys } from "../identity/api-keys/api-keys.js";
+import type { AuthCore } from "../identity/auth-core.js";
+import type { Vault } from "../identity/vault/vault.js";
 import type { Logger } from "../logger.js";
+import { createApiKeysService } from "./api-keys-service.js";
+import { createAuthProfileService } from "./auth-profile-service.js";
 import { createDiagnosticsService } from "./diagnostics-service.js";
 import { createGatewayService } from "./gateway-service.js";
 import { createHealthService, type HealthStatusBoard } from "./health-service.js";
 import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
 import { createModelsService } from "./models-service.js";
 import { registerReflection } from "./reflection-service.js";
+import { createVaultService } from "./vault-service.js";
 
 export interface RpcDeps extends DiagnosticsSources {
   cache: ResponseCache;
   logger: Logger;
   healthBoard: HealthStatusBoard;
+  apiKeys: ApiKeys;
+  vault: Vault;
+  auth: AuthCore;
 }
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
@@ -26,8 +38,11 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     router.service(GatewayService, createGatewayService({ engine: deps.engine, logger: deps.logger, startedAt: deps.startedAt }));
     router.service(ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }));
     router.service(DiagnosticsService, createDiagnosticsService(deps));
+    router.service(VaultService, createVaultService(deps.vault));
+    router.service(ApiKeysService, createApiKeysService(deps.apiKeys));
+    router.service(AuthProfileService, createAuthProfileService(deps.auth));
     router.service(Health, createHealthService(deps.healthBoard));
-    registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics]);
+    registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth]);
   };
 }
 

@@ -38,6 +38,8 @@ export interface ExecuteRunDeps {
   circuits: ProviderCircuits;
   cache: ResponseCache;
   random?: () => number;
+  /** Told the recorded usage, before the terminal event goes out. */
+  onUsage?: ((usage: Usage) => void) | undefined;
 }
 
 /**
@@ -161,6 +163,7 @@ async function record(
       : terminal.type === "failed"
         ? { ...common, status: "failed", usage: output.usage, errorKind: terminal.error.kind, errorMessage: terminal.error.message }
         : { ...common, status: "cancelled", usage: output.usage, errorKind: "cancelled", errorMessage: terminal.reason };
+  if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
   try {
     await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, outcome);
     return terminal;

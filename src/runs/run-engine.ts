@@ -47,9 +47,14 @@ export interface RunEngineDeps {
   cache: ResponseCache;
   /** 0 healthy or unknown, 1 degraded, 2 down: degraded providers are tried later. */
   healthRankOf?: (providerId: string) => number;
+  /** Told the usage of every run once it is recorded (per-caller token limits count it). */
+  usageObserver?: UsageObserver;
   now?: () => number;
   random?: () => number;
 }
+
+/** Receives the recorded usage of each run, with the caller who made it. */
+export type UsageObserver = (caller: Caller, usage: Usage) => void;
 
 interface ActiveRun {
   controller: AbortController;
@@ -75,6 +80,7 @@ export class RunEngine {
   /** Validates and admits a chat run, records it as running, and starts it. Throws before admission. */
   async start(input: RunInput, caller: Caller): Promise<RunHandle> {
     this.checkAccepting();
+    input = withCallerAgent(input, caller);
     validateRunInput(input);
     const resolved = this.deps.registry.resolve(input.model, "chat");
     checkCapabilities(input, resolved);
@@ -102,7 +108,15 @@ export class RunEngine {
         cancelReason: () => active.cancelReason,
         channel,
       },
-      { store: this.deps.store, logger: this.deps.logger, now: this.now, circuits: this.deps.circuits, cache, ...(this.deps.random && { random: this.deps.random }) },
+      {
+        store: this.deps.store,
+        logger: this.deps.logger,
+        now: this.now,
+        circuits: this.deps.circuits,
+        cache,
+        onUsage: this.usageObserverFor(caller),
+        ...(this.deps.random && { random: this.deps.random }),
+      },
     );
     this.track(runId, active, execution.then(endOfTerminal));
 
@@ -162,6 +176,7 @@ export class RunEngine {
   /** Embeds a batch of texts as one recorded run. Aborting `signal` (the caller's) cancels it. */
   async embed(input: EmbedInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<EmbeddingsResult>> {
     this.checkAccepting();
+    input = withCallerAgent(input, caller);
     validateEmbedInput(input);
     const resolved = this.deps.registry.resolve(input.model, "embeddings");
     const { client } = resolved.provider;
@@ -183,6 +198,7 @@ export class RunEngine {
   /** Transcribes one audio file as one recorded run. Aborting `signal` (the caller's) cancels it. */
   async transcribe(input: TranscribeInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<TranscriptionResult>> {
     this.checkAccepting();
+    input = withCallerAgent(input, caller);
     validateTranscribeInput(input);
     const resolved = this.deps.registry.resolve(input.model, "audio_transcription");
     const { client } = resolved.provider;
@@ -242,7 +258,7 @@ export class RunEngine {
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
       { runId, startedAt, signal: active.controller.signal, cancelReason: () => active.cancelReason, work },
-      { store: this.deps.store, now: this.now },
+      { store: this.deps.store, now: this.now, onUsage: this.usageObserverFor(attribution.caller) },
     ).finally(() => callerSignal.removeEventListener("abort", onCallerGone));
     this.track(runId, active, execution.then(({ end }) => end));
 
@@ -266,6 +282,11 @@ export class RunEngine {
     this.active.set(runId, active);
   }
 
+  private usageObserverFor(caller: Caller): ((usage: Usage) => void) | undefined {
+    const observer = this.deps.usageObserver;
+    return observer && ((usage) => observer(caller, usage));
+  }
+
   private checkAccepting(): void {
     if (!this.accepting) throw new GatewayError("unavailable", "the daemon is shutting down", { code: "shutting_down" });
   }
@@ -275,6 +296,11 @@ export class RunEngine {
     run.cancelReason = reason;
     run.controller.abort(new GatewayError("cancelled", reason));
   }
+}
+
+/** A caller bound to an agent (an agent's API key) runs as that agent, whatever the request says. */
+function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, caller: Caller): T {
+  return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
 }
 
 function unsupportedBy({ model, provider }: ResolvedModel, feature: string): GatewayError {

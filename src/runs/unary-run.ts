@@ -19,7 +19,7 @@ export interface UnaryRunParams<T> {
  */
 export async function executeUnaryRun<T>(
   params: UnaryRunParams<T>,
-  deps: { store: Store; now: () => number },
+  deps: { store: Store; now: () => number; onUsage?: ((usage: Usage) => void) | undefined },
 ): Promise<{ end: RunEnd; result?: T }> {
   let end: RunEnd;
   let outcome: RunOutcome;
@@ -40,6 +40,7 @@ export async function executeUnaryRun<T>(
       outcome = { status: "failed", errorKind: failure.kind, errorMessage: failure.message, attempts: 1 };
     }
   }
+  if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
   await recordRunEnd(deps.store, { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() }, outcome);
   return result === undefined ? { end } : { end, result };
 }

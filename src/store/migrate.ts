@@ -2,12 +2,18 @@ import { type Kysely, type Migration, Migrator } from "kysely";
 import * as createRuns from "./migrations/0001-create-runs.js";
 import * as addRunKind from "./migrations/0002-add-run-kind.js";
 import * as addRunCacheHit from "./migrations/0003-add-run-cache-hit.js";
+import * as createVaultSecrets from "./migrations/0004-create-vault-secrets.js";
+import * as createApiKeys from "./migrations/0005-create-api-keys.js";
+import * as createAuthProfiles from "./migrations/0006-create-auth-profiles.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
   "0001-create-runs": createRuns,
   "0002-add-run-kind": addRunKind,
   "0003-add-run-cache-hit": addRunCacheHit,
+  "0004-create-vault-secrets": createVaultSecrets,
+  "0005-create-api-keys": createApiKeys,
+  "0006-create-auth-profiles": createAuthProfiles,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

@@ -3,6 +3,10 @@ import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 /** Row types of every table; columns are portable between SQLite and PostgreSQL. */
 export interface Database {
   runs: RunsTable;
+  api_keys: ApiKeysTable;
+  vault_secrets: VaultSecretsTable;
+  auth_profiles: AuthProfilesTable;
+  oauth_attempts: OAuthAttemptsTable;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
@@ -45,3 +49,90 @@ export interface RunsTable {
 export type RunRow = Selectable<RunsTable>;
 export type NewRunRow = Insertable<RunsTable>;
 export type RunRowUpdate = Updateable<RunsTable>;
+
+/** Client API keys the daemon issued; only a hash of each key is kept. */
+export interface ApiKeysTable {
+  key_id: string;
+  name: string;
+  agent_id: string | null;
+  /** JSON array of scope names. */
+  scopes: string;
+  /** Requests / tokens per minute; 0 means no limit. */
+  rpm_limit: number;
+  tpm_limit: number;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  /** The first characters of the key, to recognise it. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  last_used_at: number | null;
+}
+
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type NewApiKeyRow = Insertable<ApiKeysTable>;
+
+/** Vault secrets, each sealed with AES-256-GCM under the master key `key_id` names. */
+export interface VaultSecretsTable {
+  name: string;
+  /** base64 of nonce | ciphertext | tag. */
+  ciphertext: string;
+  key_id: string;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  updated_at: number;
+}
+
+export type VaultSecretRow = Selectable<VaultSecretsTable>;
+export type NewVaultSecretRow = Insertable<VaultSecretsTable>;
+
+/** Upstream credentials: an API key or OAuth tokens, each a vault reference ("vault:NAME"), never the value. */
+export interface AuthProfilesTable {
+  profile_id: string;
+  /** "openai", "anthropic" or "openai_compatible". */
+  provider_kind: string;
+  name: string;
+  /** Null for a global profile. */
+  agent_id: string | null;
+  credential_kind: "api_key" | "oauth";
+  base_url: string | null;
+  api_key_ref: string | null;
+  access_token_ref: string | null;
+  refresh_token_ref: string | null;
+  oauth_provider: string | null;
+  token_endpoint: string | null;
+  client_id: string | null;
+  /** Space-separated. */
+  scopes: string | null;
+  /** Milliseconds since the epoch. */
+  expires_at: number | null;
+  last_refreshed_at: number | null;
+  refresh_failures: Generated<number>;
+  last_refresh_error: string | null;
+  /** Bumped by every credential write; a write that read an older generation is dropped. */
+  generation: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type AuthProfileRow = Selectable<AuthProfilesTable>;
+export type NewAuthProfileRow = Insertable<AuthProfilesTable>;
+export type AuthProfileRowUpdate = Updateable<AuthProfilesTable>;
+
+/** OAuth logins under way: single-use, found by the SHA-256 of their state. */
+export interface OAuthAttemptsTable {
+  state_hash: string;
+  oauth_provider: string;
+  profile_id: string;
+  provider_kind: string;
+  agent_id: string | null;
+  redirect_uri: string;
+  /** Where the PKCE code verifier is kept until the code is exchanged. */
+  verifier_ref: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export type OAuthAttemptRow = Selectable<OAuthAttemptsTable>;

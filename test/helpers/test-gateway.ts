@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { startGateway, type RunningGateway } from "../../src/main.js";
 
 export const testToken = "test-admin-token";
@@ -15,7 +15,7 @@ export interface TestGateway extends RunningGateway {
 }
 
 /** Starts the real daemon in-process on loopback port 0 with a fresh state directory. */
-export async function startTestGateway(options: { configToml?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestGateway> {
+export async function startTestGateway(options: { configToml?: string; env?: NodeJS.ProcessEnv; logger?: Logger } = {}): Promise<TestGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), "palyra-test-"));
   let configPath: string | undefined;
   if (options.configToml !== undefined) {
@@ -29,7 +29,7 @@ export async function startTestGateway(options: { configToml?: string; env?: Nod
     httpBind: "127.0.0.1:0",
     env: { PALYRA_ADMIN_TOKEN: testToken, ...options.env },
     // Quiet, but not "silent": the ready line is always written, so it goes to a sink.
-    logger: pino({ level: "warn" }, new Writable({ write: (_chunk, _encoding, done) => done() })),
+    logger: options.logger ?? pino({ level: "warn" }, new Writable({ write: (_chunk, _encoding, done) => done() })),
   });
   return {
     ...gateway,

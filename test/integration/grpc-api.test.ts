@@ -226,7 +226,8 @@ describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () 
   it("gives a diagnostics snapshot without secrets", async () => {
     const snapshot = await unary<Record<string, any>>((cb) => diagnosticsClient.getDiagnostics({}, auth(), cb));
     expect(snapshot.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile, schemaVersion: 3 });
+    expect(snapshot.store).toMatchObject({ dialect: "sqlite", location: gateway.databaseFile });
+    expect(snapshot.store.schemaVersion).toBeGreaterThanOrEqual(3);
     expect(snapshot.store.runCount).toBeGreaterThan(0);
     expect(snapshot.providers).toHaveLength(2);
     expect(JSON.stringify(snapshot)).not.toContain(testToken);

@@ -21,13 +21,13 @@ describe("admin token", () => {
     expect(readAdminToken(dir, {})).toBeUndefined();
   });
 
-  it("authenticates bearer headers exactly", () => {
+  it("authenticates bearer headers exactly", async () => {
     const access = new AccessControl("secret-token");
-    expect(access.authenticate("Bearer secret-token")).toMatchObject({ id: "admin" });
-    expect(access.authenticate("bearer secret-token").id).toBe("admin");
-    expect(() => access.authenticate(undefined)).toThrow(/Missing bearer token/);
-    expect(() => access.authenticate("Basic abc")).toThrow(/Malformed/);
-    expect(() => access.authenticate("Bearer secret-token2")).toThrow(/Incorrect API key/);
+    await expect(access.authenticate("Bearer secret-token")).resolves.toMatchObject({ id: "admin", kind: "admin" });
+    expect((await access.authenticate("bearer secret-token")).id).toBe("admin");
+    await expect(access.authenticate(undefined)).rejects.toThrow(/Missing bearer token/);
+    await expect(access.authenticate("Basic abc")).rejects.toThrow(/Malformed/);
+    await expect(access.authenticate("Bearer secret-token2")).rejects.toThrow(/Incorrect API key/);
     expect(tokensMatch("a", "a")).toBe(true);
     expect(tokensMatch("a", "ab")).toBe(false);
   });

@@ -15,6 +15,8 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 export interface GuardedDispatcherOptions {
   /** The provider's allow_private_base_url: lets it reach loopback, private and other special ranges. */
   allowPrivate: boolean;
+  /** Lets it reach loopback addresses (and no other special range): OAuth token endpoints on this host. */
+  allowLoopback?: boolean;
   /** Named in errors. */
   providerId: string;
   /** Limit for resolving the host and opening the connection (TLS included). */
@@ -35,11 +37,15 @@ export interface BlockedAddress {
  * reach, or undefined when all are allowed. One bad answer blocks the host, since which answer a
  * later connection would use is not ours to predict.
  */
-export function checkResolvedAddresses(addresses: readonly { address: string }[], allowPrivate: boolean): BlockedAddress | undefined {
+export function checkResolvedAddresses(
+  addresses: readonly { address: string }[],
+  allowPrivate: boolean,
+  allowLoopback = false,
+): BlockedAddress | undefined {
   for (const { address } of addresses) {
     const addressClass = classifyAddress(address);
     // Opting in allows every special range, but something that is not an address is never connectable.
-    const allowed = addressClass === "public" || (allowPrivate && addressClass !== "invalid");
+    const allowed = addressClass === "public" || (allowPrivate && addressClass !== "invalid") || (allowLoopback && addressClass === "loopback");
     if (!allowed) return { address, addressClass };
   }
   return undefined;
@@ -85,7 +91,7 @@ async function resolveChecked(hostname: string, resolve: Resolver, options: Guar
   if (addresses.length === 0) {
     throw new GatewayError("network", `provider "${options.providerId}": upstream host "${hostname}" resolves to no address`, { code: "upstream_network" });
   }
-  const blocked = checkResolvedAddresses(addresses, options.allowPrivate);
+  const blocked = checkResolvedAddresses(addresses, options.allowPrivate, options.allowLoopback);
   if (blocked !== undefined) {
     throw new GatewayError(
       "permanent",

@@ -92,10 +92,15 @@ export class PalyraProcess {
   }
 }
 
-export function spawnPalyra(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd: string }): PalyraProcess {
-  return new PalyraProcess(
-    spawn(process.execPath, [palyraBin, ...args], { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] }),
-  );
+/** `input`, when given, is written to the command's stdin, which then closes; otherwise stdin is empty. */
+export function spawnPalyra(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd: string; input?: string }): PalyraProcess {
+  const child = spawn(process.execPath, [palyraBin, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  return new PalyraProcess(child);
 }
 
 export interface CliResult extends Exit {
@@ -104,7 +109,7 @@ export interface CliResult extends Exit {
 }
 
 /** Runs one palyra command to completion and returns its exit and output. */
-export async function runPalyra(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd: string }): Promise<CliResult> {
+export async function runPalyra(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd: string; input?: string }): Promise<CliResult> {
   const palyra = spawnPalyra(args, options);
   const exit = await palyra.exited;
   return { ...exit, stdout: palyra.stdout.text, stderr: palyra.stderr.text };
