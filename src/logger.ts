@@ -9,6 +9,8 @@ const redactedPaths = [
   "headers.authorization",
   "*.headers.authorization",
   "req.headers.authorization",
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
   "token",
   "*.token",
   "adminToken",
@@ -16,6 +18,18 @@ const redactedPaths = [
   "*.api_key",
   "apiKey",
   "*.apiKey",
+  "secret",
+  "*.secret",
+  "client_secret",
+  "*.client_secret",
+  "access_token",
+  "*.access_token",
+  "refresh_token",
+  "*.refresh_token",
+  "code_verifier",
+  "*.code_verifier",
+  "password",
+  "*.password",
 ];
 
 /** The daemon's JSON-lines logger on stdout (or the given stream). */
