@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors.js";
-import { tokensMatch } from "./admin-token.js";
+import { tokenMatcher } from "./admin-token.js";
 import type { ApiKeys, VerifiedKey } from "./api-keys/api-keys.js";
 import type { ApiKeyRateLimits } from "./api-keys/rate-limits.js";
 import { requireScope, type Scope } from "./api-keys/scopes.js";
@@ -22,10 +22,14 @@ const admin: VerifiedKey = { caller: adminCaller, limits: { rpm: 0, tpm: 0 } };
 
 /** Decides who a bearer credential belongs to, and what it may do. */
 export class AccessControl {
+  private readonly isAdminToken: (presented: string) => boolean;
+
   constructor(
-    private readonly adminToken: string,
+    adminToken: string,
     private readonly options: AccessControlOptions = {},
-  ) {}
+  ) {
+    this.isAdminToken = tokenMatcher(adminToken);
+  }
 
   /** The caller an Authorization header value proves, or an auth error saying what is wrong. */
   async authenticate(authorization: string | null | undefined): Promise<Caller> {
@@ -52,7 +56,7 @@ export class AccessControl {
       throw new GatewayError("auth", "Malformed Authorization header: expected 'Bearer <token>'", { code: "invalid_api_key" });
     }
     const token = match[1];
-    if (tokensMatch(token, this.adminToken)) return admin;
+    if (this.isAdminToken(token)) return admin;
     const apiKeys = this.options.apiKeys;
     if (apiKeys?.recognizes(token)) return apiKeys.verify(token);
     throw new GatewayError("auth", "Incorrect API key provided", { code: "invalid_api_key" });

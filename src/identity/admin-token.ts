@@ -28,8 +28,15 @@ export function readAdminToken(stateDir: string, env: NodeJS.ProcessEnv): string
   return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
 }
 
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
 /** Compares tokens in constant time (digests first, so lengths do not leak either). */
 export function tokensMatch(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash("sha256").update(value).digest();
   return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** A token to check many presented tokens against; its digest is computed once. */
+export function tokenMatcher(expected: string): (presented: string) => boolean {
+  const expectedDigest = digest(expected);
+  return (presented) => timingSafeEqual(digest(presented), expectedDigest);
 }
