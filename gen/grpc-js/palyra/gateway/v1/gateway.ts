@@ -134,6 +134,10 @@ export interface StartRun {
   disableFailover: boolean;
   /** Neither read nor fill the response cache for this run. */
   bypassCache: boolean;
+  /** Smart-routing mode for this run: "suggest", "dry_run" or "enforced"; empty uses the configured mode. */
+  routingMode: string;
+  /** A decided approval for a request a require_approval budget held. */
+  approvalId: string;
 }
 
 export interface StartRun_MetadataEntry {
@@ -205,6 +209,8 @@ export interface RoutingDecision {
   attempts: number;
   /** The answer comes from the response cache; no upstream was called. */
   cacheHit: boolean;
+  /** What enforcement would have changed, in dry_run mode ("" when nothing). */
+  dryRunChange: string;
 }
 
 /** A piece of the model's output. */
@@ -232,6 +238,10 @@ export interface RunCompleted {
   providerId: string;
   /** Upstream attempts the run took, retries and failover included. */
   attempts: number;
+  /** What the run cost, by the pricing in force. */
+  costUsd: number;
+  /** The cost rests on estimated usage or has no price. */
+  costEstimated: boolean;
   /** The complete output, so a caller that does not assemble deltas still gets the answer. */
   text: string;
   toolCalls: ToolCall[];
@@ -298,6 +308,7 @@ export interface EmbedResponse {
   /** One per input, in input order. */
   embeddings: Embedding[];
   usage?: Usage | undefined;
+  costUsd: number;
 }
 
 export interface TranscribeRequest {
@@ -328,6 +339,7 @@ export interface TranscribeResponse {
   responseFormat: TranscriptionFormat;
   durationSeconds: number;
   usage?: Usage | undefined;
+  costUsd: number;
 }
 
 function createBaseRunStreamRequest(): RunStreamRequest {
@@ -459,6 +471,8 @@ function createBaseStartRun(): StartRun {
     clientRequestId: "",
     disableFailover: false,
     bypassCache: false,
+    routingMode: "",
+    approvalId: "",
   };
 }
 
@@ -511,6 +525,12 @@ export const StartRun: MessageFns<StartRun> = {
     }
     if (message.bypassCache !== false) {
       writer.uint32(128).bool(message.bypassCache);
+    }
+    if (message.routingMode !== "") {
+      writer.uint32(138).string(message.routingMode);
+    }
+    if (message.approvalId !== "") {
+      writer.uint32(146).string(message.approvalId);
     }
     return writer;
   },
@@ -659,6 +679,22 @@ export const StartRun: MessageFns<StartRun> = {
             message.bypassCache = reader.bool();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.routingMode = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.approvalId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -744,6 +780,16 @@ export const StartRun: MessageFns<StartRun> = {
         : isSet(object.bypass_cache)
         ? globalThis.Boolean(object.bypass_cache)
         : false,
+      routingMode: isSet(object.routingMode)
+        ? globalThis.String(object.routingMode)
+        : isSet(object.routing_mode)
+        ? globalThis.String(object.routing_mode)
+        : "",
+      approvalId: isSet(object.approvalId)
+        ? globalThis.String(object.approvalId)
+        : isSet(object.approval_id)
+        ? globalThis.String(object.approval_id)
+        : "",
     };
   },
 
@@ -803,6 +849,12 @@ export const StartRun: MessageFns<StartRun> = {
     if (message.bypassCache !== false) {
       obj.bypassCache = message.bypassCache;
     }
+    if (message.routingMode !== "") {
+      obj.routingMode = message.routingMode;
+    }
+    if (message.approvalId !== "") {
+      obj.approvalId = message.approvalId;
+    }
     return obj;
   },
 
@@ -839,6 +891,8 @@ export const StartRun: MessageFns<StartRun> = {
     message.clientRequestId = object.clientRequestId ?? "";
     message.disableFailover = object.disableFailover ?? false;
     message.bypassCache = object.bypassCache ?? false;
+    message.routingMode = object.routingMode ?? "";
+    message.approvalId = object.approvalId ?? "";
     return message;
   },
 };
@@ -1673,6 +1727,7 @@ function createBaseRoutingDecision(): RoutingDecision {
     routingMode: "",
     attempts: 0,
     cacheHit: false,
+    dryRunChange: "",
   };
 }
 
@@ -1707,6 +1762,9 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     }
     if (message.cacheHit !== false) {
       writer.uint32(80).bool(message.cacheHit);
+    }
+    if (message.dryRunChange !== "") {
+      writer.uint32(90).string(message.dryRunChange);
     }
     return writer;
   },
@@ -1804,6 +1862,14 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
             message.cacheHit = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.dryRunChange = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1856,6 +1922,11 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
         : isSet(object.cache_hit)
         ? globalThis.Boolean(object.cache_hit)
         : false,
+      dryRunChange: isSet(object.dryRunChange)
+        ? globalThis.String(object.dryRunChange)
+        : isSet(object.dry_run_change)
+        ? globalThis.String(object.dry_run_change)
+        : "",
     };
   },
 
@@ -1891,6 +1962,9 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     if (message.cacheHit !== false) {
       obj.cacheHit = message.cacheHit;
     }
+    if (message.dryRunChange !== "") {
+      obj.dryRunChange = message.dryRunChange;
+    }
     return obj;
   },
 
@@ -1909,6 +1983,7 @@ export const RoutingDecision: MessageFns<RoutingDecision> = {
     message.routingMode = object.routingMode ?? "";
     message.attempts = object.attempts ?? 0;
     message.cacheHit = object.cacheHit ?? false;
+    message.dryRunChange = object.dryRunChange ?? "";
     return message;
   },
 };
@@ -2191,7 +2266,17 @@ export const UsageReport: MessageFns<UsageReport> = {
 };
 
 function createBaseRunCompleted(): RunCompleted {
-  return { finishReason: 0, usage: undefined, modelId: "", providerId: "", attempts: 0, text: "", toolCalls: [] };
+  return {
+    finishReason: 0,
+    usage: undefined,
+    modelId: "",
+    providerId: "",
+    attempts: 0,
+    costUsd: 0,
+    costEstimated: false,
+    text: "",
+    toolCalls: [],
+  };
 }
 
 export const RunCompleted: MessageFns<RunCompleted> = {
@@ -2210,6 +2295,12 @@ export const RunCompleted: MessageFns<RunCompleted> = {
     }
     if (message.attempts !== 0) {
       writer.uint32(40).uint32(message.attempts);
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(65).double(message.costUsd);
+    }
+    if (message.costEstimated !== false) {
+      writer.uint32(72).bool(message.costEstimated);
     }
     if (message.text !== "") {
       writer.uint32(50).string(message.text);
@@ -2273,6 +2364,22 @@ export const RunCompleted: MessageFns<RunCompleted> = {
             message.attempts = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.costEstimated = reader.bool();
+            continue;
+          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -2320,6 +2427,16 @@ export const RunCompleted: MessageFns<RunCompleted> = {
         ? globalThis.String(object.provider_id)
         : "",
       attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+      costEstimated: isSet(object.costEstimated)
+        ? globalThis.Boolean(object.costEstimated)
+        : isSet(object.cost_estimated)
+        ? globalThis.Boolean(object.cost_estimated)
+        : false,
       text: isSet(object.text) ? globalThis.String(object.text) : "",
       toolCalls: globalThis.Array.isArray(object?.toolCalls)
         ? object.toolCalls.map((e: any) => ToolCall.fromJSON(e))
@@ -2346,6 +2463,12 @@ export const RunCompleted: MessageFns<RunCompleted> = {
     if (message.attempts !== 0) {
       obj.attempts = Math.round(message.attempts);
     }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    if (message.costEstimated !== false) {
+      obj.costEstimated = message.costEstimated;
+    }
     if (message.text !== "") {
       obj.text = message.text;
     }
@@ -2365,6 +2488,8 @@ export const RunCompleted: MessageFns<RunCompleted> = {
     message.modelId = object.modelId ?? "";
     message.providerId = object.providerId ?? "";
     message.attempts = object.attempts ?? 0;
+    message.costUsd = object.costUsd ?? 0;
+    message.costEstimated = object.costEstimated ?? false;
     message.text = object.text ?? "";
     message.toolCalls = object.toolCalls?.map((e) => ToolCall.fromPartial(e)) || [];
     return message;
@@ -3248,7 +3373,7 @@ export const Embedding: MessageFns<Embedding> = {
 };
 
 function createBaseEmbedResponse(): EmbedResponse {
-  return { runId: "", modelId: "", providerId: "", embeddings: [], usage: undefined };
+  return { runId: "", modelId: "", providerId: "", embeddings: [], usage: undefined, costUsd: 0 };
 }
 
 export const EmbedResponse: MessageFns<EmbedResponse> = {
@@ -3267,6 +3392,9 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
     }
     if (message.usage !== undefined) {
       Usage.encode(message.usage, writer.uint32(42).fork()).join();
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(49).double(message.costUsd);
     }
     return writer;
   },
@@ -3324,6 +3452,14 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
             message.usage = Usage.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3357,6 +3493,11 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
         ? object.embeddings.map((e: any) => Embedding.fromJSON(e))
         : [],
       usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
     };
   },
 
@@ -3377,6 +3518,9 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
     if (message.usage !== undefined) {
       obj.usage = Usage.toJSON(message.usage);
     }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
     return obj;
   },
 
@@ -3390,6 +3534,7 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
     message.providerId = object.providerId ?? "";
     message.embeddings = object.embeddings?.map((e) => Embedding.fromPartial(e)) || [];
     message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
+    message.costUsd = object.costUsd ?? 0;
     return message;
   },
 };
@@ -3690,6 +3835,7 @@ function createBaseTranscribeResponse(): TranscribeResponse {
     responseFormat: 0,
     durationSeconds: 0,
     usage: undefined,
+    costUsd: 0,
   };
 }
 
@@ -3718,6 +3864,9 @@ export const TranscribeResponse: MessageFns<TranscribeResponse> = {
     }
     if (message.usage !== undefined) {
       Usage.encode(message.usage, writer.uint32(66).fork()).join();
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(73).double(message.costUsd);
     }
     return writer;
   },
@@ -3799,6 +3948,14 @@ export const TranscribeResponse: MessageFns<TranscribeResponse> = {
             message.usage = Usage.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3841,6 +3998,11 @@ export const TranscribeResponse: MessageFns<TranscribeResponse> = {
         ? globalThis.Number(object.duration_seconds)
         : 0,
       usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
     };
   },
 
@@ -3870,6 +4032,9 @@ export const TranscribeResponse: MessageFns<TranscribeResponse> = {
     if (message.usage !== undefined) {
       obj.usage = Usage.toJSON(message.usage);
     }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
     return obj;
   },
 
@@ -3886,6 +4051,7 @@ export const TranscribeResponse: MessageFns<TranscribeResponse> = {
     message.responseFormat = object.responseFormat ?? 0;
     message.durationSeconds = object.durationSeconds ?? 0;
     message.usage = (object.usage !== undefined && object.usage !== null) ? Usage.fromPartial(object.usage) : undefined;
+    message.costUsd = object.costUsd ?? 0;
     return message;
   },
 };
