@@ -62,6 +62,8 @@ function runStream(token: string, text: string, agentId = ""): Promise<RunStream
         clientRequestId: "",
         disableFailover: false,
         bypassCache: false,
+        routingMode: "",
+        approvalId: "",
       },
     });
     call.end();

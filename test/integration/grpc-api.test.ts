@@ -42,6 +42,8 @@ function startOf(text: string, overrides: Partial<StartRun> = {}): RunStreamRequ
       clientRequestId: "",
       disableFailover: false,
       bypassCache: false,
+      routingMode: "",
+      approvalId: "",
       ...overrides,
     },
   };
