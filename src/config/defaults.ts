@@ -20,6 +20,7 @@ export const defaultChatModel: ModelConfig = {
   cost_tier: 0,
   latency_tier: 0,
   cache_unset_temperature: false,
+  max_output_tokens: 4096,
 };
 
 export const defaultEmbeddingsModel: ModelConfig = {

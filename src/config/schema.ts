@@ -57,6 +57,8 @@ const modelSchema = z.strictObject({
   latency_tier: tier.default(5),
   /** Treat requests without a temperature as deterministic, so the response cache may serve them. */
   cache_unset_temperature: z.boolean().default(false),
+  /** The model's output cap: budgets project a request without max_tokens at this many output tokens. */
+  max_output_tokens: z.number().int().positive().default(4096),
 });
 
 const modelProviderSchema = z.strictObject({

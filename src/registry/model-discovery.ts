@@ -100,5 +100,6 @@ function discoveredChatModel(providerId: string, upstreamModel: string): Registe
     latencyTier: 5,
     discovered: true,
     cacheUnsetTemperature: false,
+    maxOutputTokens: 4096,
   };
 }

@@ -15,6 +15,8 @@ export interface RegisteredModel {
   discovered: boolean;
   /** Requests without a temperature count as deterministic for the response cache. */
   cacheUnsetTemperature: boolean;
+  /** The most output a request may ask for; budgets project a request without max_tokens at this. */
+  maxOutputTokens: number;
 }
 
 /** How the gateway treats one provider's upstream calls: its own settings, else [model_provider]'s. */
@@ -177,5 +179,6 @@ function toRegisteredModel(model: ModelConfig): RegisteredModel {
     latencyTier: model.latency_tier,
     discovered: false,
     cacheUnsetTemperature: model.cache_unset_temperature,
+    maxOutputTokens: model.max_output_tokens,
   };
 }

@@ -32,6 +32,18 @@ const scopesByService: Record<string, Record<string, Scope>> = {
   "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin" },
   "palyra.gateway.v1.VaultService": { PutSecret: "admin", ListSecrets: "admin", DeleteSecret: "admin", RotateKey: "admin" },
   "palyra.gateway.v1.ApiKeysService": { CreateApiKey: "admin", ListApiKeys: "admin", RevokeApiKey: "admin" },
+  // Prices, budgets, approvals and usage across every caller are operators' business.
+  "palyra.gateway.v1.UsageService": {
+    SetPricing: "admin",
+    ListPricing: "admin",
+    SetBudgetPolicy: "admin",
+    ListBudgetPolicies: "admin",
+    DeleteBudgetPolicy: "admin",
+    ListApprovals: "admin",
+    DecideApproval: "admin",
+    ListAlerts: "admin",
+    GetUsageSummary: "admin",
+  },
   "palyra.gateway.v1.AuthProfileService": {
     ListProfiles: "admin",
     GetProfile: "admin",

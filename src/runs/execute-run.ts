@@ -10,6 +10,7 @@ import type { EventChannel } from "./event-channel.js";
 import { runAttempts } from "./run-attempts.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
 import { RunOutput } from "./run-output.js";
+import type { RunCost, RunSettlement } from "./run-governance.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
 
 export interface RunExecution {
@@ -25,6 +26,8 @@ export interface RunExecution {
   deadline: number;
   /** Set when the response cache may serve or keep this request. */
   cacheKey: string | undefined;
+  /** Smart routing's decision, reported with the routing event. */
+  smartRouting?: { mode: string; complexity: number; recommendedModel: string; dryRunChange: string } | undefined;
   signal: AbortSignal;
   /** Why the run was cancelled, once it was. */
   cancelReason: () => string | undefined;
@@ -40,6 +43,8 @@ export interface ExecuteRunDeps {
   random?: () => number;
   /** Told the recorded usage, before the terminal event goes out. */
   onUsage?: ((usage: Usage) => void) | undefined;
+  /** Charges the run against its budget reservation and prices it (usage governance). */
+  settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined;
 }
 
 /**
@@ -77,6 +82,8 @@ export async function executeRun(run: RunExecution, deps: ExecuteRunDeps): Promi
       attempts,
       text: output.text,
       toolCalls: output.toolCalls,
+      costUsd: 0,
+      costEstimated: false,
     };
     if (!cacheHit) keepInCache(run, deps, served, terminal);
   } catch (error) {
@@ -108,6 +115,7 @@ async function serveFromCache(run: RunExecution, deps: ExecuteRunDeps, output: R
     reason: "served from the response cache",
     attempts: 0,
     cacheHit: true,
+    smart: run.smartRouting,
   });
   output.addText(cached.text, deps.now());
   await run.channel.push({ type: "delta", text: cached.text, toolCalls: [] });
@@ -128,6 +136,21 @@ function keepInCache(run: RunExecution, deps: ExecuteRunDeps, served: RouteCandi
     providerId: served.provider.providerId,
   };
   if (deps.cache.isCacheableAnswer(answer)) deps.cache.set(run.cacheKey, answer);
+}
+
+/** Charges the run through governance; a run without governance costs nothing known. */
+export async function settleRun(
+  deps: { settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined; logger: Logger },
+  settlement: RunSettlement,
+): Promise<RunCost> {
+  if (deps.settle === undefined) return { costUsd: 0, costEstimated: false };
+  try {
+    return await deps.settle(settlement);
+  } catch (error) {
+    // The run happened either way; a settlement failure must not lose its record.
+    deps.logger.error({ err: error }, "could not settle a run's usage");
+    return { costUsd: 0, costEstimated: true };
+  }
 }
 
 /** Upstreams that report no usage are counted with the tokenizer, and marked estimated. */
@@ -165,8 +188,9 @@ async function record(
         : { ...common, status: "cancelled", usage: output.usage, errorKind: "cancelled", errorMessage: terminal.reason };
   if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
   try {
-    await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, outcome);
-    return terminal;
+    const cost = await settleRun(deps, { status: outcome.status, ...outcome.servedBy!, usage: outcome.usage, cacheHit });
+    await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, { ...outcome, ...cost });
+    return terminal.type === "completed" ? { ...terminal, ...cost } : terminal;
   } catch (error) {
     deps.logger.error({ err: error, runId: run.runId }, "could not record the end of a run");
     return { type: "failed", error: new GatewayError("internal", "the run finished but could not be recorded") };

@@ -18,6 +18,7 @@ export interface AttemptsContext {
   deadline: number;
   channel: EventChannel<RunEvent>;
   output: RunOutput;
+  smartRouting?: { mode: string; complexity: number; recommendedModel: string; dryRunChange: string } | undefined;
 }
 
 export interface AttemptsDeps {
@@ -96,6 +97,7 @@ async function streamAttempt(context: AttemptsContext, candidate: RouteCandidate
       reason: attempts > 1 ? `${candidate.reason}; served after ${attempts - 1} failed attempt(s)` : candidate.reason,
       attempts,
       cacheHit: false,
+      smart: context.smartRouting,
     });
   };
   const request = { ...context.request, upstreamModel: candidate.model.upstreamModel };

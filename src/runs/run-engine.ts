@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { GatewayError } from "../errors.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../logger.js";
@@ -8,7 +8,7 @@ import { settleWithin } from "../server-lifecycle.js";
 import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
-import { countPromptTokens } from "../governance/tokens.js";
+import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
@@ -18,7 +18,8 @@ import { executeRun } from "./execute-run.js";
 import { endOfTerminal, type RunEnd } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
-import { type RunAttribution, recordRunStart } from "./run-records.js";
+import type { RunCost, RunGovernance, RunSettlement, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
+import { type RunAttribution, type RunRouting, recordRunStart } from "./run-records.js";
 import { type EmbedInput, type TranscribeInput, validateEmbedInput, validateTranscribeInput } from "./unary-input.js";
 import { executeUnaryRun } from "./unary-run.js";
 
@@ -37,10 +38,22 @@ export interface UnaryRunResult<T> {
   runId: string;
   resolved: ResolvedModel;
   result: T;
+  cost: RunCost;
+}
+
+/** What admission projects for a run (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */
+interface Projection {
+  tokens: () => { input: number; output: number };
+  requestHash: () => string;
+  approvalId?: string | undefined;
 }
 
 export interface RunEngineDeps {
   store: Store;
+  /** Budgets and pricing: admission before dispatch, settlement at the end. */
+  governance?: RunGovernance;
+  /** Smart routing by prompt complexity. */
+  router?: SmartRouter;
   registry: ModelRegistry;
   logger: Logger;
   circuits: ProviderCircuits;
@@ -82,7 +95,8 @@ export class RunEngine {
     this.checkAccepting();
     input = withCallerAgent(input, caller);
     validateRunInput(input);
-    const resolved = this.deps.registry.resolve(input.model, "chat");
+    const smart = await this.deps.router?.decide(input, { caller });
+    const resolved = this.deps.registry.resolve(smart?.overrideModelId ?? input.model, "chat");
     checkCapabilities(input, resolved);
     checkContextWindow(input, resolved);
     const request = toChatRequest(input, resolved);
@@ -91,7 +105,18 @@ export class RunEngine {
     const cache = this.deps.cache;
     const cacheKey =
       !input.bypassCache && cache.isCacheableRequest(request, resolved.model.cacheUnsetTemperature) ? cache.keyFor(resolved.model.modelId, request) : undefined;
-    const { runId, startedAt, active } = await this.admit("chat", resolved, { ...input, caller, requestedModel: input.model });
+    const projection: Projection = {
+      tokens: () => ({ input: countPromptTokens(input.messages, input.tools), output: input.maxTokens ?? resolved.model.maxOutputTokens }),
+      requestHash: () => cache.keyFor(resolved.model.modelId, request),
+      approvalId: input.approvalId,
+    };
+    const { runId, startedAt, active, settle } = await this.admit(
+      "chat",
+      resolved,
+      { ...input, caller, requestedModel: input.model },
+      projection,
+      smart && routingRecord(smart),
+    );
 
     const channel = new EventChannel<RunEvent>();
     const execution = executeRun(
@@ -104,6 +129,7 @@ export class RunEngine {
         startedAt,
         deadline: startedAt + resolved.provider.tuning.requestTimeoutMs,
         cacheKey,
+        smartRouting: smart && smartRoutingEvent(smart),
         signal: active.controller.signal,
         cancelReason: () => active.cancelReason,
         channel,
@@ -115,6 +141,7 @@ export class RunEngine {
         circuits: this.deps.circuits,
         cache,
         onUsage: this.usageObserverFor(caller),
+        settle,
         ...(this.deps.random && { random: this.deps.random }),
       },
     );
@@ -189,7 +216,11 @@ export class RunEngine {
       ...(input.userId && { user: input.userId }),
       ...(input.agentId && { agentId: input.agentId }),
     };
-    return this.runUnary("embeddings", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
+    const projection: Projection = {
+      tokens: () => ({ input: input.inputs.reduce((sum, text) => sum + countTextTokens(text), 0), output: 0 }),
+      requestHash: () => hashRequest("embeddings", resolved.model.modelId, input.inputs, input.dimensions),
+    };
+    return this.runUnary("embeddings", resolved, { ...input, caller, requestedModel: input.model }, signal, projection, async (runSignal) => {
       const result = await embed(request, runSignal);
       return { result, usage: result.usage };
     });
@@ -215,7 +246,12 @@ export class RunEngine {
       ...(input.temperature !== undefined && { temperature: input.temperature }),
       ...(input.agentId && { agentId: input.agentId }),
     };
-    return this.runUnary("audio_transcription", resolved, { ...input, caller, requestedModel: input.model }, signal, async (runSignal) => {
+    // Audio is priced per request (and by the tokens the upstream reports); it has no token projection.
+    const projection: Projection = {
+      tokens: () => ({ input: 0, output: 0 }),
+      requestHash: () => hashRequest("audio_transcription", resolved.model.modelId, input.fileName, input.audio.byteLength, input.language, input.prompt),
+    };
+    return this.runUnary("audio_transcription", resolved, { ...input, caller, requestedModel: input.model }, signal, projection, async (runSignal) => {
       const result = await transcribe(request, runSignal);
       return { result, usage: result.usage };
     });
@@ -251,30 +287,62 @@ export class RunEngine {
     resolved: ResolvedModel,
     attribution: RunAttribution,
     callerSignal: AbortSignal,
+    projection: Projection,
     work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
   ): Promise<UnaryRunResult<T>> {
-    const { runId, startedAt, active } = await this.admit(kind, resolved, attribution);
+    const { runId, startedAt, active, settle } = await this.admit(kind, resolved, attribution, projection);
     const onCallerGone = () => this.cancelActive(active, "the client disconnected");
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
       { runId, startedAt, signal: active.controller.signal, cancelReason: () => active.cancelReason, work },
-      { store: this.deps.store, now: this.now, onUsage: this.usageObserverFor(attribution.caller) },
+      {
+        store: this.deps.store,
+        now: this.now,
+        logger: this.deps.logger,
+        onUsage: this.usageObserverFor(attribution.caller),
+        settle,
+        servedBy: { modelId: resolved.model.modelId, providerId: resolved.provider.providerId, upstreamModel: resolved.model.upstreamModel },
+      },
     ).finally(() => callerSignal.removeEventListener("abort", onCallerGone));
     this.track(runId, active, execution.then(({ end }) => end));
 
-    const { end, result } = await execution;
+    const { end, result, cost } = await execution;
     if (end.status === "failed") throw end.error;
     if (end.status === "cancelled" || result === undefined) throw new GatewayError("cancelled", end.status === "cancelled" ? end.reason : "no result");
-    return { runId, resolved, result };
+    return { runId, resolved, result, cost };
   }
 
-  /** Records the run as running (before any upstream call, so no admitted run goes unrecorded). */
-  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution) {
+  /**
+   * Admits a run: budgets reserve its worst case (governance may refuse it here), then the run is
+   * recorded as running — before any upstream call, so no admitted run goes unrecorded.
+   */
+  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution, projection: Projection, routing?: RunRouting) {
     const runId = randomUUID();
     const startedAt = this.now();
-    await recordRunStart(this.deps.store, { runId, kind, startedAt, resolved, attribution });
+    const governance = this.deps.governance;
+    const admission = await governance?.admit({
+      runId,
+      kind,
+      caller: attribution.caller,
+      agentId: attribution.agentId,
+      sessionId: attribution.sessionId,
+      userId: attribution.userId,
+      modelId: resolved.model.modelId,
+      providerId: resolved.provider.providerId,
+      upstreamModel: resolved.model.upstreamModel,
+      projectTokens: once(projection.tokens),
+      approvalId: projection.approvalId,
+      requestHash: once(projection.requestHash),
+    });
+    const settle = admission && governance ? (settlement: RunSettlement) => governance.settle(admission, settlement) : undefined;
+    try {
+      await recordRunStart(this.deps.store, { runId, kind, startedAt, resolved, attribution, routing });
+    } catch (error) {
+      await settle?.({ status: "failed", modelId: resolved.model.modelId, providerId: resolved.provider.providerId, upstreamModel: resolved.model.upstreamModel, usage: undefined, cacheHit: false });
+      throw error;
+    }
     const active: ActiveRun = { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
-    return { runId, startedAt, active };
+    return { runId, startedAt, active, settle };
   }
 
   private track(runId: string, active: ActiveRun, done: Promise<RunEnd>): void {
@@ -301,6 +369,24 @@ export class RunEngine {
 /** A caller bound to an agent (an agent's API key) runs as that agent, whatever the request says. */
 function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, caller: Caller): T {
   return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
+}
+
+function once<T>(compute: () => T): () => T {
+  let value: { computed: T } | undefined;
+  return () => (value ??= { computed: compute() }).computed;
+}
+
+/** A fingerprint of a unary request, for binding approvals to the request they were asked for. */
+function hashRequest(...parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+
+function routingRecord(smart: SmartRoutingDecision): RunRouting {
+  return { mode: smart.mode, recommendedModel: smart.recommendedModelId, complexity: smart.complexity, dryRunChange: smart.dryRunChange };
+}
+
+function smartRoutingEvent(smart: SmartRoutingDecision) {
+  return { mode: smart.mode, complexity: smart.complexity, recommendedModel: smart.recommendedModelId ?? "", dryRunChange: smart.dryRunChange };
 }
 
 function unsupportedBy({ model, provider }: ResolvedModel, feature: string): GatewayError {

@@ -21,6 +21,8 @@ export type RunEvent =
       reason: string;
       attempts: number;
       cacheHit: boolean;
+      /** What smart routing decided, when it ran. */
+      smart?: { mode: string; complexity: number; recommendedModel: string; dryRunChange: string } | undefined;
     }
   | {
       type: "attempt_failed";
@@ -42,6 +44,8 @@ export type RunEvent =
       attempts: number;
       text: string;
       toolCalls: ToolCall[];
+      costUsd: number;
+      costEstimated: boolean;
     }
   | { type: "failed"; error: GatewayError }
   | { type: "cancelled"; reason: string };

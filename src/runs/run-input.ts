@@ -22,6 +22,10 @@ export interface RunInput {
   disableFailover?: boolean;
   /** Neither read nor fill the response cache. */
   bypassCache?: boolean;
+  /** Smart-routing mode for this run ("suggest", "dry_run", "enforced"); unset uses the configured one. */
+  routingMode?: string;
+  /** A decided approval for a request a require_approval budget held. */
+  approvalId?: string;
 }
 
 const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;

@@ -15,6 +15,14 @@ export interface RunAttribution {
   requestedModel?: string | undefined;
 }
 
+/** Smart routing's decision, recorded with the run. */
+export interface RunRouting {
+  mode: string;
+  recommendedModel: string | undefined;
+  complexity: number;
+  dryRunChange: string;
+}
+
 /** How a run ended, as recorded. Usage of failed and cancelled runs is only what the upstream reported. */
 export interface RunOutcome {
   status: Exclude<RunStatus, "running">;
@@ -27,12 +35,14 @@ export interface RunOutcome {
   /** The model that served the run when failover moved it off the admitted one. */
   servedBy?: { modelId: string; providerId: string; upstreamModel: string } | undefined;
   cacheHit?: boolean;
+  costUsd?: number;
+  costEstimated?: boolean;
 }
 
 /** Records a run as admitted and running, before any upstream call, so no admitted run goes unrecorded. */
 export async function recordRunStart(
   store: Store,
-  run: { runId: string; kind: RunKind; startedAt: number; resolved: ResolvedModel; attribution: RunAttribution },
+  run: { runId: string; kind: RunKind; startedAt: number; resolved: ResolvedModel; attribution: RunAttribution; routing?: RunRouting | undefined },
 ): Promise<void> {
   const { attribution, resolved } = run;
   await insertRun(store.db, {
@@ -55,6 +65,10 @@ export async function recordRunStart(
     duration_ms: null,
     error_kind: null,
     error_message: null,
+    routing_mode: run.routing?.mode ?? null,
+    recommended_model: run.routing?.recommendedModel ?? null,
+    complexity: run.routing?.complexity ?? null,
+    dry_run_change: run.routing?.dryRunChange || null,
   });
 }
 
@@ -73,6 +87,8 @@ export async function recordRunEnd(store: Store, run: { runId: string; startedAt
     usage_estimated: usage?.estimated ? 1 : 0,
     attempts: outcome.attempts,
     cache_hit: outcome.cacheHit ? 1 : 0,
+    cost_usd: outcome.costUsd ?? 0,
+    cost_estimated: outcome.costEstimated ? 1 : 0,
     ...(outcome.servedBy !== undefined && {
       model_id: outcome.servedBy.modelId,
       provider_id: outcome.servedBy.providerId,

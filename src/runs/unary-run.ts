@@ -2,7 +2,10 @@ import { toGatewayError } from "../errors.js";
 import type { Usage } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { RunEnd } from "./run-end.js";
+import { settleRun } from "./execute-run.js";
+import type { RunCost, RunSettlement } from "./run-governance.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
+import type { Logger } from "../logger.js";
 
 export interface UnaryRunParams<T> {
   runId: string;
@@ -19,8 +22,15 @@ export interface UnaryRunParams<T> {
  */
 export async function executeUnaryRun<T>(
   params: UnaryRunParams<T>,
-  deps: { store: Store; now: () => number; onUsage?: ((usage: Usage) => void) | undefined },
-): Promise<{ end: RunEnd; result?: T }> {
+  deps: {
+    store: Store;
+    now: () => number;
+    logger: Logger;
+    onUsage?: ((usage: Usage) => void) | undefined;
+    settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined;
+    servedBy: { modelId: string; providerId: string; upstreamModel: string };
+  },
+): Promise<{ end: RunEnd; result?: T; cost: RunCost }> {
   let end: RunEnd;
   let outcome: RunOutcome;
   let result: T | undefined;
@@ -41,6 +51,7 @@ export async function executeUnaryRun<T>(
     }
   }
   if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
-  await recordRunEnd(deps.store, { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() }, outcome);
-  return result === undefined ? { end } : { end, result };
+  const cost = await settleRun(deps, { status: outcome.status, ...deps.servedBy, usage: outcome.usage, cacheHit: false });
+  await recordRunEnd(deps.store, { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() }, { ...outcome, ...cost });
+  return result === undefined ? { end, cost } : { end, result, cost };
 }

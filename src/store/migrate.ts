@@ -5,6 +5,7 @@ import * as addRunCacheHit from "./migrations/0003-add-run-cache-hit.js";
 import * as createVaultSecrets from "./migrations/0004-create-vault-secrets.js";
 import * as createApiKeys from "./migrations/0005-create-api-keys.js";
 import * as createAuthProfiles from "./migrations/0006-create-auth-profiles.js";
+import * as addRunCostAndRouting from "./migrations/0007-add-run-cost-and-routing.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "0004-create-vault-secrets": createVaultSecrets,
   "0005-create-api-keys": createApiKeys,
   "0006-create-auth-profiles": createAuthProfiles,
+  "0007-add-run-cost-and-routing": addRunCostAndRouting,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

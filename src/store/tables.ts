@@ -40,6 +40,15 @@ export interface RunsTable {
   attempts: Generated<number>;
   /** 1 when the answer came from the response cache (no upstream call). */
   cache_hit: Generated<number>;
+  /** USD, by the pricing in force when the run ended. */
+  cost_usd: Generated<number>;
+  /** 1 when the cost rests on estimated usage or no price was known. */
+  cost_estimated: Generated<number>;
+  routing_mode: string | null;
+  recommended_model: string | null;
+  complexity: number | null;
+  /** In dry_run mode: what enforcement would have changed. */
+  dry_run_change: string | null;
   first_output_ms: number | null;
   duration_ms: number | null;
   error_kind: string | null;

@@ -51,6 +51,7 @@ describe("discoverModels", () => {
       latencyTier: 5,
       discovered: true,
       cacheUnsetTemperature: false,
+      maxOutputTokens: 4096,
     });
     expect(models.resolve("up/gpt-large", "chat").provider.providerId).toBe("up");
     expect(models.findUsableModel("up/taken")?.discovered).toBe(false);

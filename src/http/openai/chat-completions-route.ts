@@ -22,6 +22,8 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       clientRequestId: req.get("x-request-id"),
       disableFailover: /^(off|false|0|no)$/i.test(req.get("x-palyra-failover") ?? ""),
       bypassCache: /\bno-(cache|store)\b/i.test(req.get("cache-control") ?? ""),
+      routingMode: req.get("x-palyra-routing-mode"),
+      approvalId: req.get("x-palyra-approval-id"),
     });
     // A client that disconnects cancels its run (the RPC's signal reaches the run engine).
     const disconnected = new AbortController();
@@ -46,6 +48,11 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       ...runHeaders(runId, routing.selectedModel, routing.providerId),
       "x-palyra-attempts": String(routing.attempts),
       "x-palyra-cache": routing.cacheHit ? "hit" : "miss",
+      ...(routing.routingMode && {
+        "x-palyra-routing-mode": routing.routingMode,
+        "x-palyra-recommended-model": routing.recommendedModel,
+        "x-palyra-complexity": routing.complexity.toFixed(3),
+      }),
     };
 
     if (request.stream) {
@@ -82,7 +89,8 @@ async function answerCompletion(
   for (let next = await events.next(); !next.done; next = await events.next()) {
     const event = next.value.event;
     if (event.case === "completed") {
-      res.set(headers).json(chatCompletion(identity, event.value));
+      // Only a non-streamed answer can carry its cost in a header: a stream's headers go out first.
+      res.set({ ...headers, "x-palyra-cost-usd": event.value.costUsd.toFixed(8) }).json(chatCompletion(identity, event.value));
       return;
     }
     const failure = terminalFailure(event, next.value.runId);

@@ -111,6 +111,10 @@ export interface ChatRequestContext {
   disableFailover?: boolean;
   /** Cache-Control: no-cache */
   bypassCache?: boolean;
+  /** x-palyra-routing-mode */
+  routingMode?: string | undefined;
+  /** x-palyra-approval-id */
+  approvalId?: string | undefined;
 }
 
 /** Translates an OpenAI chat request into the RunStream start envelope. */
@@ -138,6 +142,8 @@ export function toStartRun(request: ChatRequest, context: ChatRequestContext): S
     clientRequestId: context.clientRequestId ?? "",
     disableFailover: context.disableFailover ?? false,
     bypassCache: context.bypassCache ?? false,
+    routingMode: context.routingMode ?? "",
+    approvalId: context.approvalId ?? "",
   });
 }
 

@@ -35,8 +35,19 @@ export function runEventToProto(event: RunEvent, runId: string): RunStreamEvent 
         value: { createdAt: timestampFromDate(event.createdAt), modelId: event.modelId, providerId: event.providerId },
       };
     case "routing": {
-      const { type: _type, ...routing } = event;
-      return { case: "routing", value: routing };
+      const { type: _type, smart, ...routing } = event;
+      return {
+        case: "routing",
+        value: {
+          ...routing,
+          ...(smart !== undefined && {
+            routingMode: smart.mode,
+            complexity: smart.complexity,
+            recommendedModel: smart.recommendedModel,
+            dryRunChange: smart.dryRunChange,
+          }),
+        },
+      };
     }
     case "attempt_failed":
       return {
@@ -66,6 +77,8 @@ export function runEventToProto(event: RunEvent, runId: string): RunStreamEvent 
           attempts: event.attempts,
           text: event.text,
           toolCalls: event.toolCalls,
+          costUsd: event.costUsd,
+          costEstimated: event.costEstimated,
         },
       };
     case "failed":

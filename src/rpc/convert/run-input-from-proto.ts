@@ -45,6 +45,8 @@ export function runInputFromProto(start: StartRun): RunInput {
     ...(start.topP !== undefined && { topP: start.topP }),
     ...(start.disableFailover && { disableFailover: true }),
     ...(start.bypassCache && { bypassCache: true }),
+    ...(start.routingMode && { routingMode: start.routingMode }),
+    ...(start.approvalId && { approvalId: start.approvalId }),
   };
 }
 

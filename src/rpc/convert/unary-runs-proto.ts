@@ -32,13 +32,14 @@ export function embedInputFromProto(request: EmbedRequest): EmbedInput {
   return { ...attribution(request), inputs: request.inputs, ...(request.dimensions !== undefined && { dimensions: request.dimensions }) };
 }
 
-export function embedResponseToProto({ runId, resolved, result }: UnaryRunResult<EmbeddingsResult>): MessageInitShape<typeof EmbedResponseSchema> {
+export function embedResponseToProto({ runId, resolved, result, cost }: UnaryRunResult<EmbeddingsResult>): MessageInitShape<typeof EmbedResponseSchema> {
   return {
     runId,
     modelId: resolved.model.modelId,
     providerId: resolved.provider.providerId,
     embeddings: result.vectors.map((values) => ({ values })),
     usage: usageToProto(result.usage),
+    costUsd: cost.costUsd,
   };
 }
 
@@ -57,7 +58,7 @@ export function transcribeInputFromProto(request: TranscribeRequest): Transcribe
 }
 
 export function transcribeResponseToProto(
-  { runId, resolved, result }: UnaryRunResult<TranscriptionResult>,
+  { runId, resolved, result, cost }: UnaryRunResult<TranscriptionResult>,
   format: TranscriptionFormat,
 ): MessageInitShape<typeof TranscribeResponseSchema> {
   return {
@@ -68,6 +69,7 @@ export function transcribeResponseToProto(
     body: result.body,
     responseFormat: formats[format],
     durationSeconds: result.durationSeconds ?? 0,
+    costUsd: cost.costUsd,
     ...(result.usage !== undefined && { usage: usageToProto(result.usage) }),
   };
 }
