@@ -128,14 +128,75 @@ const authSchema = z.strictObject({
   oauth: z.record(identifier, oauthProviderSchema).default({}),
 });
 
+const usdPerMillion = z.number().min(0);
+
+/** [[usage.pricing]]: USD per million tokens, and a fixed cost per request, from a moment on. */
+const pricingSchema = z.strictObject({
+  model_id: identifier,
+  input_per_mtok: usdPerMillion.default(0),
+  output_per_mtok: usdPerMillion.default(0),
+  /** Defaults to the input price when unset. */
+  cached_input_per_mtok: usdPerMillion.optional(),
+  /** Defaults to the input price when unset. */
+  cache_write_per_mtok: usdPerMillion.optional(),
+  per_request: z.number().min(0).default(0),
+  /** RFC 3339 date-time; unset means since always. */
+  effective_from: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const budgetScopeKinds = ["global", "agent", "session", "user", "api_key"] as const;
+export const budgetMetricKinds = ["tokens", "usd_cost"] as const;
+export const budgetIntervalKinds = ["daily", "weekly", "monthly"] as const;
+export const budgetActions = ["block", "require_approval", "alert_only"] as const;
+
+/** [[usage.budgets]]: a limit on tokens or USD per calendar interval, for one scope. */
+const budgetSchema = z.strictObject({
+  policy_id: identifier,
+  scope_kind: z.enum(budgetScopeKinds),
+  /** Empty for global policies. */
+  scope_id: z.string().default(""),
+  metric_kind: z.enum(budgetMetricKinds),
+  interval_kind: z.enum(budgetIntervalKinds),
+  /** 0 means no soft limit. */
+  soft_limit_value: z.number().min(0).default(0),
+  /** 0 means no hard limit. */
+  hard_limit_value: z.number().min(0).default(0),
+  action: z.enum(budgetActions).default("block"),
+  enabled: z.boolean().default(true),
+});
+
+export const routingModes = ["suggest", "dry_run", "enforced"] as const;
+
+const smartRoutingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  mode: z.enum(routingModes).default("suggest"),
+  /** Complexity at or below which the cheapest capable model is recommended. */
+  low_threshold: z.number().min(0).max(1).default(0.3),
+  /** Complexity at or above which the strongest capable model is recommended. */
+  high_threshold: z.number().min(0).max(1).default(0.7),
+});
+
+const usageSchema = z.strictObject({
+  /** IANA time zone the daily, weekly (Monday) and monthly budget intervals align to. */
+  timezone: z.string().default("UTC"),
+  pricing: z.array(pricingSchema).default([]),
+  budgets: z.array(budgetSchema).default([]),
+  smart_routing: smartRoutingSchema.default(() => smartRoutingSchema.parse({})),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1" }),
   daemon: daemonSchema.default(() => daemonSchema.parse({})),
   model_provider: modelProviderSchema.default(() => modelProviderSchema.parse({})),
   auth: authSchema.default(() => authSchema.parse({})),
+  usage: usageSchema.default(() => usageSchema.parse({})),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;
+export type UsageConfig = z.output<typeof usageSchema>;
+export type PricingConfig = z.output<typeof pricingSchema>;
+export type BudgetConfig = z.output<typeof budgetSchema>;
+export type SmartRoutingConfig = z.output<typeof smartRoutingSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type ModelProviderConfig = z.output<typeof modelProviderSchema>;

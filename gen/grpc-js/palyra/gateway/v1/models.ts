@@ -384,6 +384,12 @@ export interface ExplainRoutingResponse {
   failoverEnabled: boolean;
   /** The request would be answered from the response cache. */
   cacheHit: boolean;
+  /** Smart routing's view of the request, when smart routing is on. */
+  routingMode: string;
+  complexity: number;
+  recommendedModel: string;
+  /** What budgets would do with the request: "admitted", or the refusal ("budget_exceeded: …", "approval_required: …"). */
+  budgetOutcome: string;
 }
 
 function createBaseModelCapabilities(): ModelCapabilities {
@@ -2688,7 +2694,17 @@ export const RoutingCandidate: MessageFns<RoutingCandidate> = {
 };
 
 function createBaseExplainRoutingResponse(): ExplainRoutingResponse {
-  return { requestedModel: "", selectedModel: "", candidates: [], failoverEnabled: false, cacheHit: false };
+  return {
+    requestedModel: "",
+    selectedModel: "",
+    candidates: [],
+    failoverEnabled: false,
+    cacheHit: false,
+    routingMode: "",
+    complexity: 0,
+    recommendedModel: "",
+    budgetOutcome: "",
+  };
 }
 
 export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
@@ -2707,6 +2723,18 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     }
     if (message.cacheHit !== false) {
       writer.uint32(40).bool(message.cacheHit);
+    }
+    if (message.routingMode !== "") {
+      writer.uint32(50).string(message.routingMode);
+    }
+    if (message.complexity !== 0) {
+      writer.uint32(57).double(message.complexity);
+    }
+    if (message.recommendedModel !== "") {
+      writer.uint32(66).string(message.recommendedModel);
+    }
+    if (message.budgetOutcome !== "") {
+      writer.uint32(74).string(message.budgetOutcome);
     }
     return writer;
   },
@@ -2764,6 +2792,38 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
             message.cacheHit = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.routingMode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.complexity = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recommendedModel = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.budgetOutcome = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2801,6 +2861,22 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
         : isSet(object.cache_hit)
         ? globalThis.Boolean(object.cache_hit)
         : false,
+      routingMode: isSet(object.routingMode)
+        ? globalThis.String(object.routingMode)
+        : isSet(object.routing_mode)
+        ? globalThis.String(object.routing_mode)
+        : "",
+      complexity: isSet(object.complexity) ? globalThis.Number(object.complexity) : 0,
+      recommendedModel: isSet(object.recommendedModel)
+        ? globalThis.String(object.recommendedModel)
+        : isSet(object.recommended_model)
+        ? globalThis.String(object.recommended_model)
+        : "",
+      budgetOutcome: isSet(object.budgetOutcome)
+        ? globalThis.String(object.budgetOutcome)
+        : isSet(object.budget_outcome)
+        ? globalThis.String(object.budget_outcome)
+        : "",
     };
   },
 
@@ -2821,6 +2897,18 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     if (message.cacheHit !== false) {
       obj.cacheHit = message.cacheHit;
     }
+    if (message.routingMode !== "") {
+      obj.routingMode = message.routingMode;
+    }
+    if (message.complexity !== 0) {
+      obj.complexity = floatToJson(message.complexity);
+    }
+    if (message.recommendedModel !== "") {
+      obj.recommendedModel = message.recommendedModel;
+    }
+    if (message.budgetOutcome !== "") {
+      obj.budgetOutcome = message.budgetOutcome;
+    }
     return obj;
   },
 
@@ -2834,6 +2922,10 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     message.candidates = object.candidates?.map((e) => RoutingCandidate.fromPartial(e)) || [];
     message.failoverEnabled = object.failoverEnabled ?? false;
     message.cacheHit = object.cacheHit ?? false;
+    message.routingMode = object.routingMode ?? "";
+    message.complexity = object.complexity ?? 0;
+    message.recommendedModel = object.recommendedModel ?? "";
+    message.budgetOutcome = object.budgetOutcome ?? "";
     return message;
   },
 };
@@ -2997,6 +3089,10 @@ export const ModelsServiceClient = makeGenericClientConstructor(
   service: typeof ModelsServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -1,0 +1,16 @@
+import type { Usage } from "../../providers/types.js";
+
+/** The price of a run, by the pricing in force when it ended. */
+export interface PricedUsage {
+  costUsd: number;
+  /** False when no price is known for the model (the cost is then 0 and marked estimated). */
+  priced: boolean;
+}
+
+/**
+ * What budgets and the ledger need from pricing. Cached and cache-write tokens are parts of
+ * usage.inputTokens and are priced at their own rates, never also as plain input.
+ */
+export interface PriceBook {
+  costOf(model: { modelId: string; upstreamModel: string }, usage: Usage, at: number): PricedUsage;
+}
