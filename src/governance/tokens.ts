@@ -12,6 +12,25 @@ export function countTextTokens(text: string): number {
   return text.length === 0 ? 0 : countTokens(text);
 }
 
+// The tokenizer's merges are quadratic in the length of a run without spaces (a base64 blob, say), so
+// capped counts go slice by slice; each cut may add a token, a small overcount for a cap.
+const countSliceChars = 1024;
+// Special-token markers such as "<|endoftext|>" in a prompt are text, not control tokens.
+const plainText = { disallowedSpecial: new Set<string>() };
+
+/**
+ * Tokens of a text when there are at most `limit`, else undefined: counting stops once past the limit,
+ * so a caller that only cares up to a cap never pays for the whole of a long text.
+ */
+export function countTextTokensUpTo(text: string, limit: number): number | undefined {
+  let total = 0;
+  for (let start = 0; start < text.length; start += countSliceChars) {
+    total += countTokens(text.slice(start, start + countSliceChars), plainText);
+    if (total > limit) return undefined;
+  }
+  return total;
+}
+
 /** The first `limit` tokens of a text, for cutting output at max_tokens. */
 export function truncateToTokens(text: string, limit: number): { text: string; truncated: boolean } {
   const tokens = encode(text);

@@ -6,6 +6,8 @@ import * as createVaultSecrets from "./migrations/0004-create-vault-secrets.js";
 import * as createApiKeys from "./migrations/0005-create-api-keys.js";
 import * as createAuthProfiles from "./migrations/0006-create-auth-profiles.js";
 import * as addRunCostAndRouting from "./migrations/0007-add-run-cost-and-routing.js";
+import * as createModelPrices from "./migrations/0008-create-model-prices.js";
+import * as createBudgets from "./migrations/0009-create-budgets.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +18,8 @@ const migrations: Record<string, Migration> = {
   "0005-create-api-keys": createApiKeys,
   "0006-create-auth-profiles": createAuthProfiles,
   "0007-add-run-cost-and-routing": addRunCostAndRouting,
+  "0008-create-model-prices": createModelPrices,
+  "0009-create-budgets": createBudgets,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

@@ -7,6 +7,11 @@ export interface Database {
   vault_secrets: VaultSecretsTable;
   auth_profiles: AuthProfilesTable;
   oauth_attempts: OAuthAttemptsTable;
+  model_prices: ModelPricesTable;
+  budget_policies: BudgetPoliciesTable;
+  budget_counters: BudgetCountersTable;
+  budget_approvals: BudgetApprovalsTable;
+  budget_alerts: BudgetAlertsTable;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
@@ -145,3 +150,87 @@ export interface OAuthAttemptsTable {
 }
 
 export type OAuthAttemptRow = Selectable<OAuthAttemptsTable>;
+
+/** Prices set at runtime (UsageService.SetPricing): USD per million tokens, and per request. */
+export interface ModelPricesTable {
+  model_id: string;
+  /** Milliseconds since the epoch; 0 means since always. */
+  effective_from: number;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cached_input_per_mtok: number;
+  cache_write_per_mtok: number;
+  per_request: number;
+  updated_at: number;
+}
+
+export type ModelPriceRow = Selectable<ModelPricesTable>;
+
+/** Budget policies set at runtime (UsageService.SetBudgetPolicy); [[usage.budgets]] live in the config. */
+export interface BudgetPoliciesTable {
+  policy_id: string;
+  scope_kind: string;
+  /** Empty for global policies. */
+  scope_id: string;
+  metric_kind: string;
+  interval_kind: string;
+  /** 0 means no limit. */
+  soft_limit_value: number;
+  hard_limit_value: number;
+  action: string;
+  enabled: number;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  updated_at: number;
+}
+
+export type BudgetPolicyRow = Selectable<BudgetPoliciesTable>;
+
+/** Per policy and calendar interval: what runs used (consumed) and what runs in flight may still use (reserved). */
+export interface BudgetCountersTable {
+  policy_id: string;
+  /** Milliseconds since the epoch. */
+  interval_start: number;
+  interval_end: number;
+  /** Tokens or USD, by the policy's metric. */
+  consumed: number;
+  reserved: number;
+}
+
+export type BudgetCounterRow = Selectable<BudgetCountersTable>;
+
+export type ApprovalState = "pending" | "approved" | "denied" | "consumed";
+
+/** Requests a require_approval policy held, and what an operator decided. */
+export interface BudgetApprovalsTable {
+  approval_id: string;
+  policy_id: string;
+  state: ApprovalState;
+  caller_id: string;
+  agent_id: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  model_id: string;
+  projected_value: number;
+  request_hash: string;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  decided_at: number | null;
+  reason: string | null;
+}
+
+export type BudgetApprovalRow = Selectable<BudgetApprovalsTable>;
+
+/** Soft limits crossed: at most one per policy and interval. */
+export interface BudgetAlertsTable {
+  alert_id: string;
+  policy_id: string;
+  interval_start: number;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  consumed: number;
+  soft_limit_value: number;
+  message: string;
+}
+
+export type BudgetAlertRow = Selectable<BudgetAlertsTable>;

@@ -1,0 +1,96 @@
+import type { Kysely } from "kysely";
+import { invalidRequest } from "../../errors.js";
+import { listModelPrices, upsertModelPrice } from "../../store/pricing-repository.js";
+import type { Database, ModelPriceRow } from "../../store/tables.js";
+import { type ModelPrice, withDefaults } from "./model-price.js";
+import type { PriceCatalog } from "./price-catalog.js";
+
+/** A price as SetPricing receives it. */
+export interface NewPrice {
+  modelId: string;
+  inputPerMtok: number;
+  outputPerMtok: number;
+  /** 0 (proto3's unset) means the input rate. */
+  cachedInputPerMtok: number;
+  /** 0 (proto3's unset) means the input rate. */
+  cacheWritePerMtok: number;
+  perRequest: number;
+  /** Milliseconds since the epoch; undefined means since always. */
+  effectiveFrom: number | undefined;
+}
+
+// The same shape [[usage.pricing]].model_id and registry model ids have.
+const modelIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+/**
+ * Validates and stores a runtime price (replacing one for the same model and moment), then reloads
+ * the catalog's runtime prices from the table, so the request path only ever reads memory.
+ */
+export async function setRuntimePrice(
+  deps: { db: Kysely<Database>; catalog: PriceCatalog; now?: () => number },
+  input: NewPrice,
+): Promise<ModelPrice> {
+  const price = validateNewPrice(input);
+  const row: ModelPriceRow = {
+    model_id: price.modelId,
+    effective_from: price.effectiveFrom,
+    input_per_mtok: price.inputPerMtok,
+    output_per_mtok: price.outputPerMtok,
+    cached_input_per_mtok: price.cachedInputPerMtok,
+    cache_write_per_mtok: price.cacheWritePerMtok,
+    per_request: price.perRequest,
+    updated_at: (deps.now ?? Date.now)(),
+  };
+  await upsertModelPrice(deps.db, row);
+  await deps.catalog.reloadRuntime(() => loadRuntimePrices(deps.db));
+  return price;
+}
+
+/** The model_prices table as prices. */
+export async function loadRuntimePrices(db: Kysely<Database>): Promise<ModelPrice[]> {
+  return (await listModelPrices(db)).map((row) => ({
+    modelId: row.model_id,
+    inputPerMtok: row.input_per_mtok,
+    outputPerMtok: row.output_per_mtok,
+    cachedInputPerMtok: row.cached_input_per_mtok,
+    cacheWritePerMtok: row.cache_write_per_mtok,
+    perRequest: row.per_request,
+    effectiveFrom: Number(row.effective_from),
+    source: "runtime",
+  }));
+}
+
+/** Checks a new price and fills its defaults; throws invalid_request naming the field at fault. */
+export function validateNewPrice(input: NewPrice): ModelPrice {
+  const modelId = input.modelId.trim();
+  if (modelId === "") throw invalidRequest("price.model_id", "is required");
+  if (!modelIdPattern.test(modelId)) {
+    throw invalidRequest("price.model_id", "must be 1-128 letters, digits or . _ : / - (starting with a letter or digit)");
+  }
+  const rates = {
+    input_per_mtok: input.inputPerMtok,
+    output_per_mtok: input.outputPerMtok,
+    cached_input_per_mtok: input.cachedInputPerMtok,
+    cache_write_per_mtok: input.cacheWritePerMtok,
+    per_request: input.perRequest,
+  };
+  for (const [field, value] of Object.entries(rates)) {
+    if (!Number.isFinite(value) || value < 0) throw invalidRequest(`price.${field}`, "must be a finite number of at least 0");
+  }
+  const effectiveFrom = input.effectiveFrom ?? 0;
+  if (!Number.isSafeInteger(effectiveFrom) || effectiveFrom < 0) {
+    throw invalidRequest("price.effective_from", "must be a moment after 1970-01-01T00:00:00Z");
+  }
+  return withDefaults(
+    modelId,
+    {
+      inputPerMtok: input.inputPerMtok,
+      outputPerMtok: input.outputPerMtok,
+      cachedInputPerMtok: input.cachedInputPerMtok > 0 ? input.cachedInputPerMtok : undefined,
+      cacheWritePerMtok: input.cacheWritePerMtok > 0 ? input.cacheWritePerMtok : undefined,
+      perRequest: input.perRequest,
+    },
+    effectiveFrom,
+    "runtime",
+  );
+}
