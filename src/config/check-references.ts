@@ -1,4 +1,5 @@
 import { BlockedUrlError, checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
+import { checkBudgets } from "./check-budgets.js";
 import { ConfigError } from "./config-error.js";
 import type { GatewayConfig, ModelRole } from "./schema.js";
 
@@ -55,6 +56,7 @@ export function checkReferences(config: GatewayConfig, source: string): void {
       throw new ConfigError(source, `model_provider.${field}`, `model "${modelId}" has role "${actual}", not "${role}"`);
     }
   }
+  checkBudgets(config, source);
 }
 
 /** The URL's shape (scheme, no user name or password); its addresses are checked at connect time. */

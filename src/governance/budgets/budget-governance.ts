@@ -1,0 +1,250 @@
+import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Logger } from "../../logger.js";
+import type { Usage } from "../../providers/types.js";
+import type { Admission, AdmissionRequest, RunCost, RunGovernance, RunSettlement } from "../../runs/run-governance.js";
+import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
+import { addReserved, chargeCounter, type CounterKey, ensureCounters, readCounters } from "../../store/budget-counters-repository.js";
+import type { Store } from "../../store/open-store.js";
+import type { BudgetCounterRow } from "../../store/tables.js";
+import type { PriceBook } from "../pricing/price-book.js";
+import { approvalRequiredError, budgetExceededError, formatAmount, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
+import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
+import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
+import { alertThreshold, type BudgetMetricKind, type BudgetPolicy, describePolicy, measureOf } from "./budget-policy.js";
+import { IntervalClock } from "./interval-clock.js";
+
+export interface BudgetGovernanceDeps {
+  store: Pick<Store, "db" | "dialect">;
+  policies: BudgetPolicies;
+  priceBook: PriceBook;
+  /** IANA zone the intervals align to (usage.timezone). */
+  timeZone: string;
+  logger: Logger;
+  now?: () => number;
+  newId?: () => string;
+}
+
+/** What a run reserved under one policy. */
+interface Reservation {
+  policy: BudgetPolicy;
+  /** The policy's measure when it reserved; a redefined policy's counters were reset. */
+  measure: string;
+  key: CounterKey;
+  amount: number;
+}
+
+interface BudgetAdmission extends Admission {
+  reservations: readonly Reservation[];
+}
+
+type Decision =
+  | { kind: "admitted"; reservations: Reservation[] }
+  | { kind: "blocked"; check: PolicyCheck; note: string }
+  | { kind: "held"; check: PolicyCheck; pendingId: string | undefined; note: string };
+
+const noUsage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false };
+
+/**
+ * Budgets before dispatch: every applicable policy's counter for the current interval is checked
+ * and the request's worst case reserved in one transaction; when the run ends what it used is
+ * charged and the rest released. Only the budget_counters rows of the applicable policies are
+ * read and written, never the runs ledger, so the cost does not grow with history.
+ */
+export class BudgetGovernance implements RunGovernance {
+  private readonly now: () => number;
+  private readonly newId: () => string;
+  private readonly clock: IntervalClock;
+  /** Policies and intervals already alerted, so settlements past a soft limit skip the insert. */
+  private readonly alerted = new LRUCache<string, true>({ max: 4096 });
+
+  constructor(private readonly deps: BudgetGovernanceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.newId = deps.newId ?? randomUUID;
+    this.clock = new IntervalClock(deps.timeZone);
+  }
+
+  get timeZone(): string {
+    return this.clock.timeZone;
+  }
+
+  async admit(request: AdmissionRequest): Promise<Admission> {
+    const at = this.now();
+    const planned = this.plan(request, at);
+    if (planned.length === 0) return admissionOf(request.runId, []);
+    const keys = planned.map((entry) => entry.key);
+    const { db, dialect } = this.deps.store;
+
+    const decision = await db.transaction().execute(async (trx): Promise<Decision> => {
+      // PostgreSQL: every counter must exist to be locked. SQLite runs one transaction at a time, so a
+      // missing counter simply reads as zero and the reservation's upsert creates it.
+      const lock = dialect === "postgres";
+      if (lock) await ensureCounters(trx, keys);
+      const checks = withCounters(planned, await readCounters(trx, keys, { lock }));
+      const verdict = judgeAdmission(checks);
+      if (verdict.kind === "block") return { kind: "blocked", check: verdict.check, note: "" };
+      if (verdict.kind === "approval") {
+        const check = verdict.checks[0] as PolicyCheck;
+        if (request.approvalId === undefined || request.approvalId === "") return { kind: "held", check, pendingId: undefined, note: "" };
+        const presented = await usePresentedApproval(trx, request.approvalId, approvalRequestOf(request));
+        if (presented.kind === "denied") {
+          return { kind: "blocked", check, note: `; approval ${presented.approvalId} was denied${presented.reason ? `: ${presented.reason}` : ""}` };
+        }
+        if (presented.kind === "pending") return { kind: "held", check, pendingId: presented.approvalId, note: " (still pending)" };
+        if (presented.kind === "unusable") return { kind: "held", check, pendingId: undefined, note: ` (${presented.note})` };
+      }
+      for (const check of checks) if (check.projected > 0) await addReserved(trx, keyOf(check), check.projected);
+      return {
+        kind: "admitted",
+        reservations: checks.map((check) => ({ policy: check.policy, measure: measureOf(check.policy), key: keyOf(check), amount: check.projected })),
+      };
+    });
+
+    if (decision.kind === "blocked") throw budgetExceededError(decision.check, at, decision.note);
+    if (decision.kind === "held") {
+      const approvalId =
+        decision.pendingId ??
+        (await holdForApproval(db, approvalRequestOf(request), {
+          policyId: decision.check.policy.policyId,
+          projectedValue: decision.check.projected,
+          approvalId: this.newId(),
+          at,
+        }));
+      throw approvalRequiredError(decision.check, approvalId, decision.note);
+    }
+    return admissionOf(request.runId, decision.reservations);
+  }
+
+  /**
+   * What admission would decide now, without reserving or asking for approval (ExplainRouting):
+   * "admitted", or the refusal as "<code>: <message>".
+   */
+  async preview(request: AdmissionRequest): Promise<string> {
+    const at = this.now();
+    const planned = this.plan(request, at);
+    if (planned.length === 0) return "admitted";
+    const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key), { lock: false });
+    const verdict = judgeAdmission(withCounters(planned, rows));
+    if (verdict.kind === "admit") return "admitted";
+    if (verdict.kind === "block") return `budget_exceeded: ${budgetExceededError(verdict.check, at).message}`;
+    return `approval_required: ${limitSentence(verdict.checks[0] as PolicyCheck)}; an operator must approve it`;
+  }
+
+  async settle(admission: Admission, settlement: RunSettlement): Promise<RunCost> {
+    const at = this.now();
+    const cost = this.costOf(settlement, at);
+    const reservations = (admission as Partial<BudgetAdmission>).reservations ?? [];
+    if (reservations.length === 0) return cost;
+    const usage = settlement.cacheHit ? undefined : settlement.usage;
+    const tokens = usage === undefined ? 0 : usage.inputTokens + usage.outputTokens;
+
+    const alerts = await this.deps.store.db.transaction().execute(async (trx) => {
+      const crossed: { policy: BudgetPolicy; consumed: number; threshold: number; intervalStart: number }[] = [];
+      for (const reservation of reservations) {
+        const policy = this.deps.policies.get(reservation.policy.policyId);
+        // Removed or redefined since admission: its counters started afresh without this run.
+        if (policy === undefined || measureOf(policy) !== reservation.measure) continue;
+        const charge = policy.metricKind === "tokens" ? tokens : cost.costUsd;
+        if (charge === 0 && reservation.amount === 0) continue;
+        const consumed = await chargeCounter(trx, reservation.key, { consumed: charge, released: reservation.amount });
+        const threshold = alertThreshold(policy);
+        const alertKey = `${policy.policyId}\u0000${reservation.key.intervalStart}`;
+        if (threshold === 0 || consumed < threshold || this.alerted.has(alertKey)) continue;
+        this.alerted.set(alertKey, true);
+        const message = `${describePolicy(policy)} used ${formatAmount(policy.metricKind, consumed)} of its ${policy.softLimit > 0 ? "soft" : "hard"} limit ${formatAmount(policy.metricKind, threshold)}`;
+        const inserted = await insertAlertOnce(trx, {
+          alert_id: this.newId(),
+          policy_id: policy.policyId,
+          interval_start: reservation.key.intervalStart,
+          created_at: at,
+          consumed,
+          soft_limit_value: threshold,
+          message,
+        });
+        if (inserted) crossed.push({ policy, consumed, threshold, intervalStart: reservation.key.intervalStart });
+      }
+      return crossed;
+    });
+    for (const alert of alerts) {
+      this.deps.logger.warn(
+        { policyId: alert.policy.policyId, consumed: alert.consumed, limit: alert.threshold, intervalStart: new Date(alert.intervalStart).toISOString() },
+        `${describePolicy(alert.policy)} crossed its alert limit`,
+      );
+    }
+    return cost;
+  }
+
+  /**
+   * The applicable policies' current intervals and the request's projection under each, by policy
+   * id: every transaction touches counters in that one order, so on PostgreSQL two never deadlock.
+   */
+  private plan(request: AdmissionRequest, at: number): PlannedCheck[] {
+    const policies = this.deps.policies.applicable(subjectOf(request)).sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0));
+    return policies.map((policy) => {
+      const interval = this.clock.at(policy.intervalKind, at);
+      return { policy, interval, projected: this.project(policy.metricKind, request, at), key: { policyId: policy.policyId, intervalStart: interval.start, intervalEnd: interval.end } };
+    });
+  }
+
+  /** A run's cost by the PriceBook. A cache hit costs nothing; a failed run only what the upstream reported. */
+  private costOf(settlement: RunSettlement, at: number): RunCost {
+    if (settlement.cacheHit) return { costUsd: 0, costEstimated: false };
+    // A succeeded run without reported usage still pays any per-request price.
+    const usage = settlement.usage ?? (settlement.status === "succeeded" ? noUsage : undefined);
+    if (usage === undefined) return { costUsd: 0, costEstimated: false };
+    const priced = this.deps.priceBook.costOf({ modelId: settlement.modelId, upstreamModel: settlement.upstreamModel }, usage, at);
+    return { costUsd: priced.costUsd, costEstimated: usage.estimated || !priced.priced };
+  }
+
+  /**
+   * A request's worst case by the policy's metric: prompt plus answer tokens, or their price with
+   * the prompt at the dearer of the plain input and cache-write rates (an unpriced model costs 0).
+   */
+  private project(metric: BudgetMetricKind, request: AdmissionRequest, at: number): number {
+    const tokens = request.projectTokens();
+    if (metric === "tokens") return tokens.input + tokens.output;
+    const model = { modelId: request.modelId, upstreamModel: request.upstreamModel };
+    const usage: Usage = { inputTokens: tokens.input, outputTokens: tokens.output, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: true };
+    const plain = this.deps.priceBook.costOf(model, usage, at).costUsd;
+    const written = this.deps.priceBook.costOf(model, { ...usage, cacheWriteTokens: tokens.input }, at).costUsd;
+    return Math.max(plain, written);
+  }
+}
+
+type PlannedCheck = Omit<PolicyCheck, "consumed" | "reserved"> & { key: CounterKey };
+
+function withCounters(planned: readonly PlannedCheck[], rows: readonly BudgetCounterRow[]): PolicyCheck[] {
+  return planned.map((entry) => {
+    const row = rows.find((candidate) => candidate.policy_id === entry.key.policyId && Number(candidate.interval_start) === entry.key.intervalStart);
+    return { ...entry, consumed: Number(row?.consumed ?? 0), reserved: Number(row?.reserved ?? 0) };
+  });
+}
+
+function admissionOf(runId: string, reservations: readonly Reservation[]): Admission {
+  const admission: BudgetAdmission = { runId, reservations };
+  return admission;
+}
+
+function keyOf(check: PolicyCheck): CounterKey {
+  return { policyId: check.policy.policyId, intervalStart: check.interval.start, intervalEnd: check.interval.end };
+}
+
+function subjectOf(request: AdmissionRequest): BudgetSubject {
+  return {
+    agentId: request.agentId,
+    sessionId: request.sessionId,
+    userId: request.userId,
+    apiKeyId: request.caller.kind === "api_key" ? request.caller.id : undefined,
+  };
+}
+
+function approvalRequestOf(request: AdmissionRequest): ApprovalRequest {
+  return {
+    callerId: request.caller.id,
+    agentId: request.agentId,
+    sessionId: request.sessionId,
+    userId: request.userId,
+    modelId: request.modelId,
+    requestHash: request.requestHash(),
+  };
+}

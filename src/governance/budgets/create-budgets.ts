@@ -1,0 +1,39 @@
+import type { UsageConfig } from "../../config/schema.js";
+import type { Logger } from "../../logger.js";
+import { releaseAllReservations } from "../../store/budget-counters-repository.js";
+import type { Store } from "../../store/open-store.js";
+import type { PriceBook } from "../pricing/price-book.js";
+import { BudgetAdministration } from "./budget-administration.js";
+import { BudgetGovernance } from "./budget-governance.js";
+import { BudgetPolicies } from "./budget-policies.js";
+import { policyFromConfig } from "./budget-policy.js";
+
+export interface Budgets {
+  /** The run engine's admission and settlement. */
+  governance: BudgetGovernance;
+  /** UsageService's budget RPCs. */
+  administration: BudgetAdministration;
+}
+
+/**
+ * Budgets for a starting daemon: the config's policies and the stored runtime ones. Reservations
+ * left by a previous daemon are released first: no run is in flight at start-up (the runs it left
+ * are closed out as interrupted and charged nothing).
+ */
+export async function createBudgets(deps: {
+  store: Pick<Store, "db" | "dialect">;
+  usage: UsageConfig;
+  priceBook: PriceBook;
+  logger: Logger;
+  now?: () => number;
+}): Promise<Budgets> {
+  const { store, usage, priceBook, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const released = await releaseAllReservations(store.db);
+  if (released > 0) logger.warn({ counters: released }, "released budget reservations a previous daemon left behind");
+  const policies = await BudgetPolicies.load(store.db, usage.budgets.map(policyFromConfig), now);
+  return {
+    governance: new BudgetGovernance({ store, policies, priceBook, timeZone: usage.timezone, logger, now }),
+    administration: new BudgetAdministration({ db: store.db, policies, timeZone: usage.timezone, now }),
+  };
+}
