@@ -1,0 +1,107 @@
+import type { ChatMessage, ToolDefinition } from "../../providers/types.js";
+import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
+import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
+import type { RequestNeeds } from "../../registry/route-candidates.js";
+
+/** Which capable model a complexity band asks for. */
+export type ModelTarget = "cheapest" | "default" | "strongest";
+
+export interface ModelChoiceInputs {
+  registry: ModelRegistry;
+  needs: RequestNeeds;
+  /**
+   * A cheap upper bound of needs.contextTokens(): models with at least this window fit without
+   * tokenizing the prompt (see contextUpperBound).
+   */
+  contextBound: number;
+  /** The model the request gets without smart routing; deterministic models are candidates only when it is one. */
+  baseline: RegisteredModel | undefined;
+  circuitOf: (providerId: string) => CircuitSnapshot;
+  healthRankOf: (providerId: string) => number;
+  /** Whether the caller's budgets still allow a model; absent: every model is. */
+  withinBudget?: ((modelId: string) => Promise<boolean>) | undefined;
+}
+
+export interface ModelChoice {
+  model: RegisteredModel;
+  /** False only when no capable model is within budget, so the best one over budget was chosen. */
+  withinBudget: boolean;
+}
+
+/**
+ * Enabled chat models that can serve the request: the tools, images and JSON mode it needs and a
+ * large enough context window. Discovered models (abilities unknown) are left out, and so are
+ * deterministic ones unless the request would be served by one anyway: an echo is no stand-in.
+ */
+export function capableModels(inputs: ModelChoiceInputs): RegisteredModel[] {
+  const { registry, needs, baseline } = inputs;
+  const localAllowed = baseline === undefined || registry.providerOf(baseline).kind === "deterministic";
+  return registry.listModels({ role: "chat" }).filter(
+    (model) =>
+      !model.discovered &&
+      (localAllowed || registry.providerOf(model).kind !== "deterministic") &&
+      (!needs.tools || model.capabilities.toolCalls) &&
+      (!needs.vision || model.capabilities.vision) &&
+      (!needs.jsonMode || model.capabilities.jsonMode) &&
+      (model.maxContextTokens >= inputs.contextBound || needs.contextTokens() <= model.maxContextTokens),
+  );
+}
+
+/**
+ * The capable model for a target. A model within the caller's budget comes first (a hard limit would
+ * refuse the others), then availability — circuit not open, the healthiest provider, a fully closed
+ * circuit — and only then the target:
+ * "cheapest" is the lowest cost tier, "strongest" the highest (ties: the lower latency tier), "default"
+ * is `reference` (the default model) or the model nearest its cost tier. Undefined when none is capable.
+ */
+export async function chooseModel(inputs: ModelChoiceInputs, target: ModelTarget, reference: RegisteredModel | undefined): Promise<ModelChoice | undefined> {
+  const ranked = capableModels(inputs)
+    .map((model) => ({ model, key: [...availabilityKey(model, inputs), ...targetKey(model, target, reference)] }))
+    .sort((a, b) => compareKeys(a.key, b.key) || a.model.modelId.localeCompare(b.model.modelId))
+    .map(({ model }) => model);
+  const first = ranked[0];
+  if (first === undefined) return undefined;
+  // Budgets are asked lazily, best first: usually the first candidate is within budget and the only one asked.
+  if (inputs.withinBudget === undefined) return { model: first, withinBudget: true };
+  for (const model of ranked) if (await inputs.withinBudget(model.modelId)) return { model, withinBudget: true };
+  return { model: first, withinBudget: false };
+}
+
+/**
+ * An upper bound of the context a request needs, from byte lengths: a token is at least one byte, and
+ * the allowances for message framing and images stay above what the token estimate counts for them.
+ */
+export function contextUpperBound(request: { messages: readonly ChatMessage[]; tools: readonly ToolDefinition[]; maxTokens?: number | undefined }): number {
+  let bytes = 16 + (request.maxTokens ?? 0);
+  for (const message of request.messages) {
+    bytes += 8;
+    for (const part of message.parts) bytes += part.type === "text" ? Buffer.byteLength(part.text) : 1024;
+    for (const call of message.toolCalls ?? []) bytes += Buffer.byteLength(call.name) + Buffer.byteLength(call.argumentsJson);
+  }
+  for (const tool of request.tools) {
+    bytes += Buffer.byteLength(tool.name) + Buffer.byteLength(tool.description ?? "") + Buffer.byteLength(tool.parametersJson ?? "");
+  }
+  return bytes;
+}
+
+function availabilityKey(model: RegisteredModel, inputs: ModelChoiceInputs): number[] {
+  const circuit = inputs.circuitOf(model.providerId).state;
+  return [circuit === "open" ? 1 : 0, inputs.healthRankOf(model.providerId), circuit === "half_open" ? 1 : 0];
+}
+
+function targetKey(model: RegisteredModel, target: ModelTarget, reference: RegisteredModel | undefined): number[] {
+  if (target === "strongest") return [-model.costTier, model.latencyTier];
+  if (target === "default" && reference !== undefined) {
+    return [model.modelId === reference.modelId ? 0 : 1, Math.abs(model.costTier - reference.costTier), model.latencyTier];
+  }
+  // No default model to stay near: the cheapest is the safe middle ground.
+  return [model.costTier, model.latencyTier];
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
