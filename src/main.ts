@@ -3,6 +3,9 @@ import { join, resolve } from "node:path";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind, defaultStateDir } from "./config/defaults.js";
 import { loadConfig } from "./config/load-config.js";
+import { ComplexityRouter } from "./governance/routing/smart-router.js";
+import { createBudgets } from "./governance/budgets/create-budgets.js";
+import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { startHttpServer } from "./http/server.js";
 import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
@@ -86,10 +89,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const rateLimits = new ApiKeyRateLimits();
   const apiKeys = new ApiKeys({ db: store.db, logger, rateLimits });
   const usageObserver = rateLimits.chargeRun.bind(rateLimits);
-  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver });
+  // Prices runs (budgets and the ledger) from memory; SetPricing reloads its runtime table.
+  const priceCatalog = await createPriceCatalog({ db: store.db, usage: config.usage });
+  const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits });
+  // Budgets admit each run before dispatch (reserving its worst case) and charge it when it ends.
+  const budgets = await createBudgets({ store, usage: config.usage, priceBook: priceCatalog, logger });
+  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache, vault, apiKeys, auth });
+  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache, vault, apiKeys, auth, priceCatalog, budgets: budgets.administration });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 

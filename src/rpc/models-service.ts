@@ -8,6 +8,7 @@ import { discoveryResultToProto, probeResultToProto } from "./convert/health-to-
 import { modelRoleFromProto, modelToProto, providerStatusToProto } from "./convert/models-to-proto.js";
 import { cacheStatusToProto, explanationToProto } from "./convert/resilience-to-proto.js";
 import { runInputFromProto } from "./convert/run-input-from-proto.js";
+import { requireCaller } from "./caller-context.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RunEngine } from "../runs/run-engine.js";
@@ -70,10 +71,18 @@ export function createModelsService(deps: ModelsServiceDeps): ServiceImpl<typeof
       return { providers: results.map(discoveryResultToProto) };
     },
 
-    explainRouting(request) {
+    async explainRouting(request, context) {
       if (request.run === undefined) throw invalidRequest("run", "the request to explain is required");
       const input = runInputFromProto(request.run);
-      return explanationToProto(input.model ?? "", deps.engine.explainRoute(input), (providerId) => health.stateOf(providerId).state);
+      const explanation = await deps.engine.explainRoute(input, requireCaller(context));
+      const { smart } = explanation;
+      return {
+        ...explanationToProto(input.model ?? "", explanation, (providerId) => health.stateOf(providerId).state),
+        // Empty when smart routing is off for this request.
+        routingMode: smart?.mode ?? "",
+        complexity: smart?.complexity ?? 0,
+        recommendedModel: smart?.recommendedModelId ?? "",
+      };
     },
   };
 }

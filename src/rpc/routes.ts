@@ -5,8 +5,11 @@ import { AuthProfileService, file_palyra_gateway_v1_auth } from "../../gen/es/pa
 import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
+import { file_palyra_gateway_v1_usage, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { file_palyra_gateway_v1_vault, VaultService } from "../../gen/es/palyra/gateway/v1/vault_pb.js";
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
+import type { BudgetAdministration } from "../governance/budgets/budget-administration.js";
+import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { AccessControl } from "../identity/access.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
@@ -21,6 +24,9 @@ import { createHealthService, type HealthStatusBoard } from "./health-service.js
 import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
 import { createModelsService } from "./models-service.js";
 import { registerReflection } from "./reflection-service.js";
+import { createBudgetHandlers } from "./usage-budget-handlers.js";
+import { createPricingHandlers } from "./usage-pricing-handlers.js";
+import { createUsageService } from "./usage-service.js";
 import { createVaultService } from "./vault-service.js";
 
 export interface RpcDeps extends DiagnosticsSources {
@@ -30,6 +36,8 @@ export interface RpcDeps extends DiagnosticsSources {
   apiKeys: ApiKeys;
   vault: Vault;
   auth: AuthCore;
+  priceCatalog: PriceCatalog;
+  budgets: BudgetAdministration;
 }
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
@@ -41,8 +49,9 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     router.service(VaultService, createVaultService(deps.vault));
     router.service(ApiKeysService, createApiKeysService(deps.apiKeys));
     router.service(AuthProfileService, createAuthProfileService(deps.auth));
+    router.service(UsageService, createUsageService(createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry }), createBudgetHandlers({ budgets: deps.budgets })));
     router.service(Health, createHealthService(deps.healthBoard));
-    registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth]);
+    registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_usage]);
   };
 }
 

@@ -95,8 +95,8 @@ export class RunEngine {
     this.checkAccepting();
     input = withCallerAgent(input, caller);
     validateRunInput(input);
-    const smart = await this.deps.router?.decide(input, { caller });
-    const resolved = this.deps.registry.resolve(smart?.overrideModelId ?? input.model, "chat");
+    const smart = await this.smartRoute(input, caller);
+    const resolved = this.resolveChat(input, smart);
     checkCapabilities(input, resolved);
     checkContextWindow(input, resolved);
     const request = toChatRequest(input, resolved);
@@ -161,11 +161,17 @@ export class RunEngine {
 
   /**
    * What routing would do with a chat request, without running it: the candidates kept and dropped
-   * with reasons and order, and whether the cache would answer. Invalid requests fail as a run would.
+   * with reasons and order, whether the cache would answer, and smart routing's decision (undefined when
+   * off). Invalid requests fail as a run would.
    */
-  explainRoute(input: RunInput): { plan: RouteCandidate[]; failover: boolean; cacheHit: boolean } {
+  async explainRoute(
+    input: RunInput,
+    caller: Caller,
+  ): Promise<{ plan: RouteCandidate[]; failover: boolean; cacheHit: boolean; smart: SmartRoutingDecision | undefined }> {
+    input = withCallerAgent(input, caller);
     validateRunInput(input);
-    const resolved = this.deps.registry.resolve(input.model, "chat");
+    const smart = await this.smartRoute(input, caller);
+    const resolved = this.resolveChat(input, smart);
     const plan = this.planRoute(input, resolved);
     const admitted = plan[0] as RouteCandidate;
     try {
@@ -184,7 +190,21 @@ export class RunEngine {
       plan,
       failover: this.deps.registry.defaults.failoverEnabled && !input.disableFailover,
       cacheHit: cacheable && cache.peek(cache.keyFor(resolved.model.modelId, request)),
+      smart,
     };
+  }
+
+  /** Smart routing's decision for a chat run; undefined when it is off, so nothing about it is recorded. */
+  private async smartRoute(input: RunInput, caller: Caller): Promise<SmartRoutingDecision | undefined> {
+    const decision = await this.deps.router?.decide(input, { caller });
+    return decision?.mode === "off" ? undefined : decision;
+  }
+
+  /** The model a chat run uses: smart routing's override when it enforces one, else the requested (or default) model. */
+  private resolveChat(input: RunInput, smart: SmartRoutingDecision | undefined): ResolvedModel {
+    const override = smart?.overrideModelId;
+    if (override === undefined) return this.deps.registry.resolve(input.model, "chat");
+    return { ...this.deps.registry.resolve(override, "chat"), reason: `chosen by smart routing (enforced, complexity ${smart?.complexity})` };
   }
 
   /** The candidates a chat request would be tried on, kept and dropped, in order. */

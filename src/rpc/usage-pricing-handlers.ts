@@ -1,0 +1,70 @@
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Kysely } from "kysely";
+import { invalidRequest } from "../errors.js";
+import { summarizeUsage } from "../governance/ledger/usage-summary.js";
+import type { ModelPrice } from "../governance/pricing/model-price.js";
+import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
+import { setRuntimePrice } from "../governance/pricing/runtime-prices.js";
+import type { ModelRegistry } from "../registry/model-registry.js";
+import type { Database } from "../store/tables.js";
+import { groupKeyFromProto, priceToProto, usageRowToProto } from "./convert/usage-to-proto.js";
+import type { PricingHandlers } from "./usage-service.js";
+
+export interface PricingHandlerDeps {
+  db: Kysely<Database>;
+  catalog: PriceCatalog;
+  /** For include_catalog: the configured (and discovered) models whose upstream names the catalog prices. */
+  registry: Pick<ModelRegistry, "listModels">;
+  now?: () => number;
+}
+
+/** UsageService's pricing half: SetPricing, ListPricing and GetUsageSummary (admin only, see procedure-scopes.ts). */
+export function createPricingHandlers(deps: PricingHandlerDeps): PricingHandlers {
+  const now = deps.now ?? Date.now;
+  return {
+    async setPricing(request) {
+      const price = request.price;
+      if (price === undefined) throw invalidRequest("price", "is required");
+      const stored = await setRuntimePrice(
+        { db: deps.db, catalog: deps.catalog, now },
+        {
+          modelId: price.modelId,
+          inputPerMtok: price.inputPerMtok,
+          outputPerMtok: price.outputPerMtok,
+          cachedInputPerMtok: price.cachedInputPerMtok,
+          cacheWritePerMtok: price.cacheWritePerMtok,
+          perRequest: price.perRequest,
+          effectiveFrom: price.effectiveFrom === undefined ? undefined : timestampMs(price.effectiveFrom),
+        },
+      );
+      return { price: priceToProto(stored) };
+    },
+
+    async listPricing(request) {
+      const prices: ModelPrice[] = deps.catalog.listExplicit();
+      if (request.includeCatalog) {
+        const at = now();
+        for (const model of deps.registry.listModels({ includeDisabled: true })) {
+          const price = deps.catalog.catalogPrice(model.upstreamModel, at, model.modelId);
+          if (price !== undefined) prices.push(price);
+        }
+      }
+      return { prices: prices.map(priceToProto) };
+    },
+
+    async getUsageSummary(request) {
+      const groupBy = groupKeyFromProto(request.groupBy);
+      if (groupBy === undefined) throw invalidRequest("group_by", `unknown grouping ${request.groupBy}`);
+      const summary = await summarizeUsage(
+        deps.db,
+        {
+          groupBy,
+          since: request.since === undefined ? undefined : timestampMs(request.since),
+          until: request.until === undefined ? undefined : timestampMs(request.until),
+        },
+        now(),
+      );
+      return { rows: summary.rows.map(usageRowToProto), total: usageRowToProto(summary.total) };
+    },
+  };
+}
