@@ -4,6 +4,7 @@ import { AuthProfileServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/au
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
+import { UsageServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/usage.js";
 import { VaultServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/vault.js";
 import type { DaemonConnection } from "./daemon-connection.js";
 
@@ -40,6 +41,10 @@ export class DaemonClients {
 
   auth(): AuthProfileServiceClient {
     return this.track(new AuthProfileServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  usage(): UsageServiceClient {
+    return this.track(new UsageServiceClient(this.connection.address, credentials.createInsecure()));
   }
 
   /** "authorization: Bearer <token>" when a token was found; empty otherwise (GetHealth needs none). */

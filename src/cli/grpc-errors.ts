@@ -23,7 +23,7 @@ const connectionDropped = /^Connection dropped/i;
 export function describeServiceError(error: ServiceError, connection: DaemonConnection, timeoutMs: number): CliError {
   const name = statusName(error.code);
   // grpc-js appends an empty "Resolution note: " to connection errors; it only adds noise.
-  const details = (error.details || error.message).replace(/\.?\s*Resolution note:\s*$/, "");
+  const details = percentDecoded(error.details || error.message).replace(/\.?\s*Resolution note:\s*$/, "");
   const where = `${connection.address} (from ${connection.addressSource})`;
   if (error.code === status.UNAVAILABLE && connectionFailure.test(details)) {
     const pid = connection.daemonPid;
@@ -42,4 +42,16 @@ export function describeServiceError(error: ServiceError, connection: DaemonConn
     );
   }
   return new CliError(`${name}: ${details}`);
+}
+
+/**
+ * The gRPC wire percent-encodes status messages; Connect servers encode more characters than grpc-js
+ * decodes (":" and ";" among them), so the CLI finishes the job.
+ */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -9,6 +9,7 @@ import { registerHealthCommand } from "./commands/health.js";
 import { registerKeysCommand } from "./commands/keys.js";
 import { registerModelsCommand } from "./commands/models.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerUsageCommand } from "./commands/usage.js";
 import { registerVaultCommand } from "./commands/vault.js";
 
 /** The `palyra` program: the daemon itself, and the commands that talk to a running one. */
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerVaultCommand(program);
   registerAuthCommand(program);
+  registerUsageCommand(program);
   return program;
 }
 

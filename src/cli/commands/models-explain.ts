@@ -9,6 +9,7 @@ import { enumLabel, formatTable, printJson, printLine } from "../output.js";
 interface ExplainFlags extends ClientFlags {
   model?: string;
   failover?: boolean;
+  routingMode?: string;
 }
 
 /** palyra models explain "prompt": which models a run would try, in what order, and why. */
@@ -17,11 +18,13 @@ export function registerExplainCommand(models: Command): void {
     .argument("<prompt...>", "the prompt to route")
     .option("--model <id>", "the model the request would name (default: the gateway chooses)")
     .option("--no-failover", "explain a request that opts out of failover")
+    .option("--routing-mode <mode>", "explain a request asking for this smart-routing mode: off, suggest, dry_run or enforced")
     .action(async (words: string[], flags: ExplainFlags) => {
       const run = StartRun.fromPartial({
         model: flags.model ?? "",
         messages: [{ role: Role.ROLE_USER, parts: [{ text: words.join(" ") }] }],
         disableFailover: flags.failover === false,
+        routingMode: flags.routingMode ?? "",
       });
       const response = await withDaemon(flags, (clients) => {
         const client = clients.models();
@@ -30,6 +33,11 @@ export function registerExplainCommand(models: Command): void {
       if (flags.json) return printJson(ExplainRoutingResponse.toJSON(response));
       printLine(`requested: ${response.requestedModel || "(gateway's choice)"}   first choice: ${response.selectedModel || "-"}`);
       printLine(`failover: ${response.failoverEnabled ? "on" : "off"}   response cache: ${response.cacheHit ? "would answer" : "would not answer"}`);
+      printLine(
+        response.routingMode
+          ? `smart routing: ${response.routingMode}   complexity: ${response.complexity.toFixed(3)}   recommended: ${response.recommendedModel || "-"}`
+          : "smart routing: off",
+      );
       printLine();
       const rows = response.candidates.map((candidate) => [
         candidate.kept ? String(candidate.order) : "-",
