@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { BudgetAdmissionResults } from "./budget-admission.js";
 import type { Summary } from "./stats.js";
 
 export interface ComparedLatency {
@@ -28,6 +29,10 @@ export interface BenchResults {
     seconds: number;
     warmupSeconds: number;
     concurrency: number;
+    /** Timed budget admissions (and settlements) per ledger size. */
+    budgetAdmissions: number;
+    /** Runs in the large ledger of the budget admission measurement. */
+    budgetLedgerRows: number;
     model: string;
     /** The gateway model on the openai_compatible provider in front of the fake upstream. */
     openaiModel: string;
@@ -87,6 +92,8 @@ export interface BenchResults {
       seen: { streamed: number; json: number; rejected: number };
     };
   };
+  /** Budget admission and settlement time over a small and a large runs ledger (standalone, SQLite). */
+  budgetAdmission: BudgetAdmissionResults;
   errors: { total: number; examples: string[] };
   warnings: string[];
 }
@@ -103,6 +110,20 @@ function latencyRows(prefix: string, compared: ComparedLatency): Row[] {
     [`${prefix} p50 (ms)`, ms(compared.gateway.p50), ms(compared.baseline.p50), added(compared.addedMs.p50)],
     [`${prefix} p99 (ms)`, ms(compared.gateway.p99), ms(compared.baseline.p99), added(compared.addedMs.p99)],
     [`${prefix} mean (ms)`, ms(compared.gateway.mean), ms(compared.baseline.mean), added(compared.addedMs.mean)],
+  ];
+}
+
+function budgetRows(budget: BudgetAdmissionResults): Row[] {
+  const small = budget.cases[0];
+  const large = budget.cases[budget.cases.length - 1];
+  if (small === undefined || large === undefined) return [];
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `ratio ${(a / b).toFixed(3)}` : "n/a");
+  return [
+    [`ledger rows`, large.ledgerRows.toLocaleString("en-US"), small.ledgerRows.toLocaleString("en-US"), `filled in ${large.fillSeconds} s`],
+    ["admit p50 (ms)", ms(large.admitMs.p50), ms(small.admitMs.p50), ratio(large.admitMs.p50, small.admitMs.p50)],
+    ["admit p99 (ms)", ms(large.admitMs.p99), ms(small.admitMs.p99), ratio(large.admitMs.p99, small.admitMs.p99)],
+    ["settle p50 (ms)", ms(large.settleMs.p50), ms(small.settleMs.p50), ratio(large.settleMs.p50, small.settleMs.p50)],
+    ["settle p99 (ms)", ms(large.settleMs.p99), ms(small.settleMs.p99), ratio(large.settleMs.p99, small.settleMs.p99)],
   ];
 }
 
@@ -177,6 +198,10 @@ export function formatTable(results: BenchResults): string {
           `expected ${openai.upstreamCalls.expected.streamed}/${openai.upstreamCalls.expected.json}`,
         ],
       ],
+    },
+    {
+      title: `Budget admission (${results.budgetAdmission.policies.length} policies, ${results.budgetAdmission.admissions} admissions each; gateway column: the large ledger, baseline column: 10 runs)`,
+      rows: budgetRows(results.budgetAdmission),
     },
     {
       title: "Memory (baseline column: the replaying baseline; then the fake upstream and the proxy)",

@@ -6,6 +6,7 @@
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type BaselineProcess, startBaseline } from "./baseline-process.js";
+import { measureBudgetAdmission } from "./budget-admission.js";
 import { captureResponse, type CapturedResponse } from "./capture.js";
 import { type DaemonProcess, DaemonStartError, describeExit, startDaemon } from "./daemon-process.js";
 import { jsonAnswerProblem, replyText, replyUsage, sseAnswerProblem, upstreamApiKey, upstreamModel } from "./fake-reply.js";
@@ -99,6 +100,23 @@ latency_tier = 0
 model_id = "${fakeModel}"
 provider_id = "${fakeProviderId}"
 upstream_model = "${upstreamModel}"
+
+# Budgets stay on (DESIGN.md §6): every run is admitted and settled against these, with limits no
+# bench run reaches.
+[[usage.budgets]]
+policy_id = "bench-tokens"
+scope_kind = "global"
+metric_kind = "tokens"
+interval_kind = "monthly"
+hard_limit_value = 1e15
+
+[[usage.budgets]]
+policy_id = "bench-usd"
+scope_kind = "global"
+metric_kind = "usd_cost"
+interval_kind = "daily"
+soft_limit_value = 1e8
+hard_limit_value = 1e9
 `;
 }
 
@@ -174,6 +192,8 @@ async function main(): Promise<number> {
     seconds: positiveNumberFromEnv("BENCH_SECONDS", 5, false),
     warmupSeconds: 1,
     concurrency: positiveNumberFromEnv("BENCH_CONCURRENCY", 32, true),
+    budgetAdmissions: positiveNumberFromEnv("BENCH_BUDGET_ADMISSIONS", 2000, true),
+    budgetLedgerRows: positiveNumberFromEnv("BENCH_BUDGET_LEDGER_ROWS", 1_000_000, true),
     model,
     prompt,
   };
@@ -359,6 +379,14 @@ async function main(): Promise<number> {
     const loud = (logLines.error ?? 0) + (logLines.fatal ?? 0);
     if (loud > 0) warnings.push(`the daemon logged ${loud} error/fatal line(s) during the run\n${daemon.recentOutput()}`);
 
+    // Standalone, with the daemon stopped: budget admission over a ledger of 10 runs and of a million.
+    const budgetAdmission = await measureBudgetAdmission({
+      ledgerRows: [10, config.budgetLedgerRows],
+      admissions: config.budgetAdmissions,
+      warmup: Math.min(500, config.budgetAdmissions),
+      progress,
+    });
+
     const totals = (samples: Timing[]) => summarize(samples.map((sample) => sample.totalMs));
     const firstData = (samples: HttpTiming[]) => summarize(samples.map((sample) => sample.firstDataMs));
     const meanBytes = (samples: HttpTiming[]) => round(samples.reduce((total, sample) => total + sample.bytes, 0) / Math.max(1, samples.length), 1);
@@ -433,6 +461,7 @@ async function main(): Promise<number> {
         },
         upstreamCalls,
       },
+      budgetAdmission,
       errors: { total: errors.count, examples: errors.examples },
       warnings,
     };
