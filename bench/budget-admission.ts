@@ -2,7 +2,8 @@
 // ledger of a million rows takes the same time as over ten"). Standalone: a real SQLite store in a
 // temp dir per ledger size, the runs table filled with one INSERT … SELECT over a recursive CTE,
 // the real BudgetGovernance (three applicable policies) and PriceCatalog, then admissions and
-// settlements one after another, timed separately.
+// settlements one after another, timed separately, each writing its run's ledger row in its
+// transaction as the run engine does.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { PriceCatalog } from "../src/governance/pricing/price-catalog.js";
 import { adminCaller } from "../src/identity/caller.js";
 import type { AdmissionRequest, RunSettlement } from "../src/runs/run-governance.js";
 import { openSqliteStore, type Store } from "../src/store/open-store.js";
+import { insertRun, updateRun } from "../src/store/runs-repository.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";
 
 export interface BudgetLedgerCase {
@@ -24,9 +26,9 @@ export interface BudgetLedgerCase {
   /** Past daily counters per policy (a year of history); budget_counters grows by interval, not by run. */
   historicCounters: number;
   fillSeconds: number;
-  /** Admission: the check and the reservation, one transaction. */
+  /** Admission: the check, the reservation and the run's ledger row, one transaction. */
   admitMs: Summary;
-  /** Settlement: the charge, the release and the soft-limit check, one transaction. */
+  /** Settlement: the charge, the release, the soft-limit check and the run's ledger update, one transaction. */
   settleMs: Summary;
 }
 
@@ -119,21 +121,24 @@ async function admitAndSettle(store: Store, warmup: number, admissions: number):
     cacheHit: false,
   };
   for (let index = 0; index < warmup + admissions; index += 1) {
+    const runId = `bench-${index}`;
     const request: AdmissionRequest = {
-      runId: `bench-${index}`,
+      runId,
       kind: "chat",
       caller: adminCaller,
       agentId,
-      modelId,
-      providerId: "local",
-      upstreamModel: modelId,
+      models: [{ modelId, providerId: "local", upstreamModel: modelId, maxOutputTokens: 4096 }],
       projectTokens: () => ({ input: 120, output: 4096 }),
       requestHash: () => `hash-${index}`,
     };
     const started = performance.now();
-    const admission = await governance.admit(request);
+    const admission = await governance.admit(request, (db) =>
+      insertRun(db, { run_id: runId, created_at: Date.now(), finished_at: null, status: "running", caller_id: "admin", agent_id: agentId, model_id: modelId, provider_id: "local", upstream_model: modelId }),
+    );
     const admitted = performance.now();
-    await governance.settle(admission, settlement);
+    await governance.settle(admission, settlement, (db, cost) =>
+      updateRun(db, runId, { status: "succeeded", finished_at: Date.now(), input_tokens: 120, output_tokens: 480, cost_usd: cost.costUsd, cost_estimated: cost.costEstimated ? 1 : 0 }),
+    );
     const settled = performance.now();
     if (index < warmup) continue;
     admit.push(admitted - started);

@@ -3,9 +3,9 @@ import { join, resolve } from "node:path";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind, defaultStateDir } from "./config/defaults.js";
 import { loadConfig } from "./config/load-config.js";
-import { ComplexityRouter } from "./governance/routing/smart-router.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
+import { ComplexityRouter } from "./governance/routing/smart-router.js";
 import { startHttpServer } from "./http/server.js";
 import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
@@ -26,6 +26,7 @@ import { HealthStatusBoard } from "./rpc/health-service.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
 import { RunEngine } from "./runs/run-engine.js";
+import type { BudgetQuery } from "./runs/run-governance.js";
 import { openSqliteStore } from "./store/open-store.js";
 import { closeInterruptedRuns } from "./store/runs-repository.js";
 
@@ -91,9 +92,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const usageObserver = rateLimits.chargeRun.bind(rateLimits);
   // Prices runs (budgets and the ledger) from memory; SetPricing reloads its runtime table.
   const priceCatalog = await createPriceCatalog({ db: store.db, usage: config.usage });
-  const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits });
   // Budgets admit each run before dispatch (reserving its worst case) and charge it when it ends.
   const budgets = await createBudgets({ store, usage: config.usage, priceBook: priceCatalog, logger });
+  // Smart routing prefers models the caller's budgets would still admit the request on.
+  const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
+  const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();

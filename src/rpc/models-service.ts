@@ -12,6 +12,7 @@ import { requireCaller } from "./caller-context.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RunEngine } from "../runs/run-engine.js";
+import type { BudgetOutcome } from "../runs/run-governance.js";
 
 /** A probe that takes longer than this is not a connection test any more. */
 const maxProbeTimeoutMs = 300_000;
@@ -75,15 +76,23 @@ export function createModelsService(deps: ModelsServiceDeps): ServiceImpl<typeof
       if (request.run === undefined) throw invalidRequest("run", "the request to explain is required");
       const input = runInputFromProto(request.run);
       const explanation = await deps.engine.explainRoute(input, requireCaller(context));
-      const { smart } = explanation;
+      const { smart, budget } = explanation;
       return {
         ...explanationToProto(input.model ?? "", explanation, (providerId) => health.stateOf(providerId).state),
         // Empty when smart routing is off for this request.
         routingMode: smart?.mode ?? "",
         complexity: smart?.complexity ?? 0,
         recommendedModel: smart?.recommendedModelId ?? "",
+        routingReason: smart?.reason ?? "",
+        budgetOutcome: budgetOutcomeText(budget),
       };
     },
   };
 }
 
+
+/** "admitted" (also without governance: nothing limits the run), or the refusal as "<code>: <message>". */
+function budgetOutcomeText(outcome: BudgetOutcome | undefined): string {
+  if (outcome === undefined || outcome.admitted) return "admitted";
+  return `${outcome.code}: ${outcome.message}`;
+}

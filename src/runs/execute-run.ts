@@ -10,7 +10,7 @@ import type { EventChannel } from "./event-channel.js";
 import { runAttempts } from "./run-attempts.js";
 import type { RunEvent, TerminalRunEvent } from "./run-events.js";
 import { RunOutput } from "./run-output.js";
-import type { RunCost, RunSettlement } from "./run-governance.js";
+import { closeRun, type SettleRun } from "./close-run.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
 
 export interface RunExecution {
@@ -44,7 +44,7 @@ export interface ExecuteRunDeps {
   /** Told the recorded usage, before the terminal event goes out. */
   onUsage?: ((usage: Usage) => void) | undefined;
   /** Charges the run against its budget reservation and prices it (usage governance). */
-  settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined;
+  settle?: SettleRun | undefined;
 }
 
 /**
@@ -138,21 +138,6 @@ function keepInCache(run: RunExecution, deps: ExecuteRunDeps, served: RouteCandi
   if (deps.cache.isCacheableAnswer(answer)) deps.cache.set(run.cacheKey, answer);
 }
 
-/** Charges the run through governance; a run without governance costs nothing known. */
-export async function settleRun(
-  deps: { settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined; logger: Logger },
-  settlement: RunSettlement,
-): Promise<RunCost> {
-  if (deps.settle === undefined) return { costUsd: 0, costEstimated: false };
-  try {
-    return await deps.settle(settlement);
-  } catch (error) {
-    // The run happened either way; a settlement failure must not lose its record.
-    deps.logger.error({ err: error }, "could not settle a run's usage");
-    return { costUsd: 0, costEstimated: true };
-  }
-}
-
 /** Upstreams that report no usage are counted with the tokenizer, and marked estimated. */
 function estimateUsage(request: ChatRequest, output: RunOutput): Usage {
   const toolText = output.toolCalls.map((call) => call.name + call.argumentsJson).join("");
@@ -188,8 +173,9 @@ async function record(
         : { ...common, status: "cancelled", usage: output.usage, errorKind: "cancelled", errorMessage: terminal.reason };
   if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
   try {
-    const cost = await settleRun(deps, { status: outcome.status, ...outcome.servedBy!, usage: outcome.usage, cacheHit });
-    await recordRunEnd(deps.store, { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() }, { ...outcome, ...cost });
+    const times = { runId: run.runId, startedAt: run.startedAt, finishedAt: deps.now() };
+    const settlement = { status: outcome.status, ...common.servedBy, usage: outcome.usage, cacheHit };
+    const cost = await closeRun({ db: deps.store.db, settle: deps.settle, logger: deps.logger }, settlement, (db, cost) => recordRunEnd(db, times, { ...outcome, ...cost }));
     return terminal.type === "completed" ? { ...terminal, ...cost } : terminal;
   } catch (error) {
     deps.logger.error({ err: error, runId: run.runId }, "could not record the end of a run");

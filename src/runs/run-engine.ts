@@ -8,6 +8,7 @@ import { settleWithin } from "../server-lifecycle.js";
 import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
+import { chatBudgetQuery } from "../governance/budgets/chat-budget-query.js";
 import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
@@ -18,7 +19,8 @@ import { executeRun } from "./execute-run.js";
 import { endOfTerminal, type RunEnd } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
-import type { RunCost, RunGovernance, RunSettlement, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
+import type { SettleRun } from "./close-run.js";
+import type { BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
 import { type RunAttribution, type RunRouting, recordRunStart } from "./run-records.js";
 import { type EmbedInput, type TranscribeInput, validateEmbedInput, validateTranscribeInput } from "./unary-input.js";
 import { executeUnaryRun } from "./unary-run.js";
@@ -41,9 +43,9 @@ export interface UnaryRunResult<T> {
   cost: RunCost;
 }
 
-/** What admission projects for a run (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */
-interface Projection {
-  tokens: () => { input: number; output: number };
+/** What budgets judge a run by (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */
+interface BudgetTerms {
+  query: BudgetQuery;
   requestHash: () => string;
   approvalId?: string | undefined;
 }
@@ -100,21 +102,23 @@ export class RunEngine {
     checkCapabilities(input, resolved);
     checkContextWindow(input, resolved);
     const request = toChatRequest(input, resolved);
-    const plan = this.planRoute(input, resolved);
+    const promptTokens = once(() => countPromptTokens(input.messages, input.tools));
+    const plan = this.planRoute(input, resolved, promptTokens);
     const admitted = plan[0] as RouteCandidate;
     const cache = this.deps.cache;
     const cacheKey =
       !input.bypassCache && cache.isCacheableRequest(request, resolved.model.cacheUnsetTemperature) ? cache.keyFor(resolved.model.modelId, request) : undefined;
-    const projection: Projection = {
-      tokens: () => ({ input: countPromptTokens(input.messages, input.tools), output: input.maxTokens ?? resolved.model.maxOutputTokens }),
+    const budget: BudgetTerms = {
+      // Failover may move the run to any kept candidate: budgets judge each, and keep it to those they can afford.
+      query: chatBudgetQuery(input, caller, servingModels(plan, resolved), promptTokens),
       requestHash: () => cache.keyFor(resolved.model.modelId, request),
       approvalId: input.approvalId,
     };
-    const { runId, startedAt, active, settle } = await this.admit(
+    const { runId, startedAt, active, settle, affordable } = await this.admit(
       "chat",
       resolved,
       { ...input, caller, requestedModel: input.model },
-      projection,
+      budget,
       smart && routingRecord(smart),
     );
 
@@ -123,7 +127,8 @@ export class RunEngine {
       {
         runId,
         request,
-        candidates: plan.filter((candidate) => candidate.kept),
+        // Failover keeps to the candidates the run's budgets can afford.
+        candidates: plan.filter((candidate) => candidate.kept && (affordable === undefined || affordable.includes(candidate.model.modelId))),
         admitted,
         requestedModel: input.model ?? "",
         startedAt,
@@ -161,18 +166,19 @@ export class RunEngine {
 
   /**
    * What routing would do with a chat request, without running it: the candidates kept and dropped
-   * with reasons and order, whether the cache would answer, and smart routing's decision (undefined when
-   * off). Invalid requests fail as a run would.
+   * with reasons and order, whether the cache would answer, smart routing's decision (undefined when
+   * off) and what budgets would decide (undefined without governance). Invalid requests fail as a run would.
    */
   async explainRoute(
     input: RunInput,
     caller: Caller,
-  ): Promise<{ plan: RouteCandidate[]; failover: boolean; cacheHit: boolean; smart: SmartRoutingDecision | undefined }> {
+  ): Promise<{ plan: RouteCandidate[]; failover: boolean; cacheHit: boolean; smart: SmartRoutingDecision | undefined; budget: BudgetOutcome | undefined }> {
     input = withCallerAgent(input, caller);
     validateRunInput(input);
     const smart = await this.smartRoute(input, caller);
     const resolved = this.resolveChat(input, smart);
-    const plan = this.planRoute(input, resolved);
+    const promptTokens = once(() => countPromptTokens(input.messages, input.tools));
+    const plan = this.planRoute(input, resolved, promptTokens);
     const admitted = plan[0] as RouteCandidate;
     try {
       checkCapabilities(input, resolved);
@@ -180,9 +186,17 @@ export class RunEngine {
     } catch (error) {
       admitted.kept = false;
       admitted.reason = (error as Error).message;
-      let order = 0;
-      for (const candidate of plan) candidate.order = candidate.kept ? ++order : 0;
     }
+    const budget = await this.deps.governance?.preview(chatBudgetQuery(input, caller, servingModels(plan, resolved), promptTokens));
+    if (budget?.admitted) {
+      for (const candidate of plan) {
+        if (!candidate.kept || budget.models.includes(candidate.model.modelId)) continue;
+        candidate.kept = false;
+        candidate.reason = "failover candidate the budgets cannot afford: its worst case would pass a hard limit";
+      }
+    }
+    let order = 0;
+    for (const candidate of plan) candidate.order = candidate.kept ? ++order : 0;
     const request = toChatRequest(input, resolved);
     const cache = this.deps.cache;
     const cacheable = !input.bypassCache && cache.isCacheableRequest(request, resolved.model.cacheUnsetTemperature);
@@ -191,6 +205,7 @@ export class RunEngine {
       failover: this.deps.registry.defaults.failoverEnabled && !input.disableFailover,
       cacheHit: cacheable && cache.peek(cache.keyFor(resolved.model.modelId, request)),
       smart,
+      budget,
     };
   }
 
@@ -208,12 +223,12 @@ export class RunEngine {
   }
 
   /** The candidates a chat request would be tried on, kept and dropped, in order. */
-  planRoute(input: RunInput, resolved: ResolvedModel): RouteCandidate[] {
+  planRoute(input: RunInput, resolved: ResolvedModel, promptTokens = () => countPromptTokens(input.messages, input.tools)): RouteCandidate[] {
     const healthRankOf = this.deps.healthRankOf ?? (() => 0);
     return planCandidates({
       registry: this.deps.registry,
       primary: resolved,
-      needs: needsOf(input, () => countPromptTokens(input.messages, input.tools)),
+      needs: needsOf(input, promptTokens),
       failover: this.deps.registry.defaults.failoverEnabled && !input.disableFailover,
       circuitOf: (providerId) => this.deps.circuits.snapshot(providerId),
       healthRankOf,
@@ -236,11 +251,12 @@ export class RunEngine {
       ...(input.userId && { user: input.userId }),
       ...(input.agentId && { agentId: input.agentId }),
     };
-    const projection: Projection = {
-      tokens: () => ({ input: input.inputs.reduce((sum, text) => sum + countTextTokens(text), 0), output: 0 }),
+    const attribution = { ...input, caller, requestedModel: input.model };
+    const budget: BudgetTerms = {
+      query: unaryBudgetQuery(attribution, resolved, () => ({ input: input.inputs.reduce((sum, text) => sum + countTextTokens(text), 0), output: 0 })),
       requestHash: () => hashRequest("embeddings", resolved.model.modelId, input.inputs, input.dimensions),
     };
-    return this.runUnary("embeddings", resolved, { ...input, caller, requestedModel: input.model }, signal, projection, async (runSignal) => {
+    return this.runUnary("embeddings", resolved, attribution, signal, budget, async (runSignal) => {
       const result = await embed(request, runSignal);
       return { result, usage: result.usage };
     });
@@ -267,11 +283,12 @@ export class RunEngine {
       ...(input.agentId && { agentId: input.agentId }),
     };
     // Audio is priced per request (and by the tokens the upstream reports); it has no token projection.
-    const projection: Projection = {
-      tokens: () => ({ input: 0, output: 0 }),
+    const attribution = { ...input, caller, requestedModel: input.model };
+    const budget: BudgetTerms = {
+      query: unaryBudgetQuery(attribution, resolved, () => ({ input: 0, output: 0 })),
       requestHash: () => hashRequest("audio_transcription", resolved.model.modelId, input.fileName, input.audio.byteLength, input.language, input.prompt),
     };
-    return this.runUnary("audio_transcription", resolved, { ...input, caller, requestedModel: input.model }, signal, projection, async (runSignal) => {
+    return this.runUnary("audio_transcription", resolved, attribution, signal, budget, async (runSignal) => {
       const result = await transcribe(request, runSignal);
       return { result, usage: result.usage };
     });
@@ -307,10 +324,10 @@ export class RunEngine {
     resolved: ResolvedModel,
     attribution: RunAttribution,
     callerSignal: AbortSignal,
-    projection: Projection,
+    budget: BudgetTerms,
     work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
   ): Promise<UnaryRunResult<T>> {
-    const { runId, startedAt, active, settle } = await this.admit(kind, resolved, attribution, projection);
+    const { runId, startedAt, active, settle } = await this.admit(kind, resolved, attribution, budget);
     const onCallerGone = () => this.cancelActive(active, "the client disconnected");
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
@@ -333,36 +350,27 @@ export class RunEngine {
   }
 
   /**
-   * Admits a run: budgets reserve its worst case (governance may refuse it here), then the run is
-   * recorded as running — before any upstream call, so no admitted run goes unrecorded.
+   * Admits a run and records it as running, before any upstream call, so no admitted run goes
+   * unrecorded. With governance both happen in the transaction that reserves the run's worst case
+   * (governance may refuse it here, and then nothing is recorded).
    */
-  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution, projection: Projection, routing?: RunRouting) {
+  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution, budget: BudgetTerms, routing?: RunRouting) {
     const runId = randomUUID();
     const startedAt = this.now();
+    const recordStart: LedgerWrite = (db) => recordRunStart(db, { runId, kind, startedAt, resolved, attribution, routing });
     const governance = this.deps.governance;
-    const admission = await governance?.admit({
-      runId,
-      kind,
-      caller: attribution.caller,
-      agentId: attribution.agentId,
-      sessionId: attribution.sessionId,
-      userId: attribution.userId,
-      modelId: resolved.model.modelId,
-      providerId: resolved.provider.providerId,
-      upstreamModel: resolved.model.upstreamModel,
-      projectTokens: once(projection.tokens),
-      approvalId: projection.approvalId,
-      requestHash: once(projection.requestHash),
-    });
-    const settle = admission && governance ? (settlement: RunSettlement) => governance.settle(admission, settlement) : undefined;
-    try {
-      await recordRunStart(this.deps.store, { runId, kind, startedAt, resolved, attribution, routing });
-    } catch (error) {
-      await settle?.({ status: "failed", modelId: resolved.model.modelId, providerId: resolved.provider.providerId, upstreamModel: resolved.model.upstreamModel, usage: undefined, cacheHit: false });
-      throw error;
+    let settle: SettleRun | undefined;
+    // The models budgets let the run be served by; undefined without governance (any).
+    let affordable: readonly string[] | undefined;
+    if (governance === undefined) {
+      await recordStart(this.deps.store.db);
+    } else {
+      const admission = await governance.admit({ ...budget.query, runId, kind, approvalId: budget.approvalId, requestHash: once(budget.requestHash) }, recordStart);
+      affordable = admission.models;
+      settle = (settlement, recordEnd) => governance.settle(admission, settlement, recordEnd);
     }
     const active: ActiveRun = { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
-    return { runId, startedAt, active, settle };
+    return { runId, startedAt, active, settle, affordable };
   }
 
   private track(runId: string, active: ActiveRun, done: Promise<RunEnd>): void {
@@ -389,6 +397,19 @@ export class RunEngine {
 /** A caller bound to an agent (an agent's API key) runs as that agent, whatever the request says. */
 function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, caller: Caller): T {
   return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
+}
+
+/** The models that may serve a chat: the kept candidates in order, or the admitted one when every circuit is open. */
+function servingModels(plan: readonly RouteCandidate[], resolved: ResolvedModel) {
+  const kept = plan.filter((candidate) => candidate.kept).map((candidate) => candidate.model);
+  return kept.length > 0 ? kept : [resolved.model];
+}
+
+/** What budgets judge a one-shot run by: its caller and scopes, its one model, and its tokens. */
+function unaryBudgetQuery(attribution: RunAttribution, { model }: ResolvedModel, projectTokens: () => { input: number; output: number }): BudgetQuery {
+  const { caller, agentId, sessionId, userId } = attribution;
+  const { modelId, providerId, upstreamModel, maxOutputTokens } = model;
+  return { caller, agentId, sessionId, userId, models: [{ modelId, providerId, upstreamModel, maxOutputTokens }], projectTokens };
 }
 
 function once<T>(compute: () => T): () => T {

@@ -1,36 +1,68 @@
+import type { Kysely } from "kysely";
 import type { Caller } from "../identity/caller.js";
 import type { Usage } from "../providers/types.js";
-import type { RunKind } from "../store/tables.js";
+import type { Database, RunKind } from "../store/tables.js";
 import type { RunInput } from "./run-input.js";
 
 // The seams between the run engine and usage governance (src/governance): the engine asks, governance
 // decides. Both are optional, so the engine runs without governance in unit tests.
 
-/** A run asking to be admitted: who, on which model, and its worst case. */
-export interface AdmissionRequest {
-  runId: string;
-  kind: RunKind;
+/** A model that may serve a run: the admitted one, or a failover candidate. */
+export interface ServingModel {
+  modelId: string;
+  providerId: string;
+  upstreamModel: string;
+  /** The most a request without max_tokens may get back from it. */
+  maxOutputTokens: number;
+}
+
+/** Who a run is for, which models may serve it, and its worst case: what budgets judge. */
+export interface BudgetQuery {
   caller: Caller;
   agentId?: string | undefined;
   sessionId?: string | undefined;
   userId?: string | undefined;
-  modelId: string;
-  providerId: string;
-  upstreamModel: string;
   /**
-   * Worst case: the prompt by tokenizer, and the answer at its max_tokens (or the model's output cap).
-   * Computed on first call, so requests no budget applies to never pay for tokenizing.
+   * Every model that may serve the run, the admitted one first, then its failover candidates. The
+   * first must fit the budgets; failover keeps to the others that fit too.
    */
-  projectTokens(): { input: number; output: number };
+  models: readonly ServingModel[];
+  /**
+   * The worst case on one of the models: the prompt by tokenizer, and the answer at max_tokens (or
+   * the model's output cap). Only called when a budget applies, so others never pay for tokenizing.
+   */
+  projectTokens(model: ServingModel): { input: number; output: number };
+}
+
+/** A run asking to be admitted. */
+export interface AdmissionRequest extends BudgetQuery {
+  runId: string;
+  kind: RunKind;
   /** A decided approval the caller presents (StartRun.approval_id). */
   approvalId?: string | undefined;
   /** The request's fingerprint, so an approval is bound to the request it was asked for (computed on call). */
   requestHash(): string;
 }
 
-/** An admitted run's reservation; opaque to the engine. */
+/**
+ * What admission would decide for a query now (ExplainRouting, smart routing's budget preference):
+ * admitted, with the models the run could be served by, or refused and why.
+ */
+export type BudgetOutcome =
+  | { admitted: true; models: readonly string[] }
+  | { admitted: false; code: "budget_exceeded" | "approval_required"; message: string };
+
+/**
+ * Writes a run's row in the ledger (the runs table). Governance runs it inside the transaction that
+ * reserves or charges the run's budgets, so counters and ledger never disagree, even across a crash.
+ */
+export type LedgerWrite<A extends unknown[] = []> = (db: Kysely<Database>, ...args: A) => Promise<void>;
+
+/** An admitted run's reservation; opaque to the engine but for the models it may use. */
 export interface Admission {
   readonly runId: string;
+  /** The ids of the query's models the run may be served by within its budgets, in order; the first is the admitted one. */
+  readonly models: readonly string[];
 }
 
 export interface RunSettlement {
@@ -51,12 +83,18 @@ export interface RunCost {
 
 export interface RunGovernance {
   /**
-   * Checks every applicable hard limit against consumed + reserved + projected and reserves the
-   * projection, atomically. Throws GatewayError budget_exceeded or approval_required.
+   * Checks every applicable hard limit against consumed + reserved + projected, reserves the
+   * projection and records the run as started (recordStart), in one transaction. Throws GatewayError
+   * budget_exceeded or approval_required, and then nothing is recorded.
    */
-  admit(request: AdmissionRequest): Promise<Admission>;
-  /** Charges what the run used, releases the rest of its reservation, and returns its cost. */
-  settle(admission: Admission, settlement: RunSettlement): Promise<RunCost>;
+  admit(request: AdmissionRequest, recordStart: LedgerWrite): Promise<Admission>;
+  /**
+   * Charges what the run used, releases the rest of its reservation and records the run's end with
+   * its cost (recordEnd), in one transaction; returns the cost.
+   */
+  settle(admission: Admission, settlement: RunSettlement, recordEnd: LedgerWrite<[RunCost]>): Promise<RunCost>;
+  /** What admission would decide now, without reserving anything or asking for approval. */
+  preview(query: BudgetQuery): Promise<BudgetOutcome>;
 }
 
 /** What smart routing decided for a chat request. */

@@ -1,9 +1,9 @@
 import type { Caller } from "../identity/caller.js";
 import type { Usage } from "../providers/types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import type { Store } from "../store/open-store.js";
+import type { Kysely } from "kysely";
 import { insertRun, updateRun } from "../store/runs-repository.js";
-import type { RunKind, RunStatus } from "../store/tables.js";
+import type { Database, RunKind, RunStatus } from "../store/tables.js";
 
 /** Who asked for a run and on whose behalf; recorded with it. */
 export interface RunAttribution {
@@ -39,13 +39,16 @@ export interface RunOutcome {
   costEstimated?: boolean;
 }
 
-/** Records a run as admitted and running, before any upstream call, so no admitted run goes unrecorded. */
+/**
+ * Records a run as admitted and running, before any upstream call, so no admitted run goes unrecorded.
+ * `db` may be a transaction: governance records the start with the run's budget reservation.
+ */
 export async function recordRunStart(
-  store: Store,
+  db: Kysely<Database>,
   run: { runId: string; kind: RunKind; startedAt: number; resolved: ResolvedModel; attribution: RunAttribution; routing?: RunRouting | undefined },
 ): Promise<void> {
   const { attribution, resolved } = run;
-  await insertRun(store.db, {
+  await insertRun(db, {
     run_id: run.runId,
     run_kind: run.kind,
     created_at: run.startedAt,
@@ -72,9 +75,10 @@ export async function recordRunStart(
   });
 }
 
-export async function recordRunEnd(store: Store, run: { runId: string; startedAt: number; finishedAt: number }, outcome: RunOutcome): Promise<void> {
+/** Records how a run ended and what it cost; `db` may be the transaction that charges its budgets. */
+export async function recordRunEnd(db: Kysely<Database>, run: { runId: string; startedAt: number; finishedAt: number }, outcome: RunOutcome): Promise<void> {
   const usage = outcome.usage;
-  await updateRun(store.db, run.runId, {
+  await updateRun(db, run.runId, {
     status: outcome.status,
     finished_at: run.finishedAt,
     duration_ms: run.finishedAt - run.startedAt,

@@ -2,8 +2,8 @@ import { toGatewayError } from "../errors.js";
 import type { Usage } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { RunEnd } from "./run-end.js";
-import { settleRun } from "./execute-run.js";
-import type { RunCost, RunSettlement } from "./run-governance.js";
+import { closeRun, type SettleRun } from "./close-run.js";
+import type { RunCost } from "./run-governance.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
 import type { Logger } from "../logger.js";
 
@@ -27,7 +27,7 @@ export async function executeUnaryRun<T>(
     now: () => number;
     logger: Logger;
     onUsage?: ((usage: Usage) => void) | undefined;
-    settle?: ((settlement: RunSettlement) => Promise<RunCost>) | undefined;
+    settle?: SettleRun | undefined;
     servedBy: { modelId: string; providerId: string; upstreamModel: string };
   },
 ): Promise<{ end: RunEnd; result?: T; cost: RunCost }> {
@@ -51,7 +51,8 @@ export async function executeUnaryRun<T>(
     }
   }
   if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
-  const cost = await settleRun(deps, { status: outcome.status, ...deps.servedBy, usage: outcome.usage, cacheHit: false });
-  await recordRunEnd(deps.store, { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() }, { ...outcome, ...cost });
+  const times = { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() };
+  const settlement = { status: outcome.status, ...deps.servedBy, usage: outcome.usage, cacheHit: false };
+  const cost = await closeRun({ db: deps.store.db, settle: deps.settle, logger: deps.logger }, settlement, (db, cost) => recordRunEnd(db, times, { ...outcome, ...cost }));
   return result === undefined ? { end, cost } : { end, result, cost };
 }

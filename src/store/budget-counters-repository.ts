@@ -56,6 +56,9 @@ export async function addReserved(db: Kysely<Database>, key: CounterKey, amount:
     .execute();
 }
 
+/** What is left reserved below this (USD or tokens) is rounding error: a nano-dollar, a billionth of a token. */
+const releaseDust = 1e-9;
+
 /**
  * Charges what a run used and releases its reservation (never below 0). Returns the counter's
  * consumed value afterwards, for soft-limit alerts.
@@ -67,8 +70,9 @@ export async function chargeCounter(db: Kysely<Database>, key: CounterKey, charg
     .onConflict((conflict) =>
       conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
         consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
-        // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL.
-        reserved: sql<number>`case when budget_counters.reserved - ${charge.released} < 0 then 0 else budget_counters.reserved - ${charge.released} end`,
+        // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
+        // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
+        reserved: sql<number>`case when budget_counters.reserved - ${charge.released} < ${releaseDust} then 0 else budget_counters.reserved - ${charge.released} end`,
       })),
     )
     .returning("consumed")

@@ -11,21 +11,25 @@ import type { PriceBook } from "../../src/governance/pricing/price-book.js";
 import { type BudgetConfig, configSchema } from "../../src/config/schema.js";
 import { adminCaller, type Caller } from "../../src/identity/caller.js";
 import type { Usage } from "../../src/providers/types.js";
+import type { Kysely } from "kysely";
 import type { AdmissionRequest, RunSettlement } from "../../src/runs/run-governance.js";
 import { findCounter } from "../../src/store/budget-counters-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
+import { findRun, insertRun, updateRun } from "../../src/store/runs-repository.js";
+import type { Database } from "../../src/store/tables.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
-/** $1 per million input tokens, $2 per million output, $0.5 cached, $3 cache writes; "free" has no price. */
+/** $1 per million input tokens, $2 per million output, $0.5 cached, $3 cache writes; "dear" ten times that; "free" has no price. */
 const priceBook: PriceBook = {
   costOf(model, usage) {
     if (model.modelId === "free") return { costUsd: 0, priced: false };
     const plain = usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens;
-    return { costUsd: (plain * 1 + usage.cachedInputTokens * 0.5 + usage.cacheWriteTokens * 3 + usage.outputTokens * 2) / 1e6, priced: true };
+    const scale = model.modelId === "dear" ? 10 : 1;
+    return { costUsd: (scale * (plain * 1 + usage.cachedInputTokens * 0.5 + usage.cacheWriteTokens * 3 + usage.outputTokens * 2)) / 1e6, priced: true };
   },
 };
 
@@ -63,6 +67,8 @@ async function setUp(budgets: BudgetConfig[], options: { timezone?: string; star
   return { store, clock, governance, administration, warnings };
 }
 
+const servingModel = (modelId: string, upstreamModel = modelId) => ({ modelId, providerId: "local", upstreamModel, maxOutputTokens: 4096 });
+
 let runs = 0;
 function request(overrides: Partial<AdmissionRequest> & { tokens?: { input: number; output: number }; hash?: string } = {}): AdmissionRequest {
   const { tokens = { input: 100, output: 400 }, hash = "hash-1", ...rest } = overrides;
@@ -70,9 +76,7 @@ function request(overrides: Partial<AdmissionRequest> & { tokens?: { input: numb
     runId: `run-${++runs}`,
     kind: "chat",
     caller: adminCaller,
-    modelId: "m",
-    providerId: "local",
-    upstreamModel: "m-up",
+    models: [servingModel("m", "m-up")],
     projectTokens: () => tokens,
     requestHash: () => hash,
     ...rest,
@@ -141,7 +145,7 @@ describe("BudgetGovernance", () => {
   it("marks estimated usage and unpriced models as estimated cost", async () => {
     const { governance } = await setUp([]);
     expect(await governance.settle(await governance.admit(request()), settled({ usage: usage(10, 10, { estimated: true }) }))).toMatchObject({ costEstimated: true });
-    expect(await governance.settle(await governance.admit(request({ modelId: "free" })), settled({ modelId: "free" }))).toEqual({ costUsd: 0, costEstimated: true });
+    expect(await governance.settle(await governance.admit(request({ models: [servingModel("free")] })), settled({ modelId: "free" }))).toEqual({ costUsd: 0, costEstimated: true });
   });
 
   it("rolls over to a fresh interval when the clock passes midnight in the configured zone", async () => {
@@ -216,12 +220,20 @@ describe("BudgetGovernance", () => {
       budget({ policy_id: "tok", hard_limit_value: 600 }),
       budget({ policy_id: "ask", scope_kind: "agent", scope_id: "a", hard_limit_value: 100, action: "require_approval" }),
     ]);
-    expect(await governance.preview(request())).toBe("admitted");
+    expect(await governance.preview(request())).toEqual({ admitted: true, models: ["m"] });
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 0 });
-    expect(await governance.preview(request({ agentId: "a" }))).toMatch(/^approval_required: budget "ask" \(tokens, daily\) allows 100 tokens more/);
+    expect(await governance.preview(request({ agentId: "a" }))).toMatchObject({
+      admitted: false,
+      code: "approval_required",
+      message: expect.stringMatching(/^budget "ask" \(tokens, daily\) allows 100 tokens more/),
+    });
     expect(await administration.listApprovals({ pendingOnly: false })).toEqual([]);
     await governance.admit(request());
-    expect(await governance.preview(request())).toMatch(/^budget_exceeded: budget "tok" \(tokens, daily\) allows 100 tokens more; this request could use up to 500 tokens/);
+    expect(await governance.preview(request())).toMatchObject({
+      admitted: false,
+      code: "budget_exceeded",
+      message: expect.stringMatching(/^budget "tok" \(tokens, daily\) allows 100 tokens more; this request could use up to 500 tokens/),
+    });
   });
 
   it("holds require_approval requests until approved, then lets the same request through once", async () => {
@@ -291,6 +303,60 @@ describe("BudgetGovernance", () => {
     expect(await standing(administration, "on")).toMatchObject({ reserved: 500 });
     const restarted = await createBudgets({ store, usage: usageConfig([budget({ policy_id: "on", hard_limit_value: 10_000 })]), priceBook, logger: pino({ level: "silent" }), now: () => Date.parse("2024-05-15T12:00:00Z") });
     expect((await restarted.administration.listPolicies())[0]?.standing).toMatchObject({ reserved: 0 });
+  });
+
+  it("prices the worst case on the dearest model failover may move the run to", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "usd", metric_kind: "usd_cost", hard_limit_value: 100 })]);
+    // 100k in (at the cache-write rate, the dearer) + 400k out: $1.10 on m, $11 on dear.
+    const failover = { models: [servingModel("m", "m-up"), servingModel("dear")] };
+    const admission = await governance.admit(request({ ...failover, tokens: { input: 100_000, output: 400_000 } }));
+    expect((await standing(administration, "usd"))?.reserved).toBeCloseTo(11, 6);
+    // Served by the dear model after all: charged at its rates.
+    const cost = await governance.settle(admission, settled({ modelId: "dear", providerId: "other", upstreamModel: "dear", usage: usage(100_000, 100_000) }));
+    expect(cost.costUsd).toBeCloseTo(3, 6);
+    expect(await standing(administration, "usd")).toMatchObject({ reserved: 0, consumed: cost.costUsd });
+    expect(admission.models).toEqual(["m", "dear"]);
+  });
+
+  it("admits a request that fits its model, keeping failover to the models the budget can afford", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "usd", metric_kind: "usd_cost", hard_limit_value: 5 })]);
+    const tokens = { input: 100_000, output: 400_000 };
+    const models = [servingModel("m", "m-up"), servingModel("dear"), servingModel("free")];
+    // $1.10 on m fits $5; $11 on dear does not, so failover may not go there; free costs nothing.
+    expect(await governance.preview(request({ models, tokens }))).toEqual({ admitted: true, models: ["m", "free"] });
+    const admission = await governance.admit(request({ models, tokens }));
+    expect(admission.models).toEqual(["m", "free"]);
+    expect((await standing(administration, "usd"))?.reserved).toBeCloseTo(1.1, 6);
+    // The admitted model itself must fit: first on dear, the same request is refused.
+    const refused = await refusal(governance.admit(request({ models: [servingModel("dear"), servingModel("m", "m-up")], tokens })));
+    expect(refused.message).toContain("this request could cost up to $11.00");
+  });
+
+  it("writes the run's ledger row in the transaction that reserves and charges its budgets", async () => {
+    const { store, governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
+    const insertRow = (runId: string) => (db: Kysely<Database>) =>
+      insertRun(db, { run_id: runId, created_at: 0, finished_at: null, status: "running", caller_id: "admin", model_id: "m", provider_id: "local", upstream_model: "m-up" });
+    // A failing ledger write undoes the reservation with it.
+    const broken = governance.admit(request({ runId: "r1" }), async (db) => {
+      await insertRow("r1")(db);
+      throw new Error("disk full");
+    });
+    await expect(broken).rejects.toThrow("disk full");
+    expect(await findRun(store.db, "r1")).toBeUndefined();
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 0 });
+
+    const admission = await governance.admit(request({ runId: "r2" }), insertRow("r2"));
+    expect(await findRun(store.db, "r2")).toMatchObject({ status: "running" });
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 500 });
+    // A failing ledger update undoes the charge: the reservation stays held, nothing is counted twice.
+    const failedEnd = governance.settle(admission, settled(), async () => {
+      throw new Error("disk full");
+    });
+    await expect(failedEnd).rejects.toThrow("disk full");
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 500, consumed: 0 });
+    const cost = await governance.settle(admission, settled({ usage: usage(100, 50) }), (db, priced) => updateRun(db, "r2", { status: "succeeded", cost_usd: priced.costUsd }));
+    expect(await findRun(store.db, "r2")).toMatchObject({ status: "succeeded", cost_usd: cost.costUsd });
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 0, consumed: 150 });
   });
 
   it("never over-reserves under many concurrent admissions", async () => {

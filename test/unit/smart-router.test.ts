@@ -7,6 +7,7 @@ import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/provi
 import type { CircuitSnapshot } from "../../src/registry/circuit-breaker.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import type { RunInput } from "../../src/runs/run-input.js";
+import type { BudgetQuery } from "../../src/runs/run-governance.js";
 
 const closed: CircuitSnapshot = { state: "closed", consecutiveFailures: 0, openedAt: undefined, retryAfterMs: 0 };
 const open: CircuitSnapshot = { state: "open", consecutiveFailures: 3, openedAt: 1, retryAfterMs: 1000 };
@@ -134,8 +135,12 @@ describe("ComplexityRouter: which model it recommends", () => {
 
   it("prefers models within the caller's budget, asking only as far as needed", async () => {
     const asked: string[] = [];
-    const withinBudget = async (modelId: string) => {
+    const withinBudget = async (query: BudgetQuery) => {
+      const modelId = query.models[0]?.modelId ?? "";
       asked.push(modelId);
+      // The query carries the request's worst case on that one model.
+      expect(query.models).toHaveLength(1);
+      expect(query.projectTokens(query.models[0]!).input).toBeGreaterThan(0);
       return modelId !== "mini";
     };
     expect((await decide(router({ withinBudget }), enforced(greeting()))).recommendedModelId).toBe("small");

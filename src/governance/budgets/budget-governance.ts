@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "../../logger.js";
 import type { Usage } from "../../providers/types.js";
-import type { Admission, AdmissionRequest, RunCost, RunGovernance, RunSettlement } from "../../runs/run-governance.js";
+import type { Admission, AdmissionRequest, BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, RunSettlement, ServingModel } from "../../runs/run-governance.js";
 import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
 import { addReserved, chargeCounter, type CounterKey, ensureCounters, readCounters } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
@@ -11,7 +11,8 @@ import type { PriceBook } from "../pricing/price-book.js";
 import { approvalRequiredError, budgetExceededError, formatAmount, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
 import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
 import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
-import { alertThreshold, type BudgetMetricKind, type BudgetPolicy, describePolicy, measureOf } from "./budget-policy.js";
+import { alertThreshold, type BudgetPolicy, describePolicy, measureOf } from "./budget-policy.js";
+import { affordableModels, checksOn, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
 
 export interface BudgetGovernanceDeps {
@@ -39,11 +40,13 @@ interface BudgetAdmission extends Admission {
 }
 
 type Decision =
-  | { kind: "admitted"; reservations: Reservation[] }
+  | { kind: "admitted"; models: string[]; reservations: Reservation[] }
   | { kind: "blocked"; check: PolicyCheck; note: string }
   | { kind: "held"; check: PolicyCheck; pendingId: string | undefined; note: string };
 
 const noUsage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false };
+/** For callers that keep no ledger (unit tests of budgets alone). */
+const noLedgerWrite = async () => {};
 
 /**
  * Budgets before dispatch: every applicable policy's counter for the current interval is checked
@@ -68,10 +71,13 @@ export class BudgetGovernance implements RunGovernance {
     return this.clock.timeZone;
   }
 
-  async admit(request: AdmissionRequest): Promise<Admission> {
+  async admit(request: AdmissionRequest, recordStart: LedgerWrite = noLedgerWrite): Promise<Admission> {
     const at = this.now();
     const planned = this.plan(request, at);
-    if (planned.length === 0) return admissionOf(request.runId, []);
+    if (planned.length === 0) {
+      await recordStart(this.deps.store.db);
+      return admissionOf(request.runId, request.models.map((model) => model.modelId), []);
+    }
     const keys = planned.map((entry) => entry.key);
     const { db, dialect } = this.deps.store;
 
@@ -80,8 +86,8 @@ export class BudgetGovernance implements RunGovernance {
       // missing counter simply reads as zero and the reservation's upsert creates it.
       const lock = dialect === "postgres";
       if (lock) await ensureCounters(trx, keys);
-      const checks = withCounters(planned, await readCounters(trx, keys, { lock }));
-      const verdict = judgeAdmission(checks);
+      const standings = withCounters(planned, await readCounters(trx, keys, { lock }));
+      const verdict = judgeAdmission(checksOn(standings, 0));
       if (verdict.kind === "block") return { kind: "blocked", check: verdict.check, note: "" };
       if (verdict.kind === "approval") {
         const check = verdict.checks[0] as PolicyCheck;
@@ -93,11 +99,16 @@ export class BudgetGovernance implements RunGovernance {
         if (presented.kind === "pending") return { kind: "held", check, pendingId: presented.approvalId, note: " (still pending)" };
         if (presented.kind === "unusable") return { kind: "held", check, pendingId: undefined, note: ` (${presented.note})` };
       }
-      for (const check of checks) if (check.projected > 0) await addReserved(trx, keyOf(check), check.projected);
-      return {
-        kind: "admitted",
-        reservations: checks.map((check) => ({ policy: check.policy, measure: measureOf(check.policy), key: keyOf(check), amount: check.projected })),
-      };
+      const models = affordableModels(standings, request.models.length);
+      const reservations = standings.map((standing) => ({
+        policy: standing.policy,
+        measure: measureOf(standing.policy),
+        key: standing.key,
+        amount: reservationOf(standing, models),
+      }));
+      for (const reservation of reservations) if (reservation.amount > 0) await addReserved(trx, reservation.key, reservation.amount);
+      await recordStart(trx);
+      return { kind: "admitted", models: models.map((index) => request.models[index]?.modelId ?? ""), reservations };
     });
 
     if (decision.kind === "blocked") throw budgetExceededError(decision.check, at, decision.note);
@@ -112,29 +123,32 @@ export class BudgetGovernance implements RunGovernance {
         }));
       throw approvalRequiredError(decision.check, approvalId, decision.note);
     }
-    return admissionOf(request.runId, decision.reservations);
+    return admissionOf(request.runId, decision.models, decision.reservations);
   }
 
-  /**
-   * What admission would decide now, without reserving or asking for approval (ExplainRouting):
-   * "admitted", or the refusal as "<code>: <message>".
-   */
-  async preview(request: AdmissionRequest): Promise<string> {
+  /** What admission would decide now, without reserving or asking for approval (ExplainRouting, smart routing). */
+  async preview(query: BudgetQuery): Promise<BudgetOutcome> {
     const at = this.now();
-    const planned = this.plan(request, at);
-    if (planned.length === 0) return "admitted";
+    const planned = this.plan(query, at);
+    if (planned.length === 0) return { admitted: true, models: query.models.map((model) => model.modelId) };
     const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key), { lock: false });
-    const verdict = judgeAdmission(withCounters(planned, rows));
-    if (verdict.kind === "admit") return "admitted";
-    if (verdict.kind === "block") return `budget_exceeded: ${budgetExceededError(verdict.check, at).message}`;
-    return `approval_required: ${limitSentence(verdict.checks[0] as PolicyCheck)}; an operator must approve it`;
+    const standings = withCounters(planned, rows);
+    const verdict = judgeAdmission(checksOn(standings, 0));
+    if (verdict.kind === "block") return { admitted: false, code: "budget_exceeded", message: budgetExceededError(verdict.check, at).message };
+    if (verdict.kind === "approval") {
+      return { admitted: false, code: "approval_required", message: `${limitSentence(verdict.checks[0] as PolicyCheck)}; an operator must approve it` };
+    }
+    return { admitted: true, models: affordableModels(standings, query.models.length).map((index) => query.models[index]?.modelId ?? "") };
   }
 
-  async settle(admission: Admission, settlement: RunSettlement): Promise<RunCost> {
+  async settle(admission: Admission, settlement: RunSettlement, recordEnd: LedgerWrite<[RunCost]> = noLedgerWrite): Promise<RunCost> {
     const at = this.now();
     const cost = this.costOf(settlement, at);
     const reservations = (admission as Partial<BudgetAdmission>).reservations ?? [];
-    if (reservations.length === 0) return cost;
+    if (reservations.length === 0) {
+      await recordEnd(this.deps.store.db, cost);
+      return cost;
+    }
     const usage = settlement.cacheHit ? undefined : settlement.usage;
     const tokens = usage === undefined ? 0 : usage.inputTokens + usage.outputTokens;
 
@@ -163,6 +177,7 @@ export class BudgetGovernance implements RunGovernance {
         });
         if (inserted) crossed.push({ policy, consumed, threshold, intervalStart: reservation.key.intervalStart });
       }
+      await recordEnd(trx, cost);
       return crossed;
     });
     for (const alert of alerts) {
@@ -175,14 +190,22 @@ export class BudgetGovernance implements RunGovernance {
   }
 
   /**
-   * The applicable policies' current intervals and the request's projection under each, by policy
-   * id: every transaction touches counters in that one order, so on PostgreSQL two never deadlock.
+   * The applicable policies' current intervals and the request's worst case under each, on each model
+   * that may serve it, by policy id: every transaction touches counters in that one order, so on
+   * PostgreSQL two never deadlock. Tokens are projected once per model, and only when a policy applies.
    */
-  private plan(request: AdmissionRequest, at: number): PlannedCheck[] {
+  private plan(request: BudgetQuery, at: number): PlannedStanding[] {
     const policies = this.deps.policies.applicable(subjectOf(request)).sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0));
+    if (policies.length === 0) return [];
+    const worstCases = request.models.map((model) => this.worstCaseOn(model, request.projectTokens(model), at));
     return policies.map((policy) => {
       const interval = this.clock.at(policy.intervalKind, at);
-      return { policy, interval, projected: this.project(policy.metricKind, request, at), key: { policyId: policy.policyId, intervalStart: interval.start, intervalEnd: interval.end } };
+      return {
+        policy,
+        interval,
+        key: { policyId: policy.policyId, intervalStart: interval.start, intervalEnd: interval.end },
+        projectedByModel: worstCases.map((worst) => (policy.metricKind === "tokens" ? worst.tokens : worst.usd)),
+      };
     });
   }
 
@@ -197,39 +220,33 @@ export class BudgetGovernance implements RunGovernance {
   }
 
   /**
-   * A request's worst case by the policy's metric: prompt plus answer tokens, or their price with
-   * the prompt at the dearer of the plain input and cache-write rates (an unpriced model costs 0).
+   * A request's worst case on one model: prompt plus answer tokens, and their price with the prompt at
+   * the dearer of the plain input and cache-write rates (an unpriced model costs 0).
    */
-  private project(metric: BudgetMetricKind, request: AdmissionRequest, at: number): number {
-    const tokens = request.projectTokens();
-    if (metric === "tokens") return tokens.input + tokens.output;
-    const model = { modelId: request.modelId, upstreamModel: request.upstreamModel };
+  private worstCaseOn(model: ServingModel, tokens: { input: number; output: number }, at: number): { tokens: number; usd: number } {
     const usage: Usage = { inputTokens: tokens.input, outputTokens: tokens.output, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: true };
     const plain = this.deps.priceBook.costOf(model, usage, at).costUsd;
     const written = this.deps.priceBook.costOf(model, { ...usage, cacheWriteTokens: tokens.input }, at).costUsd;
-    return Math.max(plain, written);
+    return { tokens: tokens.input + tokens.output, usd: Math.max(plain, written) };
   }
 }
 
-type PlannedCheck = Omit<PolicyCheck, "consumed" | "reserved"> & { key: CounterKey };
+/** A policy's standing before its counter is read. */
+type PlannedStanding = Omit<PolicyStanding, "consumed" | "reserved"> & { key: CounterKey };
 
-function withCounters(planned: readonly PlannedCheck[], rows: readonly BudgetCounterRow[]): PolicyCheck[] {
+function withCounters(planned: readonly PlannedStanding[], rows: readonly BudgetCounterRow[]): (PolicyStanding & { key: CounterKey })[] {
   return planned.map((entry) => {
     const row = rows.find((candidate) => candidate.policy_id === entry.key.policyId && Number(candidate.interval_start) === entry.key.intervalStart);
     return { ...entry, consumed: Number(row?.consumed ?? 0), reserved: Number(row?.reserved ?? 0) };
   });
 }
 
-function admissionOf(runId: string, reservations: readonly Reservation[]): Admission {
-  const admission: BudgetAdmission = { runId, reservations };
+function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[]): Admission {
+  const admission: BudgetAdmission = { runId, models, reservations };
   return admission;
 }
 
-function keyOf(check: PolicyCheck): CounterKey {
-  return { policyId: check.policy.policyId, intervalStart: check.interval.start, intervalEnd: check.interval.end };
-}
-
-function subjectOf(request: AdmissionRequest): BudgetSubject {
+function subjectOf(request: BudgetQuery): BudgetSubject {
   return {
     agentId: request.agentId,
     sessionId: request.sessionId,
@@ -244,7 +261,7 @@ function approvalRequestOf(request: AdmissionRequest): ApprovalRequest {
     agentId: request.agentId,
     sessionId: request.sessionId,
     userId: request.userId,
-    modelId: request.modelId,
+    modelId: request.models[0]?.modelId ?? "",
     requestHash: request.requestHash(),
   };
 }

@@ -19,7 +19,7 @@ export interface ModelChoiceInputs {
   circuitOf: (providerId: string) => CircuitSnapshot;
   healthRankOf: (providerId: string) => number;
   /** Whether the caller's budgets still allow a model; absent: every model is. */
-  withinBudget?: ((modelId: string) => Promise<boolean>) | undefined;
+  withinBudget?: ((model: RegisteredModel) => Promise<boolean>) | undefined;
 }
 
 export interface ModelChoice {
@@ -63,7 +63,7 @@ export async function chooseModel(inputs: ModelChoiceInputs, target: ModelTarget
   if (first === undefined) return undefined;
   // Budgets are asked lazily, best first: usually the first candidate is within budget and the only one asked.
   if (inputs.withinBudget === undefined) return { model: first, withinBudget: true };
-  for (const model of ranked) if (await inputs.withinBudget(model.modelId)) return { model, withinBudget: true };
+  for (const model of ranked) if (await inputs.withinBudget(model)) return { model, withinBudget: true };
   return { model: first, withinBudget: false };
 }
 

@@ -5,7 +5,8 @@ import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
 import { needsOf } from "../../registry/route-candidates.js";
 import type { RunInput } from "../../runs/run-input.js";
-import type { SmartRouter, SmartRoutingDecision } from "../../runs/run-governance.js";
+import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../../runs/run-governance.js";
+import { chatBudgetQuery } from "../budgets/chat-budget-query.js";
 import { countPromptTokens } from "../tokens.js";
 import { complexityOf } from "./complexity.js";
 import { chooseModel, contextUpperBound, type ModelTarget } from "./model-choice.js";
@@ -21,8 +22,8 @@ export interface ComplexityRouterDeps {
   /** 0 healthy or unknown, 1 degraded, 2 down. */
   healthRankOf: (providerId: string) => number;
   circuits: { snapshot(providerId: string): CircuitSnapshot };
-  /** Whether the caller's budgets still allow a model; absent: every model is. */
-  withinBudget?: ((modelId: string, caller: Caller) => Promise<boolean>) | undefined;
+  /** Whether the caller's budgets would admit the request on a model (the query names it); absent: every model is. */
+  withinBudget?: ((query: BudgetQuery) => Promise<boolean>) | undefined;
 }
 
 /** Names that leave the choice of model to the gateway (as the registry reads them). */
@@ -75,6 +76,9 @@ export class ComplexityRouter implements SmartRouter {
   private async recommend(input: RunInput, caller: Caller, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
     const { registry, config, withinBudget } = this.deps;
     const complexity = complexityOf(input).score;
+    // One count of the prompt serves the context check and every budget question.
+    let counted: number | undefined;
+    const promptTokens = () => (counted ??= countPromptTokens(input.messages, input.tools));
     const [target, band] =
       complexity <= config.low_threshold
         ? (["cheapest", `at or below ${config.low_threshold}`] as const)
@@ -84,12 +88,12 @@ export class ComplexityRouter implements SmartRouter {
     const choice = await chooseModel(
       {
         registry,
-        needs: needsOf(input, () => countPromptTokens(input.messages, input.tools)),
+        needs: needsOf(input, promptTokens),
         contextBound: contextUpperBound(input),
         baseline,
         circuitOf: (providerId) => this.deps.circuits.snapshot(providerId),
         healthRankOf: this.deps.healthRankOf,
-        withinBudget: withinBudget && ((modelId) => withinBudget(modelId, caller)),
+        withinBudget: withinBudget && ((model) => withinBudget(chatBudgetQuery(input, caller, [model], promptTokens))),
       },
       target,
       defaultModel,

@@ -390,6 +390,8 @@ export interface ExplainRoutingResponse {
   recommendedModel: string;
   /** What budgets would do with the request: "admitted", or the refusal ("budget_exceeded: …", "approval_required: …"). */
   budgetOutcome: string;
+  /** Smart routing's reasoning in words: the complexity band, the model it points to, and what the mode does with it. */
+  routingReason: string;
 }
 
 function createBaseModelCapabilities(): ModelCapabilities {
@@ -2704,6 +2706,7 @@ function createBaseExplainRoutingResponse(): ExplainRoutingResponse {
     complexity: 0,
     recommendedModel: "",
     budgetOutcome: "",
+    routingReason: "",
   };
 }
 
@@ -2735,6 +2738,9 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     }
     if (message.budgetOutcome !== "") {
       writer.uint32(74).string(message.budgetOutcome);
+    }
+    if (message.routingReason !== "") {
+      writer.uint32(82).string(message.routingReason);
     }
     return writer;
   },
@@ -2824,6 +2830,14 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
             message.budgetOutcome = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.routingReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2877,6 +2891,11 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
         : isSet(object.budget_outcome)
         ? globalThis.String(object.budget_outcome)
         : "",
+      routingReason: isSet(object.routingReason)
+        ? globalThis.String(object.routingReason)
+        : isSet(object.routing_reason)
+        ? globalThis.String(object.routing_reason)
+        : "",
     };
   },
 
@@ -2909,6 +2928,9 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     if (message.budgetOutcome !== "") {
       obj.budgetOutcome = message.budgetOutcome;
     }
+    if (message.routingReason !== "") {
+      obj.routingReason = message.routingReason;
+    }
     return obj;
   },
 
@@ -2926,6 +2948,7 @@ export const ExplainRoutingResponse: MessageFns<ExplainRoutingResponse> = {
     message.complexity = object.complexity ?? 0;
     message.recommendedModel = object.recommendedModel ?? "";
     message.budgetOutcome = object.budgetOutcome ?? "";
+    message.routingReason = object.routingReason ?? "";
     return message;
   },
 };

@@ -1,0 +1,20 @@
+import type { Caller } from "../../identity/caller.js";
+import type { RegisteredModel } from "../../registry/model-registry.js";
+import type { BudgetQuery } from "../../runs/run-governance.js";
+import type { RunInput } from "../../runs/run-input.js";
+
+/**
+ * What budgets judge for a chat that `models` may serve (the admitted one first, then failover
+ * candidates): the prompt's tokens, and the answer at max_tokens or else at each model's output cap.
+ * `promptTokens` is passed in, counting once, so one prompt is tokenized once however many queries it takes.
+ */
+export function chatBudgetQuery(input: RunInput, caller: Caller, models: readonly RegisteredModel[], promptTokens: () => number): BudgetQuery {
+  return {
+    caller,
+    agentId: input.agentId,
+    sessionId: input.sessionId,
+    userId: input.userId,
+    models: models.map(({ modelId, providerId, upstreamModel, maxOutputTokens }) => ({ modelId, providerId, upstreamModel, maxOutputTokens })),
+    projectTokens: (model) => ({ input: promptTokens(), output: input.maxTokens ?? model.maxOutputTokens }),
+  };
+}
