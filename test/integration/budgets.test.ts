@@ -4,6 +4,9 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
+import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { BudgetAction, BudgetIntervalKind, BudgetMetricKind, BudgetScopeKind, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { countPromptTokens } from "../../src/governance/tokens.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
@@ -125,6 +128,30 @@ interval_kind = "daily"
 soft_limit_value = 10
 
 [[usage.budgets]]
+policy_id = "cancel-tokens"
+scope_kind = "agent"
+scope_id = "cancel-agent"
+metric_kind = "tokens"
+interval_kind = "weekly"
+hard_limit_value = 1000000
+
+[[usage.budgets]]
+policy_id = "session-cap"
+scope_kind = "session"
+scope_id = "session-capped"
+metric_kind = "tokens"
+interval_kind = "daily"
+hard_limit_value = 5
+
+[[usage.budgets]]
+policy_id = "user-cap"
+scope_kind = "user"
+scope_id = "user-capped"
+metric_kind = "tokens"
+interval_kind = "daily"
+hard_limit_value = 5
+
+[[usage.budgets]]
 policy_id = "needs-ok"
 scope_kind = "agent"
 scope_id = "approval-agent"
@@ -227,6 +254,30 @@ describe("budgets through the daemon", () => {
     expect(run).toMatchObject({ status: "failed", cost_usd: 0, input_tokens: 0 });
   });
 
+  it("charges a cancelled stream only what the upstream reported, releases its reservation and records it", async () => {
+    upstream.enqueue({ kind: "slow_stream", chunkDelayMs: 50 });
+    const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    let sawDelta!: () => void;
+    const firstDelta = new Promise<void>((resolve) => (sawDelta = resolve));
+    async function* requests() {
+      yield { action: { case: "start" as const, value: { model: "fake-gpt", agentId: "cancel-agent", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "a long answer please, word by word" } }] }] } } };
+      await firstDelta;
+      yield { action: { case: "cancel" as const, value: { reason: "the user pressed stop" } } };
+    }
+    let runId = "";
+    let ending = "";
+    for await (const event of rpc.runStream(requests(), auth)) {
+      if (event.event.case === "accepted") runId = event.runId;
+      if (event.event.case === "delta") sawDelta();
+      if (event.event.case === "completed" || event.event.case === "failed" || event.event.case === "cancelled") ending = event.event.case;
+    }
+    // The terminal event goes out after the run's end and its charge are recorded.
+    expect(ending).toBe("cancelled");
+    // The fake reports usage only at the end of a stream, so the upstream reported nothing to charge.
+    expect(await standingOf("cancel-tokens")).toMatchObject({ consumed: 0, reserved: 0 });
+    expect(queryRuns("select status, cost_usd, error_message from runs where run_id = ?", runId)).toEqual([{ status: "cancelled", cost_usd: 0, error_message: "the user pressed stop" }]);
+  });
+
   it("prices cached tokens at their own rate in USD budgets", async () => {
     const { data, response } = await openai("cache-agent").chat.completions.create({ model: "fake-gpt", messages: [{ role: "user", content: "one two three four five" }] }).withResponse();
     expect(data.usage).toMatchObject({ prompt_tokens: 15, completion_tokens: 6, prompt_tokens_details: { cached_tokens: cachedTokens } });
@@ -247,6 +298,33 @@ describe("budgets through the daemon", () => {
     expect(blockedStream.code).toBe("budget_exceeded");
     const answer = await openai("agent-b").chat.completions.create(request);
     expect(answer.choices[0]?.message.content).toBe("hello there");
+  });
+
+  it("keeps session, user and API-key scopes apart, wherever the caller names them", async () => {
+    const request = { model: "palyra-echo", messages: [{ role: "user" as const, content: "hello there" }] };
+    const bySession = (sessionId: string) => openai("any-agent", { "x-palyra-session-id": sessionId }).chat.completions.create(request);
+    expect((await apiError(bySession("session-capped"))).message).toContain('budget "session-cap" (tokens, daily)');
+    expect((await bySession("session-free")).choices[0]?.message.content).toBe("hello there");
+    // The OpenAI `user` field is the user scope.
+    const byUser = (user: string) => openai("any-agent").chat.completions.create({ ...request, user });
+    expect((await apiError(byUser("user-capped"))).message).toContain('budget "user-cap" (tokens, daily)');
+    expect((await byUser("user-free")).choices[0]?.message.content).toBe("hello there");
+
+    // An api_key policy binds the runs of that client key, and no other caller's.
+    const keys = createClient(ApiKeysService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    const key = await keys.createApiKey({ name: "capped app", scopes: ["chat.create"] }, auth);
+    const keyId = key.key?.keyId ?? "";
+    await usage.setBudgetPolicy(
+      { policy: { policyId: "key-cap", scopeKind: BudgetScopeKind.API_KEY, scopeId: keyId, metricKind: BudgetMetricKind.TOKENS, intervalKind: BudgetIntervalKind.DAILY, hardLimitValue: 5, action: BudgetAction.BLOCK, enabled: true } },
+      auth,
+    );
+    const asKey = new OpenAI({ apiKey: key.secret, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0 });
+    const refused = await apiError(asKey.chat.completions.create(request));
+    expect(refused.status).toBe(429);
+    expect(refused.message).toContain('budget "key-cap" (tokens, daily)');
+    expect((await openai("any-agent").chat.completions.create(request)).choices[0]?.message.content).toBe("hello there");
+    await usage.deleteBudgetPolicy({ policyId: "key-cap" }, auth);
+    expect((await asKey.chat.completions.create(request)).choices[0]?.message.content).toBe("hello there");
   });
 
   it("records one alert when a soft limit is crossed, and lets the requests through", async () => {
