@@ -1,5 +1,6 @@
 import { BlockedUrlError, checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
 import { checkBudgets } from "./check-budgets.js";
+import { checkPricing } from "./check-pricing.js";
 import { ConfigError } from "./config-error.js";
 import type { GatewayConfig, ModelRole } from "./schema.js";
 
@@ -56,6 +57,7 @@ export function checkReferences(config: GatewayConfig, source: string): void {
       throw new ConfigError(source, `model_provider.${field}`, `model "${modelId}" has role "${actual}", not "${role}"`);
     }
   }
+  checkPricing(config, source, new Set(modelRoles.keys()));
   checkBudgets(config, source);
 }
 

@@ -13,7 +13,7 @@ import type { PricingHandlers } from "./usage-service.js";
 export interface PricingHandlerDeps {
   db: Kysely<Database>;
   catalog: PriceCatalog;
-  /** For include_catalog: the configured (and discovered) models whose upstream names the catalog prices. */
+  /** The configured (and discovered) models: SetPricing prices only those, include_catalog lists their catalog prices. */
   registry: Pick<ModelRegistry, "listModels">;
   now?: () => number;
 }
@@ -25,6 +25,11 @@ export function createPricingHandlers(deps: PricingHandlerDeps): PricingHandlers
     async setPricing(request) {
       const price = request.price;
       if (price === undefined) throw invalidRequest("price", "is required");
+      // A price for a model the registry does not know would never apply: most likely a typo.
+      const modelId = price.modelId.trim();
+      if (modelId !== "" && !deps.registry.listModels({ includeDisabled: true }).some((model) => model.modelId === modelId)) {
+        throw invalidRequest("price.model_id", `no model "${modelId}" in the registry (palyra models list shows them)`);
+      }
       const stored = await setRuntimePrice(
         { db: deps.db, catalog: deps.catalog, now },
         {

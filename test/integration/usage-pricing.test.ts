@@ -88,6 +88,9 @@ describe("usage pricing and summary", () => {
     expect((refused as ConnectError).rawMessage).toContain("price.input_per_mtok");
     const noModel = await usage.setPricing({ price: { modelId: "not a model id" } }, auth).catch((error: unknown) => error);
     expect((noModel as ConnectError).code).toBe(Code.InvalidArgument);
+    const unknownModel = await usage.setPricing({ price: { modelId: "gpt-4o-mnii", inputPerMtok: 1, outputPerMtok: 1 } }, auth).catch((error: unknown) => error);
+    expect((unknownModel as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((unknownModel as ConnectError).rawMessage).toContain('price.model_id: no model "gpt-4o-mnii" in the registry');
     const noPrice = await usage.setPricing({}, auth).catch((error: unknown) => error);
     expect((noPrice as ConnectError).rawMessage).toContain("price: is required");
     const unauthenticated = await usage.listPricing({}).catch((error: unknown) => error);

@@ -105,6 +105,23 @@ vision = true
     );
   });
 
+  it("names prices for models that are not configured, and a second price for the same moment", () => {
+    const model = `[[model_provider.models]]\nmodel_id = "gpt-4o-mini"\nprovider_id = "local"\n`;
+    const price = (id: string, from = "") => `[[usage.pricing]]\nmodel_id = "${id}"\ninput_per_mtok = 1\n${from && `effective_from = "${from}"\n`}`;
+    expectConfigError(`version = 1\n${provider}${model}${price("gpt-4o-mnii")}`, "usage.pricing[0].model_id", /no model with model_id "gpt-4o-mnii"/);
+    expectConfigError(`version = 1\n${provider}${model}${price("gpt-4o-mini")}${price("gpt-4o-mini")}`, "usage.pricing[1]", /a second price for "gpt-4o-mini" without effective_from/);
+    expectConfigError(
+      `version = 1\n${provider}${model}${price("gpt-4o-mini", "2026-01-01T00:00:00Z")}${price("gpt-4o-mini", "2026-01-01T01:00:00+01:00")}`,
+      "usage.pricing[1]",
+      /a second price for "gpt-4o-mini" effective from 2026-01-01T01:00:00\+01:00/,
+    );
+    // Prices for the same model from different moments are a price history, not a conflict.
+    const history = withConfig(`version = 1\n${provider}${model}${price("gpt-4o-mini")}${price("gpt-4o-mini", "2026-06-01T00:00:00Z")}`);
+    expect(history.load().config.usage.pricing).toHaveLength(2);
+    // The embedded default models may be priced without being declared.
+    expect(withConfig(`version = 1\n${price("palyra-echo")}`).load().config.usage.pricing).toHaveLength(1);
+  });
+
   it("reports TOML syntax errors with line and column", () => {
     const { file, load } = withConfig(`version = 1\n[model_provider\n`);
     expect(load).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: invalid TOML`));
