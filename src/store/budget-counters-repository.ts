@@ -8,36 +8,12 @@ export interface CounterKey {
   intervalEnd: number;
 }
 
-/**
- * Creates the counters that do not exist yet, so the locking read below finds (and on PostgreSQL
- * locks) a row for every key: two first requests of an interval cannot both read "nothing used".
- * Rows are inserted in the order given (see readCounters).
- */
-export async function ensureCounters(db: Kysely<Database>, keys: readonly CounterKey[]): Promise<void> {
-  if (keys.length === 0) return;
-  await db
-    .insertInto("budget_counters")
-    .values(keys.map((key) => ({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed: 0, reserved: 0 })))
-    .onConflict((conflict) => conflict.columns(["policy_id", "interval_start"]).doNothing())
-    .execute();
-}
+/** What is left reserved below this (USD or tokens) is rounding error: a nano-dollar, a billionth of a token. */
+const releaseDust = 1e-9;
 
-/**
- * Reads counters by key. With `lock` (PostgreSQL) each row is read FOR UPDATE, one key at a time in
- * the order given, and stays locked until the transaction ends: callers pass keys in one global
- * order, so two transactions never wait on each other in a cycle. SQLite has no FOR UPDATE and
- * needs none: its one connection runs one transaction at a time.
- */
-export async function readCounters(db: Kysely<Database>, keys: readonly CounterKey[], options: { lock: boolean }): Promise<BudgetCounterRow[]> {
+/** Counters by key, as they stand (read-only: ExplainRouting, smart routing). */
+export async function readCounters(db: Kysely<Database>, keys: readonly CounterKey[]): Promise<BudgetCounterRow[]> {
   if (keys.length === 0) return [];
-  if (options.lock) {
-    const rows: BudgetCounterRow[] = [];
-    for (const key of keys) {
-      const row = await db.selectFrom("budget_counters").selectAll().where("policy_id", "=", key.policyId).where("interval_start", "=", key.intervalStart).forUpdate().executeTakeFirst();
-      if (row !== undefined) rows.push(row);
-    }
-    return rows;
-  }
   return db
     .selectFrom("budget_counters")
     .selectAll()
@@ -45,39 +21,67 @@ export async function readCounters(db: Kysely<Database>, keys: readonly CounterK
     .execute();
 }
 
-/** Adds to a counter's reservation (creating the counter if needed). */
-export async function addReserved(db: Kysely<Database>, key: CounterKey, amount: number): Promise<void> {
-  await db
+/**
+ * Adds each amount to its counter's reservation, creating counters as needed, in one statement, and
+ * returns the counters as they now stand (this reservation included). The upsert takes each row's
+ * write lock (on PostgreSQL, in the order given: callers pass keys in one global order so two
+ * transactions never wait on each other in a cycle); SQLite runs one write transaction at a time.
+ */
+export async function reserveOnCounters(db: Kysely<Database>, entries: readonly { key: CounterKey; amount: number }[]): Promise<BudgetCounterRow[]> {
+  if (entries.length === 0) return [];
+  return db
     .insertInto("budget_counters")
-    .values({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed: 0, reserved: amount })
+    .values(entries.map(({ key, amount }) => ({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed: 0, reserved: amount })))
     .onConflict((conflict) =>
       conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({ reserved: eb("budget_counters.reserved", "+", eb.ref("excluded.reserved")) })),
     )
+    .returningAll()
     .execute();
 }
 
-/** What is left reserved below this (USD or tokens) is rounding error: a nano-dollar, a billionth of a token. */
-const releaseDust = 1e-9;
+/** Takes back part of a reservation made in the same transaction (never below 0). */
+export async function releaseOnCounter(db: Kysely<Database>, key: CounterKey, amount: number): Promise<void> {
+  await db
+    .updateTable("budget_counters")
+    .set({ reserved: sql<number>`case when reserved - ${number(amount)} < ${releaseDust} then 0 else reserved - ${number(amount)} end` })
+    .where("policy_id", "=", key.policyId)
+    .where("interval_start", "=", key.intervalStart)
+    .execute();
+}
 
 /**
- * Charges what a run used and releases its reservation (never below 0). Returns the counter's
- * consumed value afterwards, for soft-limit alerts.
+ * Charges what a run used and releases its reservations (never below 0), on every counter at once,
+ * in one statement. A run has one counter per policy, so the amount released is chosen by policy id.
+ * Returns each counter's consumed value afterwards, for soft-limit alerts.
  */
-export async function chargeCounter(db: Kysely<Database>, key: CounterKey, charge: { consumed: number; released: number }): Promise<number> {
-  const row = await db
+export async function chargeCounters(
+  db: Kysely<Database>,
+  charges: readonly { key: CounterKey; consumed: number; released: number }[],
+): Promise<{ policyId: string; consumed: number }[]> {
+  if (charges.length === 0) return [];
+  const released = sql<number>`case budget_counters.policy_id ${sql.join(
+    charges.map((charge) => sql`when ${charge.key.policyId} then ${number(charge.released)}`),
+    sql` `,
+  )} else 0 end`;
+  const rows = await db
     .insertInto("budget_counters")
-    .values({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed: charge.consumed, reserved: 0 })
+    .values(charges.map(({ key, consumed }) => ({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed, reserved: 0 })))
     .onConflict((conflict) =>
       conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
         consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
         // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
         // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
-        reserved: sql<number>`case when budget_counters.reserved - ${charge.released} < ${releaseDust} then 0 else budget_counters.reserved - ${charge.released} end`,
+        reserved: sql<number>`case when budget_counters.reserved - ${released} < ${releaseDust} then 0 else budget_counters.reserved - ${released} end`,
       })),
     )
-    .returning("consumed")
-    .executeTakeFirstOrThrow();
-  return Number(row.consumed);
+    .returning(["policy_id", "consumed"])
+    .execute();
+  return rows.map((row) => ({ policyId: row.policy_id, consumed: Number(row.consumed) }));
+}
+
+/** A parameter PostgreSQL reads as a number wherever it stands (SQLite reads it as REAL). */
+function number(value: number) {
+  return sql<number>`cast(${value} as double precision)`;
 }
 
 /** The counter of one policy's interval, if anything was counted in it. */

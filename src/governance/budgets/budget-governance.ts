@@ -4,7 +4,7 @@ import type { Logger } from "../../logger.js";
 import type { Usage } from "../../providers/types.js";
 import type { Admission, AdmissionRequest, BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, RunSettlement, ServingModel } from "../../runs/run-governance.js";
 import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
-import { addReserved, chargeCounter, type CounterKey, ensureCounters, readCounters } from "../../store/budget-counters-repository.js";
+import { chargeCounters, type CounterKey, readCounters, releaseOnCounter, reserveOnCounters } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
 import type { BudgetCounterRow } from "../../store/tables.js";
 import type { PriceBook } from "../pricing/price-book.js";
@@ -39,10 +39,15 @@ interface BudgetAdmission extends Admission {
   reservations: readonly Reservation[];
 }
 
-type Decision =
-  | { kind: "admitted"; models: string[]; reservations: Reservation[] }
-  | { kind: "blocked"; check: PolicyCheck; note: string }
-  | { kind: "held"; check: PolicyCheck; pendingId: string | undefined; note: string };
+type Refusal = { kind: "blocked"; check: PolicyCheck; note: string } | { kind: "held"; check: PolicyCheck; pendingId: string | undefined; note: string };
+type Decision = { kind: "admitted"; models: string[]; reservations: Reservation[] } | Refusal;
+
+/** Thrown inside the admission transaction to roll its reservation back. */
+class Refused extends Error {
+  constructor(readonly decision: Refusal) {
+    super(decision.kind);
+  }
+}
 
 const noUsage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false };
 /** For callers that keep no ledger (unit tests of budgets alone). */
@@ -78,38 +83,47 @@ export class BudgetGovernance implements RunGovernance {
       await recordStart(this.deps.store.db);
       return admissionOf(request.runId, request.models.map((model) => model.modelId), []);
     }
-    const keys = planned.map((entry) => entry.key);
-    const { db, dialect } = this.deps.store;
+    const { db } = this.deps.store;
+    const everyModel = request.models.map((_, index) => index);
 
-    const decision = await db.transaction().execute(async (trx): Promise<Decision> => {
-      // PostgreSQL: every counter must exist to be locked. SQLite runs one transaction at a time, so a
-      // missing counter simply reads as zero and the reservation's upsert creates it.
-      const lock = dialect === "postgres";
-      if (lock) await ensureCounters(trx, keys);
-      const standings = withCounters(planned, await readCounters(trx, keys, { lock }));
-      const verdict = judgeAdmission(checksOn(standings, 0));
-      if (verdict.kind === "block") return { kind: "blocked", check: verdict.check, note: "" };
-      if (verdict.kind === "approval") {
-        const check = verdict.checks[0] as PolicyCheck;
-        if (request.approvalId === undefined || request.approvalId === "") return { kind: "held", check, pendingId: undefined, note: "" };
-        const presented = await usePresentedApproval(trx, request.approvalId, approvalRequestOf(request));
-        if (presented.kind === "denied") {
-          return { kind: "blocked", check, note: `; approval ${presented.approvalId} was denied${presented.reason ? `: ${presented.reason}` : ""}` };
+    let decision: Decision;
+    try {
+      decision = await db.transaction().execute(async (trx): Promise<Decision> => {
+        // Reserve the worst case on every model first, then judge by what the counters held before it:
+        // one statement reads and locks them all, and a refusal rolls the reservation back.
+        const worst = planned.map((entry) => ({ key: entry.key, amount: reservationOf(entry, everyModel) }));
+        const standings = standingsBefore(planned, worst, await reserveOnCounters(trx, worst));
+        const verdict = judgeAdmission(checksOn(standings, 0));
+        if (verdict.kind === "block") throw new Refused({ kind: "blocked", check: verdict.check, note: "" });
+        if (verdict.kind === "approval") {
+          const check = verdict.checks[0] as PolicyCheck;
+          if (request.approvalId === undefined || request.approvalId === "") throw new Refused({ kind: "held", check, pendingId: undefined, note: "" });
+          const presented = await usePresentedApproval(trx, request.approvalId, approvalRequestOf(request));
+          if (presented.kind === "denied") {
+            throw new Refused({ kind: "blocked", check, note: `; approval ${presented.approvalId} was denied${presented.reason ? `: ${presented.reason}` : ""}` });
+          }
+          if (presented.kind === "pending") throw new Refused({ kind: "held", check, pendingId: presented.approvalId, note: " (still pending)" });
+          if (presented.kind === "unusable") throw new Refused({ kind: "held", check, pendingId: undefined, note: ` (${presented.note})` });
         }
-        if (presented.kind === "pending") return { kind: "held", check, pendingId: presented.approvalId, note: " (still pending)" };
-        if (presented.kind === "unusable") return { kind: "held", check, pendingId: undefined, note: ` (${presented.note})` };
-      }
-      const models = affordableModels(standings, request.models.length);
-      const reservations = standings.map((standing) => ({
-        policy: standing.policy,
-        measure: measureOf(standing.policy),
-        key: standing.key,
-        amount: reservationOf(standing, models),
-      }));
-      for (const reservation of reservations) if (reservation.amount > 0) await addReserved(trx, reservation.key, reservation.amount);
-      await recordStart(trx);
-      return { kind: "admitted", models: models.map((index) => request.models[index]?.modelId ?? ""), reservations };
-    });
+        // Failover keeps to the models that fit; the reservation shrinks to the dearest of those.
+        const models = affordableModels(standings, request.models.length);
+        const reservations = standings.map((standing, index) => ({
+          policy: standing.policy,
+          measure: measureOf(standing.policy),
+          key: standing.key,
+          amount: reservationOf(standing, models),
+          reservedFirst: worst[index]?.amount ?? 0,
+        }));
+        for (const reservation of reservations) {
+          if (reservation.amount < reservation.reservedFirst) await releaseOnCounter(trx, reservation.key, reservation.reservedFirst - reservation.amount);
+        }
+        await recordStart(trx);
+        return { kind: "admitted", models: models.map((index) => request.models[index]?.modelId ?? ""), reservations };
+      });
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      decision = error.decision;
+    }
 
     if (decision.kind === "blocked") throw budgetExceededError(decision.check, at, decision.note);
     if (decision.kind === "held") {
@@ -131,7 +145,7 @@ export class BudgetGovernance implements RunGovernance {
     const at = this.now();
     const planned = this.plan(query, at);
     if (planned.length === 0) return { admitted: true, models: query.models.map((model) => model.modelId) };
-    const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key), { lock: false });
+    const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key));
     const standings = withCounters(planned, rows);
     const verdict = judgeAdmission(checksOn(standings, 0));
     if (verdict.kind === "block") return { admitted: false, code: "budget_exceeded", message: budgetExceededError(verdict.check, at).message };
@@ -153,29 +167,34 @@ export class BudgetGovernance implements RunGovernance {
     const tokens = usage === undefined ? 0 : usage.inputTokens + usage.outputTokens;
 
     const alerts = await this.deps.store.db.transaction().execute(async (trx) => {
-      const crossed: { policy: BudgetPolicy; consumed: number; threshold: number; intervalStart: number }[] = [];
+      const charges: { policy: BudgetPolicy; key: CounterKey; consumed: number; released: number }[] = [];
       for (const reservation of reservations) {
         const policy = this.deps.policies.get(reservation.policy.policyId);
         // Removed or redefined since admission: its counters started afresh without this run.
         if (policy === undefined || measureOf(policy) !== reservation.measure) continue;
         const charge = policy.metricKind === "tokens" ? tokens : cost.costUsd;
         if (charge === 0 && reservation.amount === 0) continue;
-        const consumed = await chargeCounter(trx, reservation.key, { consumed: charge, released: reservation.amount });
+        charges.push({ policy, key: reservation.key, consumed: charge, released: reservation.amount });
+      }
+      const counted = await chargeCounters(trx, charges);
+      const crossed: { policy: BudgetPolicy; consumed: number; threshold: number; intervalStart: number }[] = [];
+      for (const { policy, key } of charges) {
+        const consumed = counted.find((row) => row.policyId === policy.policyId)?.consumed ?? 0;
         const threshold = alertThreshold(policy);
-        const alertKey = `${policy.policyId}\u0000${reservation.key.intervalStart}`;
+        const alertKey = `${policy.policyId}\u0000${key.intervalStart}`;
         if (threshold === 0 || consumed < threshold || this.alerted.has(alertKey)) continue;
         this.alerted.set(alertKey, true);
         const message = `${describePolicy(policy)} used ${formatAmount(policy.metricKind, consumed)} of its ${policy.softLimit > 0 ? "soft" : "hard"} limit ${formatAmount(policy.metricKind, threshold)}`;
         const inserted = await insertAlertOnce(trx, {
           alert_id: this.newId(),
           policy_id: policy.policyId,
-          interval_start: reservation.key.intervalStart,
+          interval_start: key.intervalStart,
           created_at: at,
           consumed,
           soft_limit_value: threshold,
           message,
         });
-        if (inserted) crossed.push({ policy, consumed, threshold, intervalStart: reservation.key.intervalStart });
+        if (inserted) crossed.push({ policy, consumed, threshold, intervalStart: key.intervalStart });
       }
       await recordEnd(trx, cost);
       return crossed;
@@ -239,6 +258,15 @@ function withCounters(planned: readonly PlannedStanding[], rows: readonly Budget
     const row = rows.find((candidate) => candidate.policy_id === entry.key.policyId && Number(candidate.interval_start) === entry.key.intervalStart);
     return { ...entry, consumed: Number(row?.consumed ?? 0), reserved: Number(row?.reserved ?? 0) };
   });
+}
+
+/** The standings as they were before this request's reservation: the counters now, less what it just reserved. */
+function standingsBefore(
+  planned: readonly PlannedStanding[],
+  reserved: readonly { key: CounterKey; amount: number }[],
+  rows: readonly BudgetCounterRow[],
+): (PolicyStanding & { key: CounterKey })[] {
+  return withCounters(planned, rows).map((standing, index) => ({ ...standing, reserved: standing.reserved - (reserved[index]?.amount ?? 0) }));
 }
 
 function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[]): Admission {

@@ -22,6 +22,6 @@ export function affordableModels(standings: readonly PolicyStanding[], modelCoun
 }
 
 /** What a policy reserves for a run: the largest worst case among the models it may be served by. */
-export function reservationOf(standing: PolicyStanding, models: readonly number[]): number {
+export function reservationOf(standing: Pick<PolicyStanding, "projectedByModel">, models: readonly number[]): number {
   return Math.max(0, ...models.map((index) => standing.projectedByModel[index] ?? 0));
 }
