@@ -200,11 +200,15 @@ async function apiError(promise: Promise<unknown>): Promise<InstanceType<typeof 
 }
 
 describe("budgets through the daemon", () => {
-  it("never overspends a hard limit under 100 concurrent requests; the rest get 429 budget_exceeded naming the policy", async () => {
+  it("never overspends a hard limit under 100 concurrent requests, half of them streamed; the rest get 429 budget_exceeded naming the policy", async () => {
     const client = openai("burst-agent");
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 100 }, () => client.chat.completions.create({ model: "palyra-echo", max_tokens: burstMaxTokens, messages: [{ role: "user", content: burstPrompt }] })),
-    );
+    const request = { model: "palyra-echo", max_tokens: burstMaxTokens, messages: [{ role: "user" as const, content: burstPrompt }] };
+    const streamed = async () => {
+      let text = "";
+      for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
+      return text;
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? streamed() : client.chat.completions.create(request))));
     const succeeded = outcomes.filter((outcome) => outcome.status === "fulfilled");
     const refused = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
     expect(succeeded.length * burstWorstCase).toBeLessThanOrEqual(burstLimit);
