@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from "node:crypto";
 import { GatewayError } from "../errors.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../logger.js";
@@ -18,10 +17,10 @@ import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
 import { endOfTerminal, type RunEnd } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
+import { admitRun, type BudgetTerms, hashRequest, once, servingModels, unaryBudgetQuery } from "./run-admission.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
-import type { SettleRun } from "./close-run.js";
-import type { BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
-import { type RunAttribution, type RunRouting, recordRunStart } from "./run-records.js";
+import type { BudgetOutcome, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
+import type { RunAttribution, RunRouting } from "./run-records.js";
 import { type EmbedInput, type TranscribeInput, validateEmbedInput, validateTranscribeInput } from "./unary-input.js";
 import { executeUnaryRun } from "./unary-run.js";
 
@@ -41,13 +40,6 @@ export interface UnaryRunResult<T> {
   resolved: ResolvedModel;
   result: T;
   cost: RunCost;
-}
-
-/** What budgets judge a run by (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */
-interface BudgetTerms {
-  query: BudgetQuery;
-  requestHash: () => string;
-  approvalId?: string | undefined;
 }
 
 export interface RunEngineDeps {
@@ -84,8 +76,12 @@ export class RunEngine {
   private accepting = true;
   private readonly now: () => number;
 
+  /** What admitting a run needs: the ledger, governance and the clock. */
+  private readonly admission: Parameters<typeof admitRun>[0];
+
   constructor(private readonly deps: RunEngineDeps) {
     this.now = deps.now ?? Date.now;
+    this.admission = { store: deps.store, governance: deps.governance, now: this.now };
   }
 
   get activeCount(): number {
@@ -114,13 +110,14 @@ export class RunEngine {
       requestHash: () => cache.keyFor(resolved.model.modelId, request),
       approvalId: input.approvalId,
     };
-    const { runId, startedAt, active, settle, affordable } = await this.admit(
-      "chat",
+    const { runId, startedAt, settle, affordable } = await admitRun(this.admission, {
+      kind: "chat",
       resolved,
-      { ...input, caller, requestedModel: input.model },
+      attribution: { ...input, caller, requestedModel: input.model },
       budget,
-      smart && routingRecord(smart),
-    );
+      routing: smart && routingRecord(smart),
+    });
+    const active = newActiveRun();
 
     const channel = new EventChannel<RunEvent>();
     const execution = executeRun(
@@ -327,7 +324,8 @@ export class RunEngine {
     budget: BudgetTerms,
     work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
   ): Promise<UnaryRunResult<T>> {
-    const { runId, startedAt, active, settle } = await this.admit(kind, resolved, attribution, budget);
+    const { runId, startedAt, settle } = await admitRun(this.admission, { kind, resolved, attribution, budget });
+    const active = newActiveRun();
     const onCallerGone = () => this.cancelActive(active, "the client disconnected");
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
@@ -347,30 +345,6 @@ export class RunEngine {
     if (end.status === "failed") throw end.error;
     if (end.status === "cancelled" || result === undefined) throw new GatewayError("cancelled", end.status === "cancelled" ? end.reason : "no result");
     return { runId, resolved, result, cost };
-  }
-
-  /**
-   * Admits a run and records it as running, before any upstream call, so no admitted run goes
-   * unrecorded. With governance both happen in the transaction that reserves the run's worst case
-   * (governance may refuse it here, and then nothing is recorded).
-   */
-  private async admit(kind: RunKind, resolved: ResolvedModel, attribution: RunAttribution, budget: BudgetTerms, routing?: RunRouting) {
-    const runId = randomUUID();
-    const startedAt = this.now();
-    const recordStart: LedgerWrite = (db) => recordRunStart(db, { runId, kind, startedAt, resolved, attribution, routing });
-    const governance = this.deps.governance;
-    let settle: SettleRun | undefined;
-    // The models budgets let the run be served by; undefined without governance (any).
-    let affordable: readonly string[] | undefined;
-    if (governance === undefined) {
-      await recordStart(this.deps.store.db);
-    } else {
-      const admission = await governance.admit({ ...budget.query, runId, kind, approvalId: budget.approvalId, requestHash: once(budget.requestHash) }, recordStart);
-      affordable = admission.models;
-      settle = (settlement, recordEnd) => governance.settle(admission, settlement, recordEnd);
-    }
-    const active: ActiveRun = { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
-    return { runId, startedAt, active, settle, affordable };
   }
 
   private track(runId: string, active: ActiveRun, done: Promise<RunEnd>): void {
@@ -399,27 +373,8 @@ function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, c
   return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
 }
 
-/** The models that may serve a chat: the kept candidates in order, or the admitted one when every circuit is open. */
-function servingModels(plan: readonly RouteCandidate[], resolved: ResolvedModel) {
-  const kept = plan.filter((candidate) => candidate.kept).map((candidate) => candidate.model);
-  return kept.length > 0 ? kept : [resolved.model];
-}
-
-/** What budgets judge a one-shot run by: its caller and scopes, its one model, and its tokens. */
-function unaryBudgetQuery(attribution: RunAttribution, { model }: ResolvedModel, projectTokens: () => { input: number; output: number }): BudgetQuery {
-  const { caller, agentId, sessionId, userId } = attribution;
-  const { modelId, providerId, upstreamModel, maxOutputTokens } = model;
-  return { caller, agentId, sessionId, userId, models: [{ modelId, providerId, upstreamModel, maxOutputTokens }], projectTokens };
-}
-
-function once<T>(compute: () => T): () => T {
-  let value: { computed: T } | undefined;
-  return () => (value ??= { computed: compute() }).computed;
-}
-
-/** A fingerprint of a unary request, for binding approvals to the request they were asked for. */
-function hashRequest(...parts: unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+function newActiveRun(): ActiveRun {
+  return { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
 }
 
 function routingRecord(smart: SmartRoutingDecision): RunRouting {
