@@ -5,19 +5,11 @@ import type { Database, ModelPriceRow } from "../../store/tables.js";
 import { type ModelPrice, withDefaults } from "./model-price.js";
 import type { PriceCatalog } from "./price-catalog.js";
 
-/** A price as SetPricing receives it. */
-export interface NewPrice {
-  modelId: string;
-  inputPerMtok: number;
-  outputPerMtok: number;
-  /** 0 (proto3's unset) means the input rate. */
-  cachedInputPerMtok: number;
-  /** 0 (proto3's unset) means the input rate. */
-  cacheWritePerMtok: number;
-  perRequest: number;
-  /** Milliseconds since the epoch; undefined means since always. */
-  effectiveFrom: number | undefined;
-}
+/**
+ * A price as SetPricing receives it: cached and cache-write rates of 0 (proto3's unset) mean the
+ * input rate, and an undefined effectiveFrom (milliseconds since the epoch) means since always.
+ */
+export type NewPrice = Omit<ModelPrice, "source" | "effectiveFrom"> & { effectiveFrom: number | undefined };
 
 // The same shape [[usage.pricing]].model_id and registry model ids have.
 const modelIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
