@@ -32,6 +32,8 @@ export interface GatewayErrorOptions {
   /** A stable machine-readable code such as "model_not_found". */
   code?: string;
   retryAfterMs?: number;
+  /** approval_required: the approval an operator must decide, and the caller then presents. */
+  approvalId?: string;
   cause?: unknown;
 }
 
@@ -40,6 +42,7 @@ export class GatewayError extends Error {
   readonly param: string | undefined;
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly approvalId: string | undefined;
 
   constructor(
     readonly kind: ErrorKind,
@@ -50,6 +53,7 @@ export class GatewayError extends Error {
     this.param = options.param;
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
+    this.approvalId = options.approvalId;
   }
 }
 

@@ -42,6 +42,7 @@ export function toErrorDetail(error: GatewayError, runId = ""): Omit<ErrorDetail
     code: error.code ?? error.kind,
     retryAfterMs: error.retryAfterMs ?? 0,
     runId,
+    approvalId: error.approvalId ?? "",
   };
 }
 

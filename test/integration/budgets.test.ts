@@ -5,7 +5,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
-import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { ErrorDetailSchema, Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { BudgetAction, BudgetIntervalKind, BudgetMetricKind, BudgetScopeKind, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { countPromptTokens } from "../../src/governance/tokens.js";
@@ -354,6 +354,22 @@ describe("budgets through the daemon", () => {
     expect(held.code).toBe("approval_required");
     const approvalId = /approval_id=([0-9a-f-]+)/.exec(held.message)?.[1] ?? "";
     expect(approvalId).not.toBe("");
+    // Typed as well as in words: a header on /v1, a field of the ErrorDetail over gRPC.
+    expect(held.headers?.get("x-palyra-approval-id")).toBe(approvalId);
+    const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    const start = { action: { case: "start" as const, value: { model: "palyra-echo", agentId: "approval-agent", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "may I spend a little" } }] }] } } };
+    const refusal = await (async () => {
+      async function* requests() {
+        yield start;
+      }
+      for await (const event of rpc.runStream(requests(), auth)) void event;
+    })().then(
+      () => undefined,
+      (error: unknown) => ConnectError.from(error),
+    );
+    expect(refusal?.code).toBe(Code.FailedPrecondition);
+    // The same request by the same caller waits on the same approval.
+    expect(refusal?.findDetails(ErrorDetailSchema)[0]).toMatchObject({ code: "approval_required", approvalId });
 
     const pending = await cli(["usage", "approvals", "list", "--pending", "--json"]);
     expect(pending.code).toBe(0);

@@ -77,6 +77,7 @@ export function budgetExceededError(check: PolicyCheck, now: number, note = ""):
 export function approvalRequiredError(check: PolicyCheck, approvalId: string, note = ""): GatewayError {
   return new GatewayError("approval_required", `${limitSentence(check)}; an operator must approve it${note}: approval_id=${approvalId}`, {
     code: "approval_required",
+    approvalId,
   });
 }
 

@@ -141,10 +141,10 @@ async function streamCompletion(
 function terminalFailure(event: RunEventCase, runId: string): OpenAIErrorResponse | undefined {
   if (event.case === "failed") {
     const { detail } = event.value;
-    return fromErrorDetail(event.value.message, { kind: event.value.kind, param: detail?.param ?? "", code: detail?.code ?? "", retryAfterMs: detail?.retryAfterMs ?? 0, runId });
+    return fromErrorDetail(event.value.message, { ...detail, kind: event.value.kind, runId });
   }
   if (event.case === "cancelled") {
-    return fromErrorDetail(`The run was cancelled: ${event.value.reason}`, { kind: ErrorKind.CANCELLED, param: "", code: "run_cancelled", retryAfterMs: 0, runId });
+    return fromErrorDetail(`The run was cancelled: ${event.value.reason}`, { kind: ErrorKind.CANCELLED, code: "run_cancelled", runId });
   }
   return undefined;
 }

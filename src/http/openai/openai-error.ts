@@ -12,6 +12,8 @@ export interface OpenAIErrorResponse {
   /** Seconds, for a Retry-After header. */
   retryAfterSeconds?: number;
   runId?: string;
+  /** A held request's approval (x-palyra-approval-id), for the caller to present once it is approved. */
+  approvalId?: string;
 }
 
 /** A problem with an OpenAI request found by the adapter itself, before or instead of an RPC. */
@@ -78,17 +80,18 @@ export function toOpenAIError(error: unknown): OpenAIErrorResponse {
     return { status: 500, body: body("The gateway failed to process the request", "api_error", null, "internal_error") };
   }
   const detail = error.findDetails(ErrorDetailSchema)[0];
-  return fromErrorDetail(error.rawMessage, detail ?? { kind: kindByCode[error.code] ?? ErrorKind.INTERNAL, param: "", code: "", retryAfterMs: 0, runId: "" });
+  return fromErrorDetail(error.rawMessage, detail ?? { kind: kindByCode[error.code] ?? ErrorKind.INTERNAL });
 }
 
 /** The OpenAI error for a run that failed after it started (a RunFailed event). */
-export function fromErrorDetail(message: string, detail: Omit<ErrorDetail, "$typeName">): OpenAIErrorResponse {
+export function fromErrorDetail(message: string, detail: Pick<ErrorDetail, "kind"> & Partial<Omit<ErrorDetail, "$typeName" | "kind">>): OpenAIErrorResponse {
   const [status, type] = statusByKind[detail.kind] ?? [500, "api_error"];
   return {
     status,
     body: body(message, type, detail.param || null, detail.code || null),
     ...(detail.retryAfterMs ? { retryAfterSeconds: Math.ceil(detail.retryAfterMs / 1000) } : {}),
     ...(detail.runId ? { runId: detail.runId } : {}),
+    ...(detail.approvalId ? { approvalId: detail.approvalId } : {}),
   };
 }
 
@@ -116,5 +119,6 @@ function bodyParserError(error: unknown): OpenAIErrorResponse | undefined {
 export function sendOpenAIError(res: Response, error: OpenAIErrorResponse): void {
   if (error.retryAfterSeconds !== undefined) res.set("retry-after", String(error.retryAfterSeconds));
   if (error.runId !== undefined) res.set("x-palyra-run-id", error.runId);
+  if (error.approvalId !== undefined) res.set("x-palyra-approval-id", error.approvalId);
   res.status(error.status).json(error.body);
 }

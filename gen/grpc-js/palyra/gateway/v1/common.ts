@@ -497,6 +497,8 @@ export interface ErrorDetail {
   retryAfterMs: number;
   /** The run the error belongs to, when one was created. */
   runId: string;
+  /** APPROVAL_REQUIRED: the approval to decide (UsageService.DecideApproval) and then present as StartRun.approval_id. */
+  approvalId: string;
 }
 
 function createBaseContentPart(): ContentPart {
@@ -1429,7 +1431,7 @@ export const Usage: MessageFns<Usage> = {
 };
 
 function createBaseErrorDetail(): ErrorDetail {
-  return { kind: 0, param: "", code: "", retryAfterMs: 0, runId: "" };
+  return { kind: 0, param: "", code: "", retryAfterMs: 0, runId: "", approvalId: "" };
 }
 
 export const ErrorDetail: MessageFns<ErrorDetail> = {
@@ -1448,6 +1450,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     }
     if (message.runId !== "") {
       writer.uint32(42).string(message.runId);
+    }
+    if (message.approvalId !== "") {
+      writer.uint32(50).string(message.approvalId);
     }
     return writer;
   },
@@ -1505,6 +1510,14 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
             message.runId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.approvalId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1532,6 +1545,11 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
+      approvalId: isSet(object.approvalId)
+        ? globalThis.String(object.approvalId)
+        : isSet(object.approval_id)
+        ? globalThis.String(object.approval_id)
+        : "",
     };
   },
 
@@ -1552,6 +1570,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     if (message.runId !== "") {
       obj.runId = message.runId;
     }
+    if (message.approvalId !== "") {
+      obj.approvalId = message.approvalId;
+    }
     return obj;
   },
 
@@ -1565,6 +1586,7 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     message.code = object.code ?? "";
     message.retryAfterMs = object.retryAfterMs ?? 0;
     message.runId = object.runId ?? "";
+    message.approvalId = object.approvalId ?? "";
     return message;
   },
 };
