@@ -143,7 +143,9 @@ describe("ComplexityRouter: which model it recommends", () => {
       expect(query.projectTokens(query.models[0]!).input).toBeGreaterThan(0);
       return modelId !== "mini";
     };
-    expect((await decide(router({ withinBudget }), enforced(greeting()))).recommendedModelId).toBe("small");
+    const thrifty = await decide(router({ withinBudget }), enforced(greeting()));
+    expect(thrifty.recommendedModelId).toBe("small");
+    expect(thrifty.reason).toMatch(/the cheapest capable model within budget \(mini would pass a budget's hard limit\)/);
     expect(asked).toEqual(["mini", "small"]);
     const broke = await decide(router({ withinBudget: async () => false }), enforced(greeting()));
     expect(broke.recommendedModelId).toBe("mini");

@@ -26,6 +26,8 @@ export interface ModelChoice {
   model: RegisteredModel;
   /** False only when no capable model is within budget, so the best one over budget was chosen. */
   withinBudget: boolean;
+  /** Better-ranked capable models passed over because the caller's budgets would refuse the request on them. */
+  overBudget: RegisteredModel[];
 }
 
 /**
@@ -62,9 +64,13 @@ export async function chooseModel(inputs: ModelChoiceInputs, target: ModelTarget
   const first = ranked[0];
   if (first === undefined) return undefined;
   // Budgets are asked lazily, best first: usually the first candidate is within budget and the only one asked.
-  if (inputs.withinBudget === undefined) return { model: first, withinBudget: true };
-  for (const model of ranked) if (await inputs.withinBudget(model)) return { model, withinBudget: true };
-  return { model: first, withinBudget: false };
+  if (inputs.withinBudget === undefined) return { model: first, withinBudget: true, overBudget: [] };
+  const overBudget: RegisteredModel[] = [];
+  for (const model of ranked) {
+    if (await inputs.withinBudget(model)) return { model, withinBudget: true, overBudget };
+    overBudget.push(model);
+  }
+  return { model: first, withinBudget: false, overBudget: [] };
 }
 
 /**

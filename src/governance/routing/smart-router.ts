@@ -99,8 +99,13 @@ export class ComplexityRouter implements SmartRouter {
       defaultModel,
     );
     if (choice === undefined) return { complexity, recommended: undefined, why: `complexity ${complexity} is ${band}, but no enabled chat model can serve this request` };
-    const overBudget = choice.withinBudget ? "" : " (every capable model is over budget)";
-    return { complexity, recommended: choice.model.modelId, why: `complexity ${complexity} is ${band}: ${choiceWords(target, choice.model, defaultModel)}${overBudget}` };
+    const budgetNote = !choice.withinBudget
+      ? " (every capable model is over budget)"
+      : choice.overBudget.length > 0
+        ? ` within budget (${choice.overBudget.map((model) => model.modelId).join(", ")} would pass a budget's hard limit)`
+        : "";
+    const words = choice.overBudget.length > 0 ? bandWords(target) : choiceWords(target, choice.model, defaultModel);
+    return { complexity, recommended: choice.model.modelId, why: `complexity ${complexity} is ${band}: ${words}${budgetNote}` };
   }
 
   /** The request's own mode when it names one, else the configured mode when smart routing is enabled. */
@@ -111,6 +116,13 @@ export class ComplexityRouter implements SmartRouter {
     if (mode === undefined) throw invalidRequest("routing_mode", `unknown mode "${requested}"; use one of ${requestRoutingModes.join(", ")}`);
     return mode;
   }
+}
+
+/** The band's model in words, when budgets moved the choice off its first pick. */
+function bandWords(target: ModelTarget): string {
+  if (target === "cheapest") return "the cheapest capable model";
+  if (target === "strongest") return "the strongest capable model";
+  return "the capable model nearest the default";
 }
 
 function choiceWords(target: ModelTarget, chosen: RegisteredModel, defaultModel: RegisteredModel | undefined): string {
