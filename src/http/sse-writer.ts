@@ -24,6 +24,11 @@ export class SseWriter {
     await this.write(`data: ${typeof payload === "string" ? payload : JSON.stringify(payload)}\n\n`);
   }
 
+  /** Trailers sent when the stream ends (declared up front with a Trailer header; dropped on HTTP/1.0). */
+  trailers(fields: Record<string, string>): void {
+    if (!this.res.writableEnded) this.res.addTrailers(fields);
+  }
+
   end(): void {
     if (!this.res.writableEnded) this.res.end();
   }

@@ -1,6 +1,8 @@
+import { type IncomingHttpHeaders, request } from "node:http";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageGroupBy, UsageService, type UsageSummaryRow } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
@@ -48,10 +50,20 @@ model_id = "gpt-default"
 provider_id = "openai"
 upstream_model = "gpt-4o-mini"
 
+[[model_provider.models]]
+model_id = "embed-priced"
+provider_id = "openai"
+upstream_model = "text-embedding-3-small"
+role = "embeddings"
+
 [[usage.pricing]]
 model_id = "gpt-priced"
 input_per_mtok = 1
 output_per_mtok = 1
+
+[[usage.pricing]]
+model_id = "embed-priced"
+input_per_mtok = 100
 `,
   });
   usage = createClient(UsageService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
@@ -76,6 +88,7 @@ describe("usage pricing and summary", () => {
 
     const listed = await usage.listPricing({}, auth);
     expect(listed.prices.map((price) => [price.modelId, price.source, price.inputPerMtok])).toEqual([
+      ["embed-priced", "config", 100],
       ["gpt-priced", "config", 1],
       ["gpt-priced", "runtime", 2],
     ]);
@@ -196,3 +209,54 @@ function recordedUsage(row: UsageSummaryRow | undefined) {
     estimated: false,
   };
 }
+
+describe("what each answer cost, as the caller sees it", () => {
+  const ledgerCost = (runId: string) => {
+    const db = new Database(gateway.databaseFile, { readonly: true });
+    try {
+      return (db.prepare("SELECT cost_usd FROM runs WHERE run_id = ?").get(runId) as { cost_usd: number } | undefined)?.cost_usd;
+    } finally {
+      db.close();
+    }
+  };
+
+  it("carries the recorded cost in a header and in usage.cost_usd for JSON answers and embeddings", async () => {
+    const openai = new OpenAI({ apiKey: testToken, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0 });
+    const { data, response } = await openai.chat.completions.create({ model: "gpt-priced", messages: [{ role: "user", content: prompt }] }).withResponse();
+    const recorded = ledgerCost(response.headers.get("x-palyra-run-id") ?? "");
+    expect(recorded).toBeGreaterThan(0);
+    expect(Number(response.headers.get("x-palyra-cost-usd"))).toBeCloseTo(recorded ?? -1, 8);
+    expect((data.usage as unknown as { cost_usd: number }).cost_usd).toBe(recorded);
+
+    const embedded = await openai.embeddings.create({ model: "embed-priced", input: ["one two three"] }).withResponse();
+    const embedCost = ledgerCost(embedded.response.headers.get("x-palyra-run-id") ?? "");
+    expect(embedCost).toBeGreaterThan(0);
+    expect(Number(embedded.response.headers.get("x-palyra-cost-usd"))).toBeCloseTo(embedCost ?? -1, 8);
+    expect((embedded.data.usage as unknown as { cost_usd: number }).cost_usd).toBe(embedCost);
+  });
+
+  it("follows a stream with its cost: in the usage chunk, and as a trailer when usage was not asked for", async () => {
+    const stream = (includeUsage: boolean) =>
+      new Promise<{ headers: IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: string }>((resolve, reject) => {
+        const body = JSON.stringify({ model: "gpt-priced", messages: [{ role: "user", content: prompt }], stream: true, ...(includeUsage && { stream_options: { include_usage: true } }) });
+        const call = request(`${gateway.httpBase}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${testToken}`, "content-type": "application/json" } }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ headers: res.headers, trailers: res.trailers, body: text }));
+        });
+        call.on("error", reject).end(body);
+      });
+
+    const plain = await stream(false);
+    expect(plain.headers.trailer).toBe("x-palyra-cost-usd");
+    expect(plain.body).toContain("data: [DONE]");
+    const recorded = ledgerCost(String(plain.headers["x-palyra-run-id"]));
+    expect(recorded).toBeGreaterThan(0);
+    expect(Number(plain.trailers["x-palyra-cost-usd"])).toBeCloseTo(recorded ?? -1, 8);
+
+    const withUsage = await stream(true);
+    const frames = withUsage.body.split("\n\n").filter((frame) => frame.startsWith("data: {")).map((frame) => JSON.parse(frame.slice(6)) as { usage?: { cost_usd?: number } | null });
+    const usageFrame = frames.find((frame) => frame.usage);
+    expect(usageFrame?.usage?.cost_usd).toBe(ledgerCost(String(withUsage.headers["x-palyra-run-id"])));
+  });
+});

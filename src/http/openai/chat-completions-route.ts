@@ -8,7 +8,7 @@ import { SseWriter } from "../sse-writer.js";
 import { parseChatRequest, toStartRun } from "./chat-request.js";
 import { chatCompletion, completionId, type CompletionIdentity, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
 import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError } from "./openai-error.js";
-import { callHeaders, runHeaders } from "./palyra-headers.js";
+import { callHeaders, costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
 
 type RunEventCase = RunStreamResponse["event"];
 
@@ -90,7 +90,7 @@ async function answerCompletion(
     const event = next.value.event;
     if (event.case === "completed") {
       // Only a non-streamed answer can carry its cost in a header: a stream's headers go out first.
-      res.set({ ...headers, "x-palyra-cost-usd": event.value.costUsd.toFixed(8) }).json(chatCompletion(identity, event.value));
+      res.set({ ...headers, ...costHeader(event.value.costUsd) }).json(chatCompletion(identity, event.value));
       return;
     }
     const failure = terminalFailure(event, next.value.runId);
@@ -111,7 +111,8 @@ async function streamCompletion(
   signal: AbortSignal,
 ): Promise<void> {
   const sse = new SseWriter(res, signal);
-  sse.start(headers);
+  // The cost is known only at the end: it follows the stream as a trailer (and in the usage chunk).
+  sse.start({ ...headers, trailer: costHeaderName });
   let firstDelta = true;
   try {
     for (let next = await events.next(); !next.done; next = await events.next()) {
@@ -123,6 +124,7 @@ async function streamCompletion(
         await sse.data(finishChunk(identity, event.value));
         if (includeUsage) await sse.data(usageChunk(identity, event.value));
         await sse.data("[DONE]");
+        sse.trailers(costHeader(event.value.costUsd));
         return;
       } else {
         const failure = terminalFailure(event, next.value.runId);

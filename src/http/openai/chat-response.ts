@@ -21,12 +21,17 @@ export function completionId(runId: string): string {
   return `chatcmpl-${runId}`;
 }
 
-export function toOpenAIUsage(usage: Usage | undefined) {
+/**
+ * OpenAI's usage object, plus what the run cost in USD (`cost_usd`, as OpenRouter adds `cost`):
+ * SDKs pass unknown fields through, and a stream's usage chunk is the one place it can go in the body.
+ */
+export function toOpenAIUsage(usage: Usage | undefined, costUsd: number) {
   return {
     prompt_tokens: usage?.inputTokens ?? 0,
     completion_tokens: usage?.outputTokens ?? 0,
     total_tokens: (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0),
     prompt_tokens_details: { cached_tokens: usage?.cachedInputTokens ?? 0 },
+    cost_usd: costUsd,
   };
 }
 
@@ -52,7 +57,7 @@ export function chatCompletion(identity: CompletionIdentity, completed: RunCompl
         finish_reason: finishReasons[completed.finishReason],
       },
     ],
-    usage: toOpenAIUsage(completed.usage),
+    usage: toOpenAIUsage(completed.usage, completed.costUsd),
   };
 }
 
@@ -76,7 +81,7 @@ export function finishChunk(identity: CompletionIdentity, completed: RunComplete
 
 /** The usage-only chunk OpenAI sends last when stream_options.include_usage is set. */
 export function usageChunk(identity: CompletionIdentity, completed: RunCompleted) {
-  return { ...identity, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(completed.usage) };
+  return { ...identity, object: "chat.completion.chunk", choices: [], usage: toOpenAIUsage(completed.usage, completed.costUsd) };
 }
 
 function chunk(identity: CompletionIdentity, delta: Record<string, unknown>, finishReason: string | null) {

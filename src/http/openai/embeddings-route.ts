@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { z } from "zod";
 import type { RpcClients } from "../rpc-clients.js";
 import { parseOpenAIBody } from "./parse-body.js";
-import { callHeaders, runHeaders } from "./palyra-headers.js";
+import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
 
 const embeddingsRequestSchema = z.object({
   model: z.string().optional(),
@@ -32,7 +32,7 @@ export function embeddingsRoute(clients: RpcClients): RequestHandler {
     );
     const base64 = request.encoding_format === "base64";
     const promptTokens = response.usage?.inputTokens ?? 0;
-    res.set(runHeaders(response.runId, response.modelId, response.providerId)).json({
+    res.set({ ...runHeaders(response.runId, response.modelId, response.providerId), ...costHeader(response.costUsd) }).json({
       object: "list",
       data: response.embeddings.map((embedding, index) => ({
         object: "embedding",
@@ -41,7 +41,7 @@ export function embeddingsRoute(clients: RpcClients): RequestHandler {
         embedding: base64 ? Buffer.from(new Float32Array(embedding.values).buffer).toString("base64") : embedding.values,
       })),
       model: response.modelId,
-      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, cost_usd: response.costUsd },
     });
   };
 }

@@ -5,7 +5,7 @@ import { TranscriptionFormat } from "../../../gen/es/palyra/gateway/v1/gateway_p
 import type { RpcClients } from "../rpc-clients.js";
 import { OpenAIRequestError } from "./openai-error.js";
 import { parseOpenAIBody } from "./parse-body.js";
-import { callHeaders, runHeaders } from "./palyra-headers.js";
+import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
 
 /** OpenAI's own limit on audio uploads. */
 const maxAudioBytes = 25 * 1024 * 1024;
@@ -65,7 +65,7 @@ export function transcriptionsRoute(clients: RpcClients): RequestHandler {
       },
       { headers: callHeaders(req) },
     );
-    res.set(runHeaders(response.runId, response.modelId, response.providerId));
+    res.set({ ...runHeaders(response.runId, response.modelId, response.providerId), ...costHeader(response.costUsd) });
     if (format === "json" || format === "verbose_json") {
       res.type("application/json").send(response.body || JSON.stringify({ text: response.text }));
     } else {
