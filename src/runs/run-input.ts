@@ -29,10 +29,29 @@ export interface RunInput {
 }
 
 const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** Agent, session and user ids are budget scopes and ledger columns: ids, not documents. */
+const maxAttributionIdLength = 256;
+const attributionFields = [
+  ["agentId", "agent_id", "the agent id (x-palyra-agent-id)"],
+  ["sessionId", "session_id", "the session id (x-palyra-session-id)"],
+  ["userId", "user_id", "the end-user id (OpenAI's user)"],
+] as const;
+
+/** Throws an invalid_request GatewayError naming an agent, session or user id that is too long or not printable. */
+export function validateAttribution(input: { agentId?: string | undefined; sessionId?: string | undefined; userId?: string | undefined }): void {
+  for (const [key, param, what] of attributionFields) {
+    const id = input[key];
+    if (id === undefined) continue;
+    if (id.length > maxAttributionIdLength) throw invalidRequest(param, `${what} must be at most ${maxAttributionIdLength} characters`);
+    // Control characters would end up in logs, CLI tables and policy scope ids.
+    if (/[\u0000-\u001f\u007f]/.test(id)) throw invalidRequest(param, `${what} must not contain control characters`);
+  }
+}
 const maxStopSequences = 4;
 
 /** Throws an invalid_request GatewayError naming the first field that is wrong. */
 export function validateRunInput(input: RunInput): void {
+  validateAttribution(input);
   if (input.messages.length === 0) throw invalidRequest("messages", "at least one message is required");
   input.messages.forEach((message, index) => validateMessage(message, `messages[${index}]`));
   input.tools.forEach((tool, index) => validateTool(tool, `tools[${index}]`));

@@ -1,5 +1,6 @@
 import { invalidRequest } from "../errors.js";
 import type { TranscriptionRequest } from "../providers/types.js";
+import { validateAttribution } from "./run-input.js";
 import type { RunAttribution } from "./run-records.js";
 
 /** The largest batch one embeddings call may carry (OpenAI's own limit). */
@@ -18,6 +19,7 @@ export interface TranscribeInput extends Omit<RunAttribution, "caller" | "reques
 }
 
 export function validateEmbedInput(input: EmbedInput): void {
+  validateAttribution(input);
   if (input.inputs.length === 0) throw invalidRequest("input", "at least one input is required");
   if (input.inputs.length > maxEmbeddingInputs) throw invalidRequest("input", `at most ${maxEmbeddingInputs} inputs are allowed per request`);
   const empty = input.inputs.findIndex((text) => text.length === 0);
@@ -28,6 +30,7 @@ export function validateEmbedInput(input: EmbedInput): void {
 }
 
 export function validateTranscribeInput(input: TranscribeInput): void {
+  validateAttribution(input);
   if (input.audio.byteLength === 0) throw invalidRequest("file", "the audio file is empty");
   if (input.audio.byteLength > maxAudioBytes) throw invalidRequest("file", `the audio file is larger than ${maxAudioBytes / 1024 / 1024} MB`);
   if (input.temperature !== undefined && !(input.temperature >= 0 && input.temperature <= 1)) {

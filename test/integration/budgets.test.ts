@@ -313,6 +313,11 @@ describe("budgets through the daemon", () => {
     const byUser = (user: string) => openai("any-agent").chat.completions.create({ ...request, user });
     expect((await apiError(byUser("user-capped"))).message).toContain('budget "user-cap" (tokens, daily)');
     expect((await byUser("user-free")).choices[0]?.message.content).toBe("hello there");
+    // Scope ids are ids: a document-sized one is refused, naming the field.
+    const huge = await apiError(byUser("u".repeat(300)));
+    expect(huge.status).toBe(400);
+    expect(huge.param).toBe("user_id");
+    expect(huge.message).toContain("the end-user id (OpenAI's user) must be at most 256 characters");
 
     // An api_key policy binds the runs of that client key, and no other caller's.
     const keys = createClient(ApiKeysService, createGrpcTransport({ baseUrl: gateway.grpcBase }));

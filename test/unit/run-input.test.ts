@@ -36,6 +36,10 @@ describe("validateRunInput", () => {
     expect(paramOf({ topP: -1 })).toBe("top_p");
     expect(paramOf({ stop: ["a", "b", "c", "d", "e"] })).toBe("stop");
     expect(paramOf({ responseFormat: { kind: "json_schema", name: "x", schemaJson: "nope", strict: false } })).toBe("response_format.json_schema.schema");
+    expect(paramOf({ userId: "u".repeat(257) })).toBe("user_id");
+    expect(paramOf({ agentId: "bot\nforged log line" })).toBe("agent_id");
+    expect(paramOf({ sessionId: "s".repeat(1000) })).toBe("session_id");
+    expect(paramOf({ userId: "u".repeat(256), agentId: "support-bot/eu-1", sessionId: "a1b2-c3" })).toBeUndefined();
   });
 
   it("allows an assistant message that only carries tool calls", () => {
