@@ -49,7 +49,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     router.service(VaultService, createVaultService(deps.vault));
     router.service(ApiKeysService, createApiKeysService(deps.apiKeys));
     router.service(AuthProfileService, createAuthProfileService(deps.auth));
-    router.service(UsageService, createUsageService(createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry }), createBudgetHandlers({ budgets: deps.budgets })));
+    router.service(UsageService, createUsageService(createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone }), createBudgetHandlers({ budgets: deps.budgets })));
     router.service(Health, createHealthService(deps.healthBoard));
     registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_usage]);
   };

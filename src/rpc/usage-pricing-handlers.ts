@@ -15,6 +15,8 @@ export interface PricingHandlerDeps {
   catalog: PriceCatalog;
   /** The configured (and discovered) models: SetPricing prices only those, include_catalog lists their catalog prices. */
   registry: Pick<ModelRegistry, "listModels">;
+  /** usage.timezone: the days of a by-day summary are its calendar days. */
+  timeZone: string;
   now?: () => number;
 }
 
@@ -68,6 +70,7 @@ export function createPricingHandlers(deps: PricingHandlerDeps): PricingHandlers
           until: request.until === undefined ? undefined : timestampMs(request.until),
         },
         now(),
+        deps.timeZone,
       );
       return { rows: summary.rows.map(usageRowToProto), total: usageRowToProto(summary.total) };
     },

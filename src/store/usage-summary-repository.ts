@@ -1,12 +1,21 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { Database } from "./tables.js";
 
-/** What usage is grouped by; "day" is the UTC day a run started on. */
+/** What usage is grouped by; "day" is the day a run started on, in usage.timezone. */
 export type UsageGroupKey = "model" | "provider" | "agent" | "api_key" | "day";
+
+/**
+ * What the ledger is summed by. Days are local to a time zone, which SQL cannot work out portably, so
+ * the ledger sums quarter hours (every zone's offset from UTC is a whole number of them) and the
+ * caller folds those into days.
+ */
+export type LedgerGrouping = Exclude<UsageGroupKey, "day"> | "quarter_hour";
+
+export const quarterHourMs = 900_000;
 
 /** One group's figures, straight from the ledger. */
 export interface UsageGroupRow {
-  /** The group's value ("" when the run had none, e.g. no agent); for "day", the UTC day number since the epoch. */
+  /** The group's value ("" when the run had none, e.g. no agent); for "quarter_hour", the quarter hours since the epoch. */
   key: string;
   runs: number;
   errors: number;
@@ -18,10 +27,8 @@ export interface UsageGroupRow {
   estimatedRuns: number;
 }
 
-const dayMs = 86_400_000;
-
 /** The column (or expression) each grouping uses; portable to PostgreSQL, where bigint / integer divides whole. */
-function groupExpression(groupBy: UsageGroupKey): Expression<unknown> {
+function groupExpression(groupBy: LedgerGrouping): Expression<unknown> {
   switch (groupBy) {
     case "model":
       return sql.ref("model_id");
@@ -31,9 +38,9 @@ function groupExpression(groupBy: UsageGroupKey): Expression<unknown> {
       return sql`coalesce(agent_id, '')`;
     case "api_key":
       return sql.ref("caller_id");
-    case "day":
-      // created_at is a whole number of ms, so integer division floors to the UTC day (for dates after 1970).
-      return sql`created_at / ${sql.lit(dayMs)}`;
+    case "quarter_hour":
+      // created_at is a whole number of ms, so integer division floors to the quarter hour (for dates after 1970).
+      return sql`created_at / ${sql.lit(quarterHourMs)}`;
   }
 }
 
@@ -41,7 +48,7 @@ function groupExpression(groupBy: UsageGroupKey): Expression<unknown> {
  * Sums the ledger's runs that started in [since, until) by one grouping, in one GROUP BY over the
  * created_at index: the work grows with the window's runs, not with the whole history.
  */
-export async function summarizeRuns(db: Kysely<Database>, window: { since: number; until: number; groupBy: UsageGroupKey }): Promise<UsageGroupRow[]> {
+export async function summarizeRuns(db: Kysely<Database>, window: { since: number; until: number; groupBy: LedgerGrouping }): Promise<UsageGroupRow[]> {
   const key = groupExpression(window.groupBy);
   const rows = await db
     .selectFrom("runs")

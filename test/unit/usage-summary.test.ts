@@ -69,6 +69,22 @@ describe("usage summary", () => {
     ]);
   });
 
+  it("groups by the calendar days of the configured time zone, whole-hour and half-hour offsets alike", async () => {
+    const days = async (timeZone: string) =>
+      (await summarizeUsage(store.db, { ...window, groupBy: "day" }, Date.now(), timeZone)).rows.map((row) => [row.key, row.runs, row.costUsd]);
+    // 00:00:01Z and 00:00:02Z on March 1 are the evening of February 28 in New York (UTC-5); 23:59:59.999Z
+    // and 00:00:00.005Z fall on the evening of March 1 there.
+    expect(await days("America/New_York")).toEqual([
+      ["2026-02-28", 2, 0.5],
+      ["2026-03-01", 2, 3],
+    ]);
+    // In Kolkata (UTC+5:30) the same runs fall on the mornings of March 1 and March 2.
+    expect(await days("Asia/Kolkata")).toEqual([
+      ["2026-03-01", 2, 0.5],
+      ["2026-03-02", 2, 3],
+    ]);
+  });
+
   it("groups by provider, agent (none as empty) and API key", async () => {
     const keys = async (groupBy: "provider" | "agent" | "api_key") =>
       (await summarizeUsage(store.db, { ...window, groupBy })).rows.map((row) => [row.key, row.runs]);

@@ -1,7 +1,9 @@
+import { TZDate } from "@date-fns/tz";
 import type { Kysely } from "kysely";
 import { invalidRequest } from "../../errors.js";
 import type { Database } from "../../store/tables.js";
-import { summarizeRuns, type UsageGroupKey, type UsageGroupRow } from "../../store/usage-summary-repository.js";
+import { quarterHourMs, summarizeRuns, type UsageGroupKey, type UsageGroupRow } from "../../store/usage-summary-repository.js";
+import { intervalAt } from "../budgets/budget-interval.js";
 
 export type { UsageGroupKey, UsageGroupRow } from "../../store/usage-summary-repository.js";
 
@@ -24,23 +26,47 @@ export interface UsageSummary {
 
 export const defaultSummaryWindowMs = 7 * 86_400_000;
 
-/** Where usage went over a window: the ledger's runs summed per model, provider, agent, API key or UTC day. */
-export async function summarizeUsage(db: Kysely<Database>, query: UsageSummaryQuery, now: number = Date.now()): Promise<UsageSummary> {
+/**
+ * Where usage went over a window: the ledger's runs summed per model, provider, agent, API key or
+ * day. Days are calendar days in `timeZone` (usage.timezone), the days daily budgets count.
+ */
+export async function summarizeUsage(db: Kysely<Database>, query: UsageSummaryQuery, now: number = Date.now(), timeZone = "UTC"): Promise<UsageSummary> {
   const until = query.until ?? now;
   const since = query.since ?? until - defaultSummaryWindowMs;
   if (since >= until) throw invalidRequest("since", "must be before until");
-  const rows = await summarizeRuns(db, { since, until, groupBy: query.groupBy });
+  let rows: UsageGroupRow[];
   if (query.groupBy === "day") {
-    rows.sort((a, b) => Number(a.key) - Number(b.key));
-    for (const row of rows) row.key = new Date(Number(row.key) * 86_400_000).toISOString().slice(0, 10);
+    const quarters = await summarizeRuns(db, { since, until, groupBy: "quarter_hour" });
+    rows = foldIntoDays(quarters, timeZone).sort((a, b) => a.key.localeCompare(b.key));
   } else {
+    rows = await summarizeRuns(db, { since, until, groupBy: query.groupBy });
     rows.sort((a, b) => b.costUsd - a.costUsd || b.runs - a.runs || a.key.localeCompare(b.key));
   }
-  return { since, until, groupBy: query.groupBy, rows, total: totalOf(rows) };
+  return { since, until, groupBy: query.groupBy, rows, total: sumRows("total", rows) };
 }
 
-function totalOf(rows: readonly UsageGroupRow[]): UsageGroupRow {
-  const total: UsageGroupRow = { key: "total", runs: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, costUsd: 0, estimatedRuns: 0 };
+/** Quarter-hour rows summed into calendar days of a time zone, keyed "YYYY-MM-DD". */
+function foldIntoDays(quarters: readonly UsageGroupRow[], timeZone: string): UsageGroupRow[] {
+  const days = new Map<string, UsageGroupRow[]>();
+  let day: { start: number; end: number; key: string } | undefined;
+  for (const quarter of [...quarters].sort((a, b) => Number(a.key) - Number(b.key))) {
+    const at = Number(quarter.key) * quarterHourMs;
+    if (day === undefined || at < day.start || at >= day.end) {
+      const interval = intervalAt("daily", at, timeZone);
+      const local = new TZDate(interval.start, timeZone);
+      day = { ...interval, key: `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}` };
+    }
+    const rows = days.get(day.key) ?? [];
+    rows.push(quarter);
+    days.set(day.key, rows);
+  }
+  return [...days].map(([key, rows]) => sumRows(key, rows));
+}
+
+const pad = (value: number) => String(value).padStart(2, "0");
+
+function sumRows(key: string, rows: readonly UsageGroupRow[]): UsageGroupRow {
+  const total: UsageGroupRow = { key, runs: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, costUsd: 0, estimatedRuns: 0 };
   for (const row of rows) {
     total.runs += row.runs;
     total.errors += row.errors;
