@@ -891,11 +891,15 @@ export enum UsageGroupBy {
   AGENT = 3,
 
   /**
+   * The caller's client key id, or "admin".
+   *
    * @generated from enum value: USAGE_GROUP_BY_API_KEY = 4;
    */
   API_KEY = 4,
 
   /**
+   * Calendar days in usage.timezone (the days daily budgets count), keyed YYYY-MM-DD, oldest first.
+   *
    * @generated from enum value: USAGE_GROUP_BY_DAY = 5;
    */
   DAY = 5,

@@ -267,7 +267,9 @@ export enum UsageGroupBy {
   USAGE_GROUP_BY_MODEL = 1,
   USAGE_GROUP_BY_PROVIDER = 2,
   USAGE_GROUP_BY_AGENT = 3,
+  /** USAGE_GROUP_BY_API_KEY - The caller's client key id, or "admin". */
   USAGE_GROUP_BY_API_KEY = 4,
+  /** USAGE_GROUP_BY_DAY - Calendar days in usage.timezone (the days daily budgets count), keyed YYYY-MM-DD, oldest first. */
   USAGE_GROUP_BY_DAY = 5,
   UNRECOGNIZED = -1,
 }
