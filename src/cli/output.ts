@@ -28,6 +28,11 @@ export function enumLabel(jsonName: string, prefix: string): string {
   return jsonName.startsWith(prefix) ? jsonName.slice(prefix.length).toLowerCase() : jsonName.toLowerCase();
 }
 
+/** A time for tables: RFC 3339 to the second, in UTC; `none` when there is no time. */
+export function formatTime(date: Date | undefined, none = "-"): string {
+  return date === undefined ? none : date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 export function yesNo(value: boolean): string {
   return value ? "yes" : "no";
 }

@@ -8,7 +8,7 @@ import {
 import { addClientFlags, type ClientFlags, positiveInteger, withDaemon } from "../client-flags.js";
 import { parseDurationSeconds } from "../duration.js";
 import { callUnary } from "../grpc-clients.js";
-import { formatTable, printJson, printLine } from "../output.js";
+import { formatTable, formatTime, printJson, printLine } from "../output.js";
 
 interface CreateFlags extends ClientFlags {
   name: string;
@@ -120,8 +120,4 @@ function keyRow(key: ApiKeyInfo, now: number): string[] {
     formatTime(key.lastUsedAt),
     status,
   ];
-}
-
-function formatTime(date: Date | undefined, none = "-"): string {
-  return date === undefined ? none : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -1,7 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
-  type Approval,
-  approvalStateToJSON,
   BudgetAction,
   budgetActionToJSON,
   BudgetIntervalKind,
@@ -11,17 +9,15 @@ import {
   type BudgetPolicy,
   BudgetScopeKind,
   budgetScopeKindToJSON,
-  type DecideApprovalResponse,
   type BudgetAlert,
   type DeleteBudgetPolicyResponse,
   type ListAlertsResponse,
-  type ListApprovalsResponse,
   type ListBudgetPoliciesResponse,
   type SetBudgetPolicyResponse,
 } from "../../../gen/grpc-js/palyra/gateway/v1/usage.js";
 import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js";
 import { callUnary } from "../grpc-clients.js";
-import { enumLabel, formatTable, printJson, printLine } from "../output.js";
+import { enumLabel, formatTable, formatTime, printJson, printLine } from "../output.js";
 
 interface SetFlags extends ClientFlags {
   scope: string;
@@ -32,14 +28,6 @@ interface SetFlags extends ClientFlags {
   hard?: number;
   action: string;
   disabled?: boolean;
-}
-
-interface ApprovalListFlags extends ClientFlags {
-  pending?: boolean;
-}
-
-interface DecideFlags extends ClientFlags {
-  reason?: string;
 }
 
 interface AlertListFlags extends ClientFlags {
@@ -139,36 +127,6 @@ export function registerUsageBudgetCommands(usage: Command): void {
       printLine(formatTable(["created", "policy", "interval start", "message"], response.alerts.map((alert) => [formatTime(alert.createdAt), alert.policyId, formatTime(alert.intervalStart), alert.message])));
     });
 
-  const approvals = usage.command("approvals").description("requests held by require_approval budgets: list, approve or deny them");
-
-  addClientFlags(approvals.command("list").description("list approvals, newest first"))
-    .option("--pending", "only those waiting for a decision")
-    .action(async (flags: ApprovalListFlags) => {
-      const request = { pendingOnly: flags.pending ?? false };
-      const response = await withDaemon(flags, (clients) => {
-        const client = clients.usage();
-        return callUnary<ListApprovalsResponse>((done) => client.listApprovals(request, clients.metadata(), clients.unaryOptions(), done));
-      });
-      if (flags.json) return printJson({ approvals: response.approvals.map(approvalJson) });
-      if (response.approvals.length === 0) return printLine(flags.pending ? "no pending approvals" : "no approvals");
-      const headers = ["id", "policy", "state", "caller", "agent", "model", "projected", "created", "decided", "reason"];
-      printLine(formatTable(headers, response.approvals.map(approvalRow)));
-    });
-
-  for (const [verb, approve] of [["approve", true], ["deny", false]] as const) {
-    addClientFlags(approvals.command(verb).description(approve ? "let the held request through, once" : "refuse the held request"))
-      .argument("<approval-id>", "the id from the approval_required error or approvals list")
-      .option("--reason <text>", "why, kept with the approval")
-      .action(async (approvalId: string, flags: DecideFlags) => {
-        const request = { approvalId, approve, reason: flags.reason ?? "" };
-        const response = await withDaemon(flags, (clients) => {
-          const client = clients.usage();
-          return callUnary<DecideApprovalResponse>((done) => client.decideApproval(request, clients.metadata(), clients.unaryOptions(), done));
-        });
-        if (flags.json) return printJson({ approval: response.approval && approvalJson(response.approval) });
-        printLine(`${approve ? "approved" : "denied"} ${approvalId}${approve ? ": present it as x-palyra-approval-id (or StartRun.approval_id) with the same request" : ""}`);
-      });
-  }
 }
 
 function nonNegativeNumber(value: string): number {
@@ -181,7 +139,6 @@ const scopeLabel = (policy: BudgetPolicy) => enumLabel(budgetScopeKindToJSON(pol
 const metricLabel = (policy: BudgetPolicy) => enumLabel(budgetMetricKindToJSON(policy.metricKind), "BUDGET_METRIC_KIND_");
 const intervalLabel = (policy: BudgetPolicy) => enumLabel(budgetIntervalKindToJSON(policy.intervalKind), "BUDGET_INTERVAL_KIND_");
 const actionLabel = (policy: BudgetPolicy) => enumLabel(budgetActionToJSON(policy.action), "BUDGET_ACTION_");
-const stateLabel = (approval: Approval) => enumLabel(approvalStateToJSON(approval.state), "APPROVAL_STATE_");
 
 const periodOf: Record<string, string> = { daily: "day", weekly: "week", monthly: "month" };
 
@@ -209,10 +166,6 @@ function policyJson(policy: BudgetPolicy): Record<string, unknown> {
       remaining: Number.isFinite(standing.remaining) ? standing.remaining : null,
     },
   };
-}
-
-function approvalJson(approval: Approval): Record<string, unknown> {
-  return { ...approval, state: stateLabel(approval), createdAt: approval.createdAt?.toISOString(), decidedAt: approval.decidedAt?.toISOString() };
 }
 
 function alertJson(alert: BudgetAlert): Record<string, unknown> {
@@ -243,21 +196,3 @@ function policyRow(policy: BudgetPolicy): string[] {
   ];
 }
 
-function approvalRow(approval: Approval): string[] {
-  return [
-    approval.approvalId,
-    approval.policyId,
-    stateLabel(approval),
-    approval.callerId,
-    approval.agentId || "-",
-    approval.modelId,
-    String(Number(approval.projectedValue.toPrecision(6))),
-    formatTime(approval.createdAt),
-    formatTime(approval.decidedAt),
-    approval.reason || "-",
-  ];
-}
-
-function formatTime(date: Date | undefined): string {
-  return date === undefined ? "-" : date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}

@@ -11,6 +11,7 @@ import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js
 import { parseDurationSeconds } from "../duration.js";
 import { callUnary } from "../grpc-clients.js";
 import { formatTable, printJson, printLine } from "../output.js";
+import { registerUsageApprovalCommands } from "./usage-approvals.js";
 import { registerUsageBudgetCommands } from "./usage-budgets.js";
 
 interface PricingListFlags extends ClientFlags {
@@ -110,6 +111,7 @@ export function registerUsageCommand(program: Command): void {
 
   // Budgets and approvals (usage-budgets.ts).
   registerUsageBudgetCommands(usage);
+  registerUsageApprovalCommands(usage);
 }
 
 // --json keeps the API's field names but, unlike protobuf JSON, also prints zeros, so scripts need no defaults.
