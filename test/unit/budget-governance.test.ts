@@ -215,6 +215,21 @@ describe("BudgetGovernance", () => {
     expect(warnings.filter((message) => message.includes("crossed its alert limit"))).toHaveLength(1);
   });
 
+  it("does not lose a soft-limit alert whose settlement rolled back", async () => {
+    const { governance, administration, warnings } = await setUp([budget({ policy_id: "soft", soft_limit_value: 150, hard_limit_value: 10_000 })]);
+    const crossing = await governance.admit(request());
+    const failing = governance.settle(crossing, settled({ usage: usage(100, 100) }), async () => {
+      throw new Error("disk full");
+    });
+    await expect(failing).rejects.toThrow("disk full");
+    expect(await administration.listAlerts("soft")).toHaveLength(0);
+    expect(warnings.filter((message) => message.includes("crossed its alert limit"))).toHaveLength(0);
+    // The charge was undone with it; the next settlement that crosses the limit records the alert.
+    await governance.settle(await governance.admit(request()), settled({ usage: usage(100, 100) }));
+    expect(await administration.listAlerts("soft")).toEqual([expect.objectContaining({ policyId: "soft", consumed: 200 })]);
+    expect(warnings.filter((message) => message.includes("crossed its alert limit"))).toHaveLength(1);
+  });
+
   it("previews admission without reserving or asking for approval", async () => {
     const { governance, administration } = await setUp([
       budget({ policy_id: "tok", hard_limit_value: 600 }),

@@ -1,19 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import type { Logger } from "../../logger.js";
 import type { Usage } from "../../providers/types.js";
 import type { Admission, AdmissionRequest, BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, RunSettlement, ServingModel } from "../../runs/run-governance.js";
-import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
 import { chargeCounters, type CounterKey, readCounters, releaseOnCounter, reserveOnCounters } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
 import type { BudgetCounterRow } from "../../store/tables.js";
 import type { PriceBook } from "../pricing/price-book.js";
-import { approvalRequiredError, budgetExceededError, formatAmount, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
+import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
 import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
 import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
-import { alertThreshold, type BudgetPolicy, describePolicy, measureOf } from "./budget-policy.js";
+import { type BudgetPolicy, measureOf } from "./budget-policy.js";
 import { affordableModels, checksOn, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
+import { SoftLimitAlerts } from "./soft-limit-alerts.js";
 
 export interface BudgetGovernanceDeps {
   store: Pick<Store, "db" | "dialect">;
@@ -63,13 +62,13 @@ export class BudgetGovernance implements RunGovernance {
   private readonly now: () => number;
   private readonly newId: () => string;
   private readonly clock: IntervalClock;
-  /** Policies and intervals already alerted, so settlements past a soft limit skip the insert. */
-  private readonly alerted = new LRUCache<string, true>({ max: 4096 });
+  private readonly alerts: SoftLimitAlerts;
 
   constructor(private readonly deps: BudgetGovernanceDeps) {
     this.now = deps.now ?? Date.now;
     this.newId = deps.newId ?? randomUUID;
     this.clock = new IntervalClock(deps.timeZone);
+    this.alerts = new SoftLimitAlerts({ logger: deps.logger, newId: this.newId });
   }
 
   get timeZone(): string {
@@ -166,7 +165,7 @@ export class BudgetGovernance implements RunGovernance {
     const usage = settlement.cacheHit ? undefined : settlement.usage;
     const tokens = usage === undefined ? 0 : usage.inputTokens + usage.outputTokens;
 
-    const alerts = await this.deps.store.db.transaction().execute(async (trx) => {
+    const crossings = await this.deps.store.db.transaction().execute(async (trx) => {
       const charges: { policy: BudgetPolicy; key: CounterKey; consumed: number; released: number }[] = [];
       for (const reservation of reservations) {
         const policy = this.deps.policies.get(reservation.policy.policyId);
@@ -177,34 +176,16 @@ export class BudgetGovernance implements RunGovernance {
         charges.push({ policy, key: reservation.key, consumed: charge, released: reservation.amount });
       }
       const counted = await chargeCounters(trx, charges);
-      const crossed: { policy: BudgetPolicy; consumed: number; threshold: number; intervalStart: number }[] = [];
-      for (const { policy, key } of charges) {
-        const consumed = counted.find((row) => row.policyId === policy.policyId)?.consumed ?? 0;
-        const threshold = alertThreshold(policy);
-        const alertKey = `${policy.policyId}\u0000${key.intervalStart}`;
-        if (threshold === 0 || consumed < threshold || this.alerted.has(alertKey)) continue;
-        this.alerted.set(alertKey, true);
-        const message = `${describePolicy(policy)} used ${formatAmount(policy.metricKind, consumed)} of its ${policy.softLimit > 0 ? "soft" : "hard"} limit ${formatAmount(policy.metricKind, threshold)}`;
-        const inserted = await insertAlertOnce(trx, {
-          alert_id: this.newId(),
-          policy_id: policy.policyId,
-          interval_start: key.intervalStart,
-          created_at: at,
-          consumed,
-          soft_limit_value: threshold,
-          message,
-        });
-        if (inserted) crossed.push({ policy, consumed, threshold, intervalStart: key.intervalStart });
-      }
+      const charged = charges.map(({ policy, key }) => ({
+        policy,
+        intervalStart: key.intervalStart,
+        consumed: counted.find((row) => row.policyId === policy.policyId)?.consumed ?? 0,
+      }));
+      const crossings = await this.alerts.record(trx, charged, at);
       await recordEnd(trx, cost);
-      return crossed;
+      return crossings;
     });
-    for (const alert of alerts) {
-      this.deps.logger.warn(
-        { policyId: alert.policy.policyId, consumed: alert.consumed, limit: alert.threshold, intervalStart: new Date(alert.intervalStart).toISOString() },
-        `${describePolicy(alert.policy)} crossed its alert limit`,
-      );
-    }
+    this.alerts.confirm(crossings);
     return cost;
   }
 
