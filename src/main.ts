@@ -93,7 +93,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Prices runs (budgets and the ledger) from memory; SetPricing reloads its runtime table.
   const priceCatalog = await createPriceCatalog({ db: store.db, usage: config.usage });
   // Budgets admit each run before dispatch (reserving its worst case) and charge it when it ends.
-  const budgets = await createBudgets({ store, usage: config.usage, priceBook: priceCatalog, logger });
+  const budgets = await createBudgets({ store, usage: config.usage, priceBook: priceCatalog, logger, apiKeyExists: (keyId) => apiKeys.exists(keyId) });
   // Smart routing prefers models the caller's budgets would still admit the request on.
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });

@@ -425,12 +425,20 @@ describe("budgets through the daemon", () => {
     );
     expect([local.weekday, Number(local.hour), Number(local.minute)]).toEqual(["Mon", 0, 0]);
 
-    const cliSet = await cli(["usage", "budgets", "set", "cli-monthly", "--scope", "api_key", "--scope-id", "key-1", "--metric", "tokens", "--interval", "monthly", "--hard", "5000", "--action", "alert_only", "--json"]);
+    const setForKey = (keyId: string) =>
+      cli(["usage", "budgets", "set", "cli-monthly", "--scope", "api_key", "--scope-id", keyId, "--metric", "tokens", "--interval", "monthly", "--hard", "5000", "--action", "alert_only", "--json"]);
+    // A policy for a key that was never issued would apply to no one.
+    const unknownKey = await setForKey("0123456789ab");
+    expect(unknownKey.code).not.toBe(0);
+    expect(unknownKey.stderr).toContain('policy.scope_id: no API key with id "0123456789ab"');
+    const keys = createClient(ApiKeysService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    const keyId = (await keys.createApiKey({ name: "monthly app", scopes: ["chat.create"] }, auth)).key?.keyId ?? "";
+    const cliSet = await setForKey(keyId);
     expect(cliSet.stderr).toBe("");
-    expect(JSON.parse(cliSet.stdout).policy).toMatchObject({ policyId: "cli-monthly", scopeKind: "api_key", scopeId: "key-1", metricKind: "tokens", intervalKind: "monthly", hardLimitValue: 5000, action: "alert_only", enabled: true, source: "runtime" });
+    expect(JSON.parse(cliSet.stdout).policy).toMatchObject({ policyId: "cli-monthly", scopeKind: "api_key", scopeId: keyId, metricKind: "tokens", intervalKind: "monthly", hardLimitValue: 5000, action: "alert_only", enabled: true, source: "runtime" });
     const table = await cli(["usage", "budgets", "list"]);
     expect(table.stdout).toMatch(/^ID\s+SOURCE\s+SCOPE\s+METRIC\s+INTERVAL/m);
-    expect(table.stdout).toMatch(/^cli-monthly\s+runtime\s+api_key:key-1\s+tokens\s+monthly\s+-\s+5,000\s+alert_only\s+yes/m);
+    expect(table.stdout).toMatch(new RegExp(`^cli-monthly\\s+runtime\\s+api_key:${keyId}\\s+tokens\\s+monthly\\s+-\\s+5,000\\s+alert_only\\s+yes`, "m"));
     expect(table.stdout).toMatch(/^burst\s+config\s+agent:burst-agent\s+usd_cost\s+daily/m);
     const listed = JSON.parse((await cli(["usage", "budgets", "list", "--json"])).stdout).policies as { policyId: string; standing: { remaining: number | null } }[];
     expect(listed.find((policy) => policy.policyId === "soft-watch")?.standing.remaining).toBeNull();

@@ -374,6 +374,25 @@ describe("BudgetGovernance", () => {
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 0, consumed: 150 });
   });
 
+  it("warns at start-up about api_key policies for keys never issued, and refuses setting one at runtime", async () => {
+    const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-budgets-")), "palyra.sqlite"));
+    stores.push(store);
+    const warnings: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const issued = new Set(["known-key"]);
+    const { administration } = await createBudgets({
+      store,
+      usage: usageConfig([budget({ policy_id: "ghost", scope_kind: "api_key", scope_id: "typo-key", hard_limit_value: 5 }), budget({ policy_id: "real", scope_kind: "api_key", scope_id: "known-key", hard_limit_value: 5 })]),
+      priceBook,
+      logger,
+      apiKeyExists: async (keyId) => issued.has(keyId),
+    });
+    expect(warnings).toEqual(['budget "ghost" is for API key "typo-key", which was never issued: it applies to no one']);
+    const refused = await refusal(administration.setPolicy({ ...(await administration.listPolicies())[0]!, policyId: "rt", scopeId: "another-typo", source: "runtime" }));
+    expect(refused).toMatchObject({ kind: "invalid_request", param: "policy.scope_id" });
+    expect(refused.message).toContain('no API key with id "another-typo"');
+  });
+
   it("never over-reserves under many concurrent admissions", async () => {
     const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
     const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => governance.admit(request())));

@@ -38,7 +38,16 @@ export class BudgetAdministration {
   private readonly now: () => number;
   private readonly clock: IntervalClock;
 
-  constructor(private readonly deps: { db: Kysely<Database>; policies: BudgetPolicies; timeZone: string; now?: () => number }) {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      policies: BudgetPolicies;
+      timeZone: string;
+      /** Whether a client key id was issued: an api_key policy for an unknown key would never apply. */
+      apiKeyExists?: ((keyId: string) => Promise<boolean>) | undefined;
+      now?: () => number;
+    },
+  ) {
     this.now = deps.now ?? Date.now;
     this.clock = new IntervalClock(deps.timeZone);
   }
@@ -47,6 +56,9 @@ export class BudgetAdministration {
   async setPolicy(policy: BudgetPolicy): Promise<BudgetPolicy & { standing: BudgetStanding }> {
     const problem = policyProblems(policy)[0];
     if (problem !== undefined) throw invalidRequest(`policy.${problem.field}`, problem.message);
+    if (policy.scopeKind === "api_key" && this.deps.apiKeyExists !== undefined && !(await this.deps.apiKeyExists(policy.scopeId))) {
+      throw invalidRequest("policy.scope_id", `no API key with id "${policy.scopeId}" (palyra keys list shows them)`);
+    }
     const stored = await this.deps.policies.set(policy);
     return { ...stored, standing: await this.standingOf(stored) };
   }

@@ -25,15 +25,23 @@ export async function createBudgets(deps: {
   usage: UsageConfig;
   priceBook: PriceBook;
   logger: Logger;
+  /** Whether a client key id was issued (api_key policies name one). */
+  apiKeyExists?: (keyId: string) => Promise<boolean>;
   now?: () => number;
 }): Promise<Budgets> {
-  const { store, usage, priceBook, logger } = deps;
+  const { store, usage, priceBook, logger, apiKeyExists } = deps;
   const now = deps.now ?? Date.now;
   const released = await releaseAllReservations(store.db);
   if (released > 0) logger.warn({ counters: released }, "released budget reservations a previous daemon left behind");
   const policies = await BudgetPolicies.load(store.db, usage.budgets.map(policyFromConfig), now);
+  // Keys live in the database, so the config cannot be checked when it loads; say so at start-up instead.
+  for (const policy of policies.list()) {
+    if (policy.scopeKind === "api_key" && apiKeyExists !== undefined && !(await apiKeyExists(policy.scopeId))) {
+      logger.warn({ policyId: policy.policyId, keyId: policy.scopeId }, `budget "${policy.policyId}" is for API key "${policy.scopeId}", which was never issued: it applies to no one`);
+    }
+  }
   return {
     governance: new BudgetGovernance({ store, policies, priceBook, timeZone: usage.timezone, logger, now }),
-    administration: new BudgetAdministration({ db: store.db, policies, timeZone: usage.timezone, now }),
+    administration: new BudgetAdministration({ db: store.db, policies, timeZone: usage.timezone, apiKeyExists, now }),
   };
 }

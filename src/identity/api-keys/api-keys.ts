@@ -88,6 +88,11 @@ export class ApiKeys {
     return toApiKeyInfo(row);
   }
 
+  /** Whether a key with this id was ever issued (revoked and expired ones included). */
+  async exists(keyId: string): Promise<boolean> {
+    return (await findApiKey(this.deps.db, keyId)) !== undefined;
+  }
+
   /** Whether the credential has the shape of a client key (and is worth looking up). */
   recognizes(presented: string): boolean {
     return keyIdOf(presented) !== undefined;
