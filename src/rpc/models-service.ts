@@ -90,7 +90,6 @@ export function createModelsService(deps: ModelsServiceDeps): ServiceImpl<typeof
   };
 }
 
-
 /** "admitted" (also without governance: nothing limits the run), or the refusal as "<code>: <message>". */
 function budgetOutcomeText(outcome: BudgetOutcome | undefined): string {
   if (outcome === undefined || outcome.admitted) return "admitted";

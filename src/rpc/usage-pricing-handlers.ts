@@ -2,7 +2,6 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Kysely } from "kysely";
 import { invalidRequest } from "../errors.js";
 import { summarizeUsage } from "../governance/ledger/usage-summary.js";
-import type { ModelPrice } from "../governance/pricing/model-price.js";
 import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
 import { setRuntimePrice } from "../governance/pricing/runtime-prices.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
@@ -27,13 +26,9 @@ export function createPricingHandlers(deps: PricingHandlerDeps): PricingHandlers
     async setPricing(request) {
       const price = request.price;
       if (price === undefined) throw invalidRequest("price", "is required");
-      // A price for a model the registry does not know would never apply: most likely a typo.
-      const modelId = price.modelId.trim();
-      if (modelId !== "" && !deps.registry.listModels({ includeDisabled: true }).some((model) => model.modelId === modelId)) {
-        throw invalidRequest("price.model_id", `no model "${modelId}" in the registry (palyra models list shows them)`);
-      }
+      const isKnownModel = (modelId: string) => deps.registry.listModels({ includeDisabled: true }).some((model) => model.modelId === modelId);
       const stored = await setRuntimePrice(
-        { db: deps.db, catalog: deps.catalog, now },
+        { db: deps.db, catalog: deps.catalog, isKnownModel, now },
         {
           modelId: price.modelId,
           inputPerMtok: price.inputPerMtok,
@@ -48,15 +43,8 @@ export function createPricingHandlers(deps: PricingHandlerDeps): PricingHandlers
     },
 
     async listPricing(request) {
-      const prices: ModelPrice[] = deps.catalog.listExplicit();
-      if (request.includeCatalog) {
-        const at = now();
-        for (const model of deps.registry.listModels({ includeDisabled: true })) {
-          const price = deps.catalog.catalogPrice(model.upstreamModel, at, model.modelId);
-          if (price !== undefined) prices.push(price);
-        }
-      }
-      return { prices: prices.map(priceToProto) };
+      const catalogPrices = request.includeCatalog ? deps.catalog.catalogPricesFor(deps.registry.listModels({ includeDisabled: true }), now()) : [];
+      return { prices: [...deps.catalog.listExplicit(), ...catalogPrices].map(priceToProto) };
     },
 
     async getUsageSummary(request) {

@@ -178,6 +178,10 @@ describe("runtime prices", () => {
     await setRuntimePrice({ db: store.db, catalog }, newPrice({ inputPerMtok: 12, effectiveFrom: future }));
     expect(catalog.costOf(model, million, future).costUsd).toBe(12);
 
+    // A price for a model the registry does not serve is refused before anything is stored.
+    const refused = setRuntimePrice({ db: store.db, catalog, isKnownModel: (id) => id === "chat" }, newPrice({ modelId: "chta", inputPerMtok: 99 }));
+    await expect(refused).rejects.toMatchObject({ param: "price.model_id", message: expect.stringContaining('no model "chta"') });
+
     // A new daemon reads the same table once at start-up.
     const restarted = await createPriceCatalog({ db: store.db, usage: { pricing: [] }, catalog: fakeCatalog });
     expect(restarted.listExplicit().map((listed) => [listed.inputPerMtok, listed.source])).toEqual([

@@ -15,7 +15,7 @@ import { IntervalClock } from "./interval-clock.js";
 import { SoftLimitAlerts } from "./soft-limit-alerts.js";
 
 export interface BudgetGovernanceDeps {
-  store: Pick<Store, "db" | "dialect">;
+  store: Pick<Store, "db">;
   policies: BudgetPolicies;
   priceBook: PriceBook;
   /** IANA zone the intervals align to (usage.timezone). */
@@ -71,10 +71,6 @@ export class BudgetGovernance implements RunGovernance {
     this.alerts = new SoftLimitAlerts({ logger: deps.logger, newId: this.newId });
   }
 
-  get timeZone(): string {
-    return this.clock.timeZone;
-  }
-
   async admit(request: AdmissionRequest, recordStart: LedgerWrite = noLedgerWrite): Promise<Admission> {
     const at = this.now();
     const planned = this.plan(request, at);
@@ -106,15 +102,10 @@ export class BudgetGovernance implements RunGovernance {
         }
         // Failover keeps to the models that fit; the reservation shrinks to the dearest of those.
         const models = affordableModels(standings, request.models.length);
-        const reservations = standings.map((standing, index) => ({
-          policy: standing.policy,
-          measure: measureOf(standing.policy),
-          key: standing.key,
-          amount: reservationOf(standing, models),
-          reservedFirst: worst[index]?.amount ?? 0,
-        }));
-        for (const reservation of reservations) {
-          if (reservation.amount < reservation.reservedFirst) await releaseOnCounter(trx, reservation.key, reservation.reservedFirst - reservation.amount);
+        const reservations = standings.map((standing) => ({ policy: standing.policy, measure: measureOf(standing.policy), key: standing.key, amount: reservationOf(standing, models) }));
+        for (const [index, reservation] of reservations.entries()) {
+          const excess = (worst[index]?.amount ?? 0) - reservation.amount;
+          if (excess > 0) await releaseOnCounter(trx, reservation.key, excess);
         }
         await recordStart(trx);
         return { kind: "admitted", models: models.map((index) => request.models[index]?.modelId ?? ""), reservations };

@@ -21,7 +21,7 @@ export interface Budgets {
  * are closed out as interrupted and charged nothing).
  */
 export async function createBudgets(deps: {
-  store: Pick<Store, "db" | "dialect">;
+  store: Pick<Store, "db">;
   usage: UsageConfig;
   priceBook: PriceBook;
   logger: Logger;

@@ -43,9 +43,9 @@ export class PriceCatalog implements PriceBook {
     return this.explicitPrice(model.modelId, at) ?? this.catalog?.priceOf(model.upstreamModel, at, model.modelId);
   }
 
-  /** The catalog's price for an upstream model, listed under modelId. */
-  catalogPrice(upstreamModel: string, at: number, modelId?: string): ModelPrice | undefined {
-    return this.catalog?.priceOf(upstreamModel, at, modelId);
+  /** The catalog's prices in force at `at` for the models whose upstream names it knows, each listed under its model id. */
+  catalogPricesFor(models: readonly { modelId: string; upstreamModel: string }[], at: number): ModelPrice[] {
+    return models.flatMap((model) => this.catalog?.priceOf(model.upstreamModel, at, model.modelId) ?? []);
   }
 
   /** Every configured and runtime price (past, current and future), config first, each by model and date. */

@@ -19,10 +19,19 @@ const modelIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
  * the catalog's runtime prices from the table, so the request path only ever reads memory.
  */
 export async function setRuntimePrice(
-  deps: { db: Kysely<Database>; catalog: PriceCatalog; now?: () => number },
+  deps: {
+    db: Kysely<Database>;
+    catalog: PriceCatalog;
+    /** Whether the registry serves a model: a price for one it does not would never apply, most likely a typo. */
+    isKnownModel?: (modelId: string) => boolean;
+    now?: () => number;
+  },
   input: NewPrice,
 ): Promise<ModelPrice> {
   const price = validateNewPrice(input);
+  if (deps.isKnownModel !== undefined && !deps.isKnownModel(price.modelId)) {
+    throw invalidRequest("price.model_id", `no model "${price.modelId}" in the registry (palyra models list shows them)`);
+  }
   const row: ModelPriceRow = {
     model_id: price.modelId,
     effective_from: price.effectiveFrom,
