@@ -1,5 +1,4 @@
 import { GatewayError } from "../errors.js";
-import { countPromptTokens } from "../governance/tokens.js";
 import type { ChatMessage, ToolDefinition } from "../providers/types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { RunInput } from "./run-input.js";
@@ -23,11 +22,11 @@ export function checkCapabilities(input: RunInput, { model }: ResolvedModel): vo
  * A token is at least one byte, so prompts shorter in bytes than the window are not tokenized at all:
  * the common case costs a length check, and only large prompts pay for the tokenizer.
  */
-export function checkContextWindow(input: RunInput, { model }: ResolvedModel): void {
+export function checkContextWindow(input: RunInput, { model }: ResolvedModel, countPromptTokens: () => number): void {
   const limit = model.maxContextTokens;
   const reserved = input.maxTokens ?? 0;
   if (promptBytesUpperBound(input.messages, input.tools) + reserved <= limit) return;
-  const promptTokens = countPromptTokens(input.messages, input.tools);
+  const promptTokens = countPromptTokens();
   if (promptTokens + reserved <= limit) return;
   const asked = reserved > 0 ? `${promptTokens} tokens in the messages plus ${reserved} for the answer` : `${promptTokens} tokens`;
   throw new GatewayError(

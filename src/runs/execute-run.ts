@@ -1,5 +1,5 @@
 import { GatewayError, toGatewayError } from "../errors.js";
-import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
+import { countPromptTokens, countTextsTokens } from "../governance/tokens.js";
 import type { Logger } from "../logger.js";
 import type { ChatRequest, Usage } from "../providers/types.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
@@ -72,7 +72,7 @@ export async function executeRun(run: RunExecution, deps: ExecuteRunDeps): Promi
       ({ served, attempts } = await runAttempts({ ...run, candidates, output }, deps));
     }
     run.signal.throwIfAborted();
-    const usage = output.usage ?? estimateUsage(run.request, output);
+    const usage = output.usage ?? (await estimateUsage(run.request, output));
     terminal = {
       type: "completed",
       finishReason: output.finishReason ?? (output.toolCalls.length > 0 ? "tool_calls" : "stop"),
@@ -139,11 +139,11 @@ function keepInCache(run: RunExecution, deps: ExecuteRunDeps, served: RouteCandi
 }
 
 /** Upstreams that report no usage are counted with the tokenizer, and marked estimated. */
-function estimateUsage(request: ChatRequest, output: RunOutput): Usage {
-  const toolText = output.toolCalls.map((call) => call.name + call.argumentsJson).join("");
+async function estimateUsage(request: ChatRequest, output: RunOutput): Promise<Usage> {
+  const toolTexts = output.toolCalls.flatMap((call) => [call.name, call.argumentsJson]);
   return {
-    inputTokens: countPromptTokens(request.messages, request.tools),
-    outputTokens: countTextTokens(output.text) + countTextTokens(toolText),
+    inputTokens: await countPromptTokens(request.messages, request.tools),
+    outputTokens: await countTextsTokens([output.text, ...toolTexts]),
     cachedInputTokens: 0,
     cacheWriteTokens: 0,
     estimated: true,

@@ -8,7 +8,7 @@ import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
 import { chatBudgetQuery } from "../governance/budgets/chat-budget-query.js";
-import { countPromptTokens, countTextTokens } from "../governance/tokens.js";
+import { promptTokenCounter, textsTokenCounter } from "../governance/tokens.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
@@ -17,7 +17,7 @@ import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
 import { endOfTerminal, type RunEnd } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
-import { admitRun, type BudgetTerms, hashRequest, once, servingModels, unaryBudgetQuery } from "./run-admission.js";
+import { admitRun, type BudgetTerms, hashRequest, servingModels, unaryBudgetQuery } from "./run-admission.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
 import type { BudgetOutcome, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
 import type { RunAttribution, RunRouting } from "./run-records.js";
@@ -93,12 +93,13 @@ export class RunEngine {
     this.checkAccepting();
     input = withCallerAgent(input, caller);
     validateRunInput(input);
-    const smart = await this.smartRoute(input, caller);
+    // Counted once for every question asked of it (context window, failover, smart routing, budgets).
+    const promptTokens = await promptTokenCounter(input.messages, input.tools);
+    const smart = await this.smartRoute(input, caller, promptTokens);
     const resolved = this.resolveChat(input, smart);
     checkCapabilities(input, resolved);
-    checkContextWindow(input, resolved);
+    checkContextWindow(input, resolved, promptTokens);
     const request = toChatRequest(input, resolved);
-    const promptTokens = once(() => countPromptTokens(input.messages, input.tools));
     const plan = this.planRoute(input, resolved, promptTokens);
     const admitted = plan[0] as RouteCandidate;
     const cache = this.deps.cache;
@@ -172,14 +173,14 @@ export class RunEngine {
   ): Promise<{ plan: RouteCandidate[]; failover: boolean; cacheHit: boolean; smart: SmartRoutingDecision | undefined; budget: BudgetOutcome | undefined }> {
     input = withCallerAgent(input, caller);
     validateRunInput(input);
-    const smart = await this.smartRoute(input, caller);
+    const promptTokens = await promptTokenCounter(input.messages, input.tools);
+    const smart = await this.smartRoute(input, caller, promptTokens);
     const resolved = this.resolveChat(input, smart);
-    const promptTokens = once(() => countPromptTokens(input.messages, input.tools));
     const plan = this.planRoute(input, resolved, promptTokens);
     const admitted = plan[0] as RouteCandidate;
     try {
       checkCapabilities(input, resolved);
-      checkContextWindow(input, resolved);
+      checkContextWindow(input, resolved, promptTokens);
     } catch (error) {
       admitted.kept = false;
       admitted.reason = (error as Error).message;
@@ -207,8 +208,8 @@ export class RunEngine {
   }
 
   /** Smart routing's decision for a chat run; undefined when it is off, so nothing about it is recorded. */
-  private async smartRoute(input: RunInput, caller: Caller): Promise<SmartRoutingDecision | undefined> {
-    const decision = await this.deps.router?.decide(input, { caller });
+  private async smartRoute(input: RunInput, caller: Caller, promptTokens: () => number): Promise<SmartRoutingDecision | undefined> {
+    const decision = await this.deps.router?.decide(input, { caller, promptTokens });
     return decision?.mode === "off" ? undefined : decision;
   }
 
@@ -220,7 +221,7 @@ export class RunEngine {
   }
 
   /** The candidates a chat request would be tried on, kept and dropped, in order. */
-  planRoute(input: RunInput, resolved: ResolvedModel, promptTokens = () => countPromptTokens(input.messages, input.tools)): RouteCandidate[] {
+  private planRoute(input: RunInput, resolved: ResolvedModel, promptTokens: () => number): RouteCandidate[] {
     const healthRankOf = this.deps.healthRankOf ?? (() => 0);
     return planCandidates({
       registry: this.deps.registry,
@@ -249,8 +250,9 @@ export class RunEngine {
       ...(input.agentId && { agentId: input.agentId }),
     };
     const attribution = { ...input, caller, requestedModel: input.model };
+    const inputTokens = await textsTokenCounter(() => input.inputs);
     const budget: BudgetTerms = {
-      query: unaryBudgetQuery(attribution, resolved, () => ({ input: input.inputs.reduce((sum, text) => sum + countTextTokens(text), 0), output: 0 })),
+      query: unaryBudgetQuery(attribution, resolved, () => ({ input: inputTokens(), output: 0 })),
       requestHash: () => hashRequest("embeddings", resolved.model.modelId, input.inputs, input.dimensions),
     };
     return this.runUnary("embeddings", resolved, attribution, signal, budget, async (runSignal) => {

@@ -110,5 +110,6 @@ export interface SmartRoutingDecision {
 }
 
 export interface SmartRouter {
-  decide(input: RunInput, context: { caller: Caller }): Promise<SmartRoutingDecision>;
+  /** `promptTokens` counts the request's prompt (once, however often it is asked). */
+  decide(input: RunInput, context: { caller: Caller; promptTokens: () => number }): Promise<SmartRoutingDecision>;
 }

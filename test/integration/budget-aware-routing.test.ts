@@ -32,7 +32,7 @@ const capable = "tool_calls = true\njson_mode = true\nvision = true";
 // failing over would spend several times the limit.
 const burstPrompt = "please fail over to the premium model";
 const burstMaxTokens = 16;
-const burstPromptTokens = countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }]);
+const burstPromptTokens = (await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }]));
 const premiumWorstCase = (burstPromptTokens * premiumPrices.input + burstMaxTokens * premiumPrices.output) / 1e6;
 const burstLimit = 3.5 * premiumWorstCase;
 const burstSize = 20;

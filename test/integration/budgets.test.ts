@@ -32,7 +32,7 @@ const cachedTokens = 3;
 // costs exactly its worst case and nothing is released early to let more through.
 const burstPrompt = Array.from({ length: 40 }, (_, index) => `word${index}`).join(" ");
 const burstMaxTokens = 8;
-const burstWorstCase = (countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }]) * echoPrices.input + burstMaxTokens * echoPrices.output) / 1e6;
+const burstWorstCase = ((await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }])) * echoPrices.input + burstMaxTokens * echoPrices.output) / 1e6;
 const burstLimit = 10.5 * burstWorstCase;
 
 beforeAll(async () => {

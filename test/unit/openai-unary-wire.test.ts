@@ -23,7 +23,7 @@ describe("embeddings wire", () => {
     expect(toWireEmbeddingsRequest({ upstreamModel: "m", inputs: ["x"] })).toEqual({ model: "m", input: ["x"], encoding_format: "float" });
   });
 
-  it("puts vectors in input order whatever order they came in", () => {
+  it("puts vectors in input order whatever order they came in", async () => {
     const body = JSON.stringify({
       data: [
         { index: 2, embedding: [3, 3] },
@@ -32,7 +32,7 @@ describe("embeddings wire", () => {
       ],
       usage: { prompt_tokens: 4, total_tokens: 4 },
     });
-    expect(fromWireEmbeddings(body, request, "p")).toEqual({
+    expect(await fromWireEmbeddings(body, request, "p")).toEqual({
       vectors: [
         [1, 1],
         [2, 2],
@@ -42,20 +42,25 @@ describe("embeddings wire", () => {
     });
   });
 
-  it("estimates usage a server left out", () => {
+  it("estimates usage a server left out", async () => {
     const body = JSON.stringify({ data: [0, 1, 2].map((index) => ({ index, embedding: [0] })) });
-    expect(fromWireEmbeddings(body, request, "p").usage).toMatchObject({ estimated: true, outputTokens: 0 });
-    expect(fromWireEmbeddings(body, request, "p").usage.inputTokens).toBeGreaterThan(0);
+    const { usage } = await fromWireEmbeddings(body, request, "p");
+    expect(usage).toMatchObject({ estimated: true, outputTokens: 0 });
+    expect(usage.inputTokens).toBeGreaterThan(0);
   });
 
-  it("calls missing, repeated or non-numeric data malformed, and classifies an error body", () => {
-    const kindOf = (body: string) => thrown(() => fromWireEmbeddings(body, request, "p")).kind;
-    expect(kindOf("not json")).toBe("malformed_response");
-    expect(kindOf("{}")).toBe("malformed_response");
-    expect(kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
-    expect(kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
-    expect(kindOf(JSON.stringify({ data: [0, 1, 2].map((index) => ({ index, embedding: "AAAA" })) }))).toBe("malformed_response");
-    expect(kindOf(JSON.stringify({ error: { message: "Rate limit reached", code: "rate_limit_exceeded" } }))).toBe("rate_limit");
+  it("calls missing, repeated or non-numeric data malformed, and classifies an error body", async () => {
+    const kindOf = async (body: string) => {
+      const error = await fromWireEmbeddings(body, request, "p").then(() => undefined, (thrownError: unknown) => thrownError);
+      if (!(error instanceof GatewayError)) throw new Error("expected a GatewayError");
+      return error.kind;
+    };
+    expect(await kindOf("not json")).toBe("malformed_response");
+    expect(await kindOf("{}")).toBe("malformed_response");
+    expect(await kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
+    expect(await kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
+    expect(await kindOf(JSON.stringify({ data: [0, 1, 2].map((index) => ({ index, embedding: "AAAA" })) }))).toBe("malformed_response");
+    expect(await kindOf(JSON.stringify({ error: { message: "Rate limit reached", code: "rate_limit_exceeded" } }))).toBe("rate_limit");
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ModelProviderConfig, SmartRoutingConfig } from "../../src/config/schema.js";
 import { GatewayError } from "../../src/errors.js";
 import { ComplexityRouter, type ComplexityRouterDeps } from "../../src/governance/routing/smart-router.js";
+import { promptTokenCounter } from "../../src/governance/tokens.js";
 import { adminCaller } from "../../src/identity/caller.js";
 import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/providers/types.js";
 import type { CircuitSnapshot } from "../../src/registry/circuit-breaker.js";
@@ -91,7 +92,7 @@ const review = (extra: Partial<RunInput> = {}) =>
     ...extra,
   });
 
-const decide = (smart: ComplexityRouter, input: RunInput) => smart.decide(input, { caller: adminCaller });
+const decide = async (smart: ComplexityRouter, input: RunInput) => smart.decide(input, { caller: adminCaller, promptTokens: await promptTokenCounter(input.messages, input.tools) });
 const enforced = (input: RunInput) => ({ ...input, routingMode: "enforced" });
 
 describe("ComplexityRouter: which model it recommends", () => {

@@ -7,7 +7,6 @@ import { needsOf } from "../../registry/route-candidates.js";
 import type { RunInput } from "../../runs/run-input.js";
 import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../../runs/run-governance.js";
 import { chatBudgetQuery } from "../budgets/chat-budget-query.js";
-import { countPromptTokens } from "../tokens.js";
 import { complexityOf } from "./complexity.js";
 import { chooseModel, contextUpperBound, type ModelTarget } from "./model-choice.js";
 
@@ -47,7 +46,7 @@ const offDecision: SmartRoutingDecision = {
 export class ComplexityRouter implements SmartRouter {
   constructor(private readonly deps: ComplexityRouterDeps) {}
 
-  async decide(input: RunInput, { caller }: { caller: Caller }): Promise<SmartRoutingDecision> {
+  async decide(input: RunInput, { caller, promptTokens }: { caller: Caller; promptTokens: () => number }): Promise<SmartRoutingDecision> {
     const mode = this.modeFor(input.routingMode);
     if (mode === "off") return offDecision;
 
@@ -57,7 +56,7 @@ export class ComplexityRouter implements SmartRouter {
     const defaultId = registry.defaults.chatModelId;
     const defaultModel = defaultId === undefined ? undefined : registry.findUsableModel(defaultId);
     const baseline = named ? (registry.findUsableModel(requested) ?? defaultModel) : defaultModel;
-    const { complexity, recommended, why } = await this.recommend(input, caller, baseline, defaultModel);
+    const { complexity, recommended, why } = await this.recommend(input, caller, promptTokens, baseline, defaultModel);
 
     const current = named ? `the requested model ${requested}` : (defaultModel?.modelId ?? "the default model");
     const base = { mode, complexity, recommendedModelId: recommended, overrideModelId: undefined, dryRunChange: "" };
@@ -73,12 +72,9 @@ export class ComplexityRouter implements SmartRouter {
   }
 
   /** The complexity band's model for this request, and why, in words. */
-  private async recommend(input: RunInput, caller: Caller, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
+  private async recommend(input: RunInput, caller: Caller, promptTokens: () => number, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
     const { registry, config, withinBudget } = this.deps;
     const complexity = complexityOf(input).score;
-    // One count of the prompt serves the context check and every budget question.
-    let counted: number | undefined;
-    const promptTokens = () => (counted ??= countPromptTokens(input.messages, input.tools));
     const [target, band] =
       complexity <= config.low_threshold
         ? (["cheapest", `at or below ${config.low_threshold}`] as const)

@@ -1,22 +1,41 @@
 import { createHash } from "node:crypto";
-import { countTextTokens } from "../../governance/tokens.js";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { countTextsTokens } from "../../governance/tokens.js";
 import type { EmbeddingsRequest, EmbeddingsResult, TranscriptionRequest, TranscriptionResult } from "../types.js";
 
 const defaultDimensions = 16;
 
-/** Unit vectors derived from a hash of each text: equal texts embed equally, different texts differ. */
-export function deterministicEmbeddings(request: EmbeddingsRequest): EmbeddingsResult {
+/**
+ * Unit vectors derived from a hash of each text: equal texts embed equally, different texts differ.
+ * One hash seeds a small generator per text (a hash per value made 2,048 inputs x 3,072 dimensions
+ * cost seconds), and the batch gives way to other callers between texts.
+ */
+export async function deterministicEmbeddings(request: EmbeddingsRequest): Promise<EmbeddingsResult> {
   const dimensions = request.dimensions ?? defaultDimensions;
-  const vectors = request.inputs.map((text) => {
-    const raw = Array.from({ length: dimensions }, (_, index) => {
-      const digest = createHash("sha256").update(`${index}:${text}`).digest();
-      return digest.readInt32BE(0) / 2 ** 31;
-    });
-    const norm = Math.hypot(...raw) || 1;
-    return raw.map((value) => value / norm);
-  });
-  const inputTokens = request.inputs.reduce((sum, text) => sum + countTextTokens(text), 0);
+  const vectors: number[][] = [];
+  for (const text of request.inputs) {
+    vectors.push(unitVector(createHash("sha256").update(text).digest(), dimensions));
+    if (vectors.length % 64 === 0) await yieldToEventLoop();
+  }
+  const inputTokens = await countTextsTokens(request.inputs);
   return { vectors, usage: { inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false } };
+}
+
+/** xorshift32 from the digest's first word: cheap, and the same seed always gives the same vector. */
+function unitVector(digest: Buffer, dimensions: number): number[] {
+  let state = digest.readUInt32BE(0) || 1;
+  const raw = new Array<number>(dimensions);
+  let squares = 0;
+  for (let index = 0; index < dimensions; index++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const value = (state | 0) / 2 ** 31;
+    raw[index] = value;
+    squares += value * value;
+  }
+  const norm = Math.sqrt(squares) || 1;
+  return raw.map((value) => value / norm);
 }
 
 /** A transcript that names the file it was given, in the requested format. */

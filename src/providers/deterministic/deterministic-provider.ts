@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { countPromptTokens, countTextTokens, truncateToTokens } from "../../governance/tokens.js";
+import { countPromptTokens, countTextsTokens, countTextTokens, truncateToTokens } from "../../governance/tokens.js";
 import type {
   ChatMessage,
   ChatRequest,
@@ -35,7 +35,7 @@ export class DeterministicProvider implements ModelProvider {
   }
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
-    const inputTokens = countPromptTokens(request.messages, request.tools);
+    const inputTokens = await countPromptTokens(request.messages, request.tools);
     const forcedTool = pickForcedTool(request);
     let finish: FinishReason = "stop";
     let outputTokens: number;
@@ -46,17 +46,19 @@ export class DeterministicProvider implements ModelProvider {
         { type: "tool_call", index: 0, id: `call_${stableSuffix(argumentsJson)}`, name: forcedTool, argumentsFragment: "" },
         ...splitIntoChunks(argumentsJson).map((fragment): ChatStreamEvent => ({ type: "tool_call", index: 0, argumentsFragment: fragment })),
       ]);
-      outputTokens = countTextTokens(forcedTool) + countTextTokens(argumentsJson);
+      outputTokens = countTextTokens(forcedTool) + (await countTextsTokens([argumentsJson]));
       finish = "tool_calls";
     } else {
       let reply = composeReply(request);
       if (request.maxTokens !== undefined) {
-        const cut = truncateToTokens(reply, request.maxTokens);
+        const cut = await truncateToTokens(reply, request.maxTokens);
         reply = cut.text;
+        outputTokens = cut.tokens;
         if (cut.truncated) finish = "length";
+      } else {
+        outputTokens = await countTextsTokens([reply]);
       }
       yield* this.paced(signal, splitIntoChunks(reply).map((text): ChatStreamEvent => ({ type: "text", text })));
-      outputTokens = countTextTokens(reply);
     }
 
     yield { type: "finish", reason: finish };
@@ -68,7 +70,7 @@ export class DeterministicProvider implements ModelProvider {
 
   async embed(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult> {
     signal.throwIfAborted();
-    return deterministicEmbeddings(request);
+    return await deterministicEmbeddings(request);
   }
 
   async transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult> {

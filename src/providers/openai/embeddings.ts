@@ -1,4 +1,4 @@
-import { countTextTokens } from "../../governance/tokens.js";
+import { countTextsTokens } from "../../governance/tokens.js";
 import type { EmbeddingsRequest, EmbeddingsResult, Usage } from "../types.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
@@ -16,7 +16,7 @@ export function toWireEmbeddingsRequest(request: EmbeddingsRequest): WireEmbeddi
 }
 
 /** Reads an /embeddings answer into one vector per input, in input order whatever order the upstream used. */
-export function fromWireEmbeddings(text: string, request: EmbeddingsRequest, providerId: string): EmbeddingsResult {
+export async function fromWireEmbeddings(text: string, request: EmbeddingsRequest, providerId: string): Promise<EmbeddingsResult> {
   let body: WireEmbeddingsResponse;
   try {
     body = JSON.parse(text) as WireEmbeddingsResponse;
@@ -40,11 +40,11 @@ export function fromWireEmbeddings(text: string, request: EmbeddingsRequest, pro
   }
   const missing = vectors.findIndex((vector) => vector === undefined);
   if (missing >= 0) throw malformedAnswer(providerId, `the answer has no embedding for input ${missing}`);
-  return { vectors: vectors as number[][], usage: body.usage ? toUsage(body.usage) : estimateUsage(request) };
+  return { vectors: vectors as number[][], usage: body.usage ? toUsage(body.usage) : await estimateUsage(request) };
 }
 
 /** Some local servers report no usage; count the inputs so the ledger still sees the call. */
-function estimateUsage(request: EmbeddingsRequest): Usage {
-  const inputTokens = request.inputs.reduce((sum, input) => sum + countTextTokens(input), 0);
+async function estimateUsage(request: EmbeddingsRequest): Promise<Usage> {
+  const inputTokens = await countTextsTokens(request.inputs);
   return { inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: true };
 }
