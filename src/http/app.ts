@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler } from "express";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../logger.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
@@ -7,6 +7,7 @@ import { modelsRouter } from "./openai/models-route.js";
 import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
+import { maxJsonDepth, jsonNestsDeeperThan } from "../shared/json-depth.js";
 import { requireCredential } from "./require-credential.js";
 import type { RpcClients } from "./rpc-clients.js";
 
@@ -33,14 +34,15 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // Reached by the authorization server's browser redirect, without a token: the state authenticates it.
   app.get(oauthCallbackPath, oauthCallbackRoute(clients, options.logger));
 
-  app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes }));
+  app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes, verify: refuseDeepJson }));
   app.post("/v1/chat/completions", chatCompletionsRoute(clients));
   app.post("/v1/embeddings", embeddingsRoute(clients));
   app.post("/v1/audio/transcriptions", transcriptionUpload, transcriptionUploadErrors, transcriptionsRoute(clients));
   app.use(modelsRouter(clients, Math.floor(options.startedAt / 1000)));
-  app.use("/v1", (req, _res, next) => {
-    next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${req.originalUrl}`, { status: 404, code: "unknown_url" }));
-  });
+  app.use("/v1", unknownUrl);
+
+  // Outside /v1 as inside (where the credential is checked first): an OpenAI-shaped 404, never an HTML page.
+  app.use(unknownUrl);
 
   const answerErrors: ErrorRequestHandler = (error, req, res, _next) => {
     const answer = toOpenAIError(error);
@@ -53,4 +55,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   };
   app.use(answerErrors);
   return app;
+}
+
+const unknownUrl: RequestHandler = (req, _res, next) => {
+  const path = req.originalUrl.length <= 256 ? req.originalUrl : `${req.originalUrl.slice(0, 256)}…`;
+  next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${path}`, { status: 404, code: "unknown_url" }));
+};
+
+/** express.json's verify hook: deep JSON parses fine, but every recursive walk after it would overflow the stack. */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
+  if (jsonNestsDeeperThan(body)) throw new Error(`The JSON body nests deeper than ${maxJsonDepth} levels`);
 }

@@ -1,5 +1,6 @@
 import { invalidRequest } from "../errors.js";
 import type { ChatMessage, ResponseFormat, ToolChoice, ToolDefinition } from "../providers/types.js";
+import { checkId, checkJsonDepth, checkJsonObjectText, checkMetadata, maxOutputTokens, maxTools, shown } from "./input-limits.js";
 
 /** Everything a caller gives to start a run, after transport translation. */
 export interface RunInput {
@@ -29,45 +30,52 @@ export interface RunInput {
 }
 
 const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
-/** Agent, session and user ids are budget scopes and ledger columns: ids, not documents. */
-const maxAttributionIdLength = 256;
 const attributionFields = [
   ["agentId", "agent_id", "the agent id (x-palyra-agent-id)"],
   ["sessionId", "session_id", "the session id (x-palyra-session-id)"],
   ["userId", "user_id", "the end-user id (OpenAI's user)"],
 ] as const;
 
-/** Throws an invalid_request GatewayError naming an agent, session or user id that is too long or not printable. */
-export function validateAttribution(input: { agentId?: string | undefined; sessionId?: string | undefined; userId?: string | undefined }): void {
-  for (const [key, param, what] of attributionFields) {
-    const id = input[key];
-    if (id === undefined) continue;
-    if (id.length > maxAttributionIdLength) throw invalidRequest(param, `${what} must be at most ${maxAttributionIdLength} characters`);
-    // Control characters would end up in logs, CLI tables and policy scope ids.
-    if (/[\u0000-\u001f\u007f]/.test(id)) throw invalidRequest(param, `${what} must not contain control characters`);
-  }
+/** The ids every run kind carries, bounded because they are stored with the run and echoed in errors. */
+export interface RunIds {
+  model?: string | undefined;
+  agentId?: string | undefined;
+  sessionId?: string | undefined;
+  userId?: string | undefined;
+  clientRequestId?: string | undefined;
+}
+
+/** Throws an invalid_request GatewayError naming an id (model, agent, session, user, request id) that is too long or not printable. */
+export function validateRunIds(input: RunIds): void {
+  checkId("model", input.model, "the model name");
+  for (const [key, param, what] of attributionFields) checkId(param, input[key], what);
+  checkId("client_request_id", input.clientRequestId, "the request id (x-request-id)");
 }
 const maxStopSequences = 4;
 
 /** Throws an invalid_request GatewayError naming the first field that is wrong. */
 export function validateRunInput(input: RunInput): void {
-  validateAttribution(input);
+  validateRunIds(input);
+  checkId("approval_id", input.approvalId, "the approval id");
+  checkId("routing_mode", input.routingMode, "the routing mode");
+  checkMetadata(input.metadata);
   if (input.messages.length === 0) throw invalidRequest("messages", "at least one message is required");
   input.messages.forEach((message, index) => validateMessage(message, `messages[${index}]`));
+  if (input.tools.length > maxTools) throw invalidRequest("tools", `at most ${maxTools} tools are allowed`);
   input.tools.forEach((tool, index) => validateTool(tool, `tools[${index}]`));
 
   const choice = input.toolChoice;
   if (choice?.mode === "function" && !input.tools.some((tool) => tool.name === choice.name)) {
-    throw invalidRequest("tool_choice", `names the tool "${choice.name}", which is not among the tools`);
+    throw invalidRequest("tool_choice", `names the tool ${shown(choice.name)}, which is not among the tools`);
   }
   if (choice?.mode === "required" && input.tools.length === 0) {
     throw invalidRequest("tool_choice", '"required" needs at least one tool');
   }
   if (input.responseFormat?.kind === "json_schema") {
-    parseJsonObject(input.responseFormat.schemaJson, "response_format.json_schema.schema");
+    checkJsonObjectText("response_format.json_schema.schema", input.responseFormat.schemaJson);
   }
-  if (input.maxTokens !== undefined && !(Number.isInteger(input.maxTokens) && input.maxTokens > 0)) {
-    throw invalidRequest("max_tokens", "must be a positive integer");
+  if (input.maxTokens !== undefined && !(Number.isInteger(input.maxTokens) && input.maxTokens > 0 && input.maxTokens <= maxOutputTokens)) {
+    throw invalidRequest("max_tokens", `must be a positive integer no larger than ${maxOutputTokens}`);
   }
   if (input.temperature !== undefined && !(input.temperature >= 0 && input.temperature <= 2)) {
     throw invalidRequest("temperature", "must be between 0 and 2");
@@ -102,6 +110,8 @@ function validateMessage(message: ChatMessage, path: string): void {
   message.toolCalls?.forEach((call, index) => {
     if (!call.id) throw invalidRequest(`${path}.tool_calls[${index}].id`, "is required");
     if (!toolNamePattern.test(call.name)) throw invalidRequest(`${path}.tool_calls[${index}].function.name`, "is not a valid tool name");
+    // Providers that send arguments as an object (Anthropic's tool_use.input) parse and re-serialise them.
+    checkJsonDepth(`${path}.tool_calls[${index}].function.arguments`, call.argumentsJson);
   });
 }
 
@@ -110,18 +120,6 @@ function validateTool(tool: ToolDefinition, path: string): void {
     throw invalidRequest(`${path}.function.name`, "must be 1-64 letters, digits, underscores or dashes");
   }
   if (tool.parametersJson !== undefined && tool.parametersJson !== "") {
-    parseJsonObject(tool.parametersJson, `${path}.function.parameters`);
-  }
-}
-
-function parseJsonObject(text: string, param: string): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidRequest(param, "is not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidRequest(param, "must be a JSON object");
+    checkJsonObjectText(`${path}.function.parameters`, tool.parametersJson);
   }
 }

@@ -9,6 +9,7 @@ import {
 } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type StartRun, StartRunSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { maxOutputTokens } from "../../runs/input-limits.js";
 import { parseOpenAIBody } from "./parse-body.js";
 
 // The OpenAI chat request shape. Unknown top-level fields are tolerated, as OpenAI's SDKs add new
@@ -75,14 +76,16 @@ const responseFormat = z.discriminatedUnion("type", [
   }),
 ]);
 
+const outputTokens = z.number().int().positive().max(maxOutputTokens, `must be at most ${maxOutputTokens}`);
+
 export const chatRequestSchema = z.object({
   model: z.string().optional(),
   messages: z.array(message).min(1, "at least one message is required"),
   tools: z.array(tool).optional(),
   tool_choice: toolChoice.optional(),
   response_format: responseFormat.optional(),
-  max_tokens: z.number().int().positive().nullish(),
-  max_completion_tokens: z.number().int().positive().nullish(),
+  max_tokens: outputTokens.nullish(),
+  max_completion_tokens: outputTokens.nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),

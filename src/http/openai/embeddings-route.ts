@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import { z } from "zod";
 import type { RpcClients } from "../rpc-clients.js";
+import { maxEmbeddingDimensions } from "../../runs/unary-input.js";
 import { parseOpenAIBody } from "./parse-body.js";
 import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
 
@@ -9,7 +10,7 @@ const embeddingsRequestSchema = z.object({
   input: z.union([z.string(), z.array(z.string())], {
     error: "must be a string or an array of strings (token arrays are not supported)",
   }),
-  dimensions: z.number().int().positive().optional(),
+  dimensions: z.number().int().positive().max(maxEmbeddingDimensions, `must be at most ${maxEmbeddingDimensions}`).optional(),
   encoding_format: z.enum(["float", "base64"]).optional(),
   user: z.string().optional(),
 });

@@ -99,20 +99,35 @@ function body(message: string, type: string, param: string | null, code: string 
   return { error: { message, type, param, code } };
 }
 
-/** express.json() errors: malformed JSON and bodies over the limit. */
+/**
+ * Errors of the body parsers and the router, found before any RPC: malformed or too deep JSON, bodies
+ * over the limit, unknown encodings, corrupt compressed bodies, bad percent-encoding in a path.
+ */
 function bodyParserError(error: unknown): OpenAIErrorResponse | undefined {
-  if (typeof error !== "object" || error === null || !("type" in error)) return undefined;
-  const { type, message } = error as { type: unknown; message?: string };
+  if (typeof error !== "object" || error === null) return undefined;
+  const { type, message, status } = error as { type?: unknown; message?: unknown; status?: unknown };
+  const text = typeof message === "string" ? clip(message) : "";
   if (type === "entity.parse.failed") {
-    return { status: 400, body: body(`We could not parse the JSON body of your request: ${message ?? ""}`.trim(), "invalid_request_error", null, "invalid_json") };
+    return { status: 400, body: body(`We could not parse the JSON body of your request: ${text}`.trim(), "invalid_request_error", null, "invalid_json") };
   }
+  if (type === "entity.verify.failed") return { status: 400, body: body(text, "invalid_request_error", null, "invalid_json") };
   if (type === "entity.too.large") {
     return { status: 413, body: body("The request body is larger than the gateway accepts", "invalid_request_error", null, "request_too_large") };
   }
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return { status: 415, body: body(message ?? "Unsupported request encoding", "invalid_request_error", null, "unsupported_encoding") };
+    return { status: 415, body: body(text || "Unsupported request encoding", "invalid_request_error", null, "unsupported_encoding") };
+  }
+  // Anything else the parsers and router refuse with a 4xx (a corrupt gzip body, "%ZZ" in a path, a
+  // client that went away mid-body) is the request's fault, and their message says what is wrong.
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return { status, body: body(`The request could not be read: ${text}`, "invalid_request_error", null, "invalid_request") };
   }
   return undefined;
+}
+
+/** Messages quote what they refuse; a caller's 1 MB value must not come back whole. */
+function clip(message: string): string {
+  return message.length <= 512 ? message : `${message.slice(0, 512)}…`;
 }
 
 /** Sends an OpenAI error response with its status and headers. */

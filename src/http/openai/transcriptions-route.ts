@@ -29,16 +29,21 @@ const transcriptionFieldsSchema = z.object({
 /** Multipart parsing for the audio upload, held in memory (it goes on to the upstream whole). */
 export const transcriptionUpload: RequestHandler = multer({
   storage: multer.memoryStorage(),
-  limits: { fileSize: maxAudioBytes, files: 1, fields: 20 },
+  limits: { fileSize: maxAudioBytes, files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024 },
 }).single("file");
 
-/** Multer's errors, answered in OpenAI's shape. */
+/**
+ * The upload's errors, answered in OpenAI's shape: multer's limits, and the multipart parser's own
+ * complaints (no boundary, a truncated body, a malformed part header), which are the caller's to fix.
+ */
 export const transcriptionUploadErrors: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (!(error instanceof multer.MulterError)) return next(error);
-  if (error.code === "LIMIT_FILE_SIZE") {
+  if (error instanceof OpenAIRequestError) return next(error);
+  if (error instanceof multer.MulterError && error.code === "LIMIT_FILE_SIZE") {
     return next(new OpenAIRequestError(`The audio file is larger than ${maxAudioBytes / 1024 / 1024} MB`, { param: "file", status: 413, code: "file_too_large" }));
   }
-  next(new OpenAIRequestError(`Invalid multipart upload: ${error.message}`, { param: error.field ?? "file" }));
+  const field = error instanceof multer.MulterError ? (error.field ?? "file") : "file";
+  const message = error instanceof Error ? error.message : String(error);
+  next(new OpenAIRequestError(`Invalid multipart upload: ${message.slice(0, 200)}`, { param: field.slice(0, 64), code: "invalid_multipart" }));
 };
 
 /** POST /v1/audio/transcriptions (multipart), through GatewayService.Transcribe. */
