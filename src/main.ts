@@ -104,7 +104,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
-  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors });
+  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors, access, logger });
   const httpServer = await startHttpServer({
     bind: httpBind,
     routes,

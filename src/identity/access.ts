@@ -41,13 +41,18 @@ export class AccessControl {
    * rate limits: an auth, permission or rate_limit error, or the caller.
    */
   async authorize(authorization: string | null | undefined, needs: CallNeeds): Promise<Caller> {
-    const { caller, limits } = await this.verify(authorization);
+    return this.permit(await this.verify(authorization), needs);
+  }
+
+  /** For a credential verified earlier in the same request: its scope for the call and, for calls that start runs, its rate limits. */
+  permit({ caller, limits }: VerifiedKey, needs: CallNeeds): Caller {
     requireScope(caller.scopes, needs.scope, caller.id);
     if (needs.startsRun && caller.kind === "api_key") this.options.rateLimits?.admit(caller.id, limits);
     return caller;
   }
 
-  private async verify(authorization: string | null | undefined): Promise<VerifiedKey> {
+  /** The key an Authorization header value proves (with its limits), or an auth error saying what is wrong. */
+  async verify(authorization: string | null | undefined): Promise<VerifiedKey> {
     if (!authorization) {
       throw new GatewayError("auth", "Missing bearer token: send 'Authorization: Bearer <token>'", { code: "missing_api_key" });
     }

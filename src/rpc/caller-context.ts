@@ -1,5 +1,6 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { GatewayError } from "../errors.js";
+import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { Caller } from "../identity/caller.js";
 
 /** The authenticated caller of the current RPC, set by the auth interceptor. */
@@ -11,3 +12,11 @@ export function requireCaller(context: HandlerContext): Caller {
   if (caller === undefined) throw new GatewayError("auth", "the call is not authenticated");
   return caller;
 }
+
+/**
+ * The credential the gRPC listener verified from the request's headers before reading its body, so the
+ * auth interceptor does not verify it again; or the error that refused it, which the interceptor throws.
+ */
+export const preflightCredentialKey = createContextKey<{ verified: VerifiedKey } | { refused: unknown } | undefined>(undefined, {
+  description: "credential checked before the body was read",
+});

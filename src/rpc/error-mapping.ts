@@ -48,9 +48,27 @@ export function toErrorDetail(error: GatewayError, runId = ""): Omit<ErrorDetail
 
 /** Converts anything a handler throws into a ConnectError carrying an ErrorDetail. */
 export function toConnectError(error: unknown): ConnectError {
-  if (error instanceof ConnectError) return error;
+  if (error instanceof ConnectError) return reclassifyDecodeFailure(error) ?? error;
   const gatewayError = toGatewayError(error);
-  return new ConnectError(gatewayError.message, codeByKind[gatewayError.kind], undefined, [
+  return new ConnectError(clipMessage(gatewayError.message), codeByKind[gatewayError.kind], undefined, [
     { desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) },
   ]);
+}
+
+/**
+ * Connect reports a request message that does not decode as INTERNAL ("parse binary: …"); it is the
+ * caller's mistake, so it becomes INVALID_ARGUMENT. Undefined for every other error.
+ */
+export function reclassifyDecodeFailure(error: ConnectError): ConnectError | undefined {
+  if (error.code !== Code.Internal || !/^parse (binary|JSON)\b/.test(error.rawMessage)) return undefined;
+  const gatewayError = new GatewayError("invalid_request", `the request message could not be decoded: ${error.rawMessage}`, { code: "invalid_message" });
+  return new ConnectError(clipMessage(gatewayError.message), Code.InvalidArgument, undefined, [{ desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) }]);
+}
+
+// Error messages travel in a header (grpc-message) that HTTP/2 peers cap at a few KB: a message that
+// quotes a caller's 70 KB value would get the whole stream reset instead of the error delivered.
+const maxMessageLength = 1024;
+
+function clipMessage(message: string): string {
+  return message.length <= maxMessageLength ? message : `${message.slice(0, maxMessageLength)}…`;
 }

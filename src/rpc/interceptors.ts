@@ -1,6 +1,6 @@
 import type { Interceptor, StreamResponse } from "@connectrpc/connect";
 import type { AccessControl } from "../identity/access.js";
-import { callerKey } from "./caller-context.js";
+import { callerKey, preflightCredentialKey } from "./caller-context.js";
 import { toConnectError } from "./error-mapping.js";
 import { procedureAccess } from "./procedure-scopes.js";
 
@@ -30,7 +30,10 @@ export function authInterceptor(access: AccessControl): Interceptor {
   return (next) => async (req) => {
     const needs = procedureAccess(req.service.typeName, `/${req.service.typeName}/${req.method.name}`);
     if (needs === "public") return next(req);
-    req.contextValues.set(callerKey, await access.authorize(req.header.get("authorization"), needs));
+    const preflight = req.contextValues.get(preflightCredentialKey);
+    if (preflight !== undefined && "refused" in preflight) throw preflight.refused;
+    const verified = preflight?.verified ?? (await access.verify(req.header.get("authorization")));
+    req.contextValues.set(callerKey, access.permit(verified, needs));
     return next(req);
   };
 }

@@ -167,7 +167,9 @@ export function registerReflection(router: ConnectRouter, files: readonly DescFi
     }
   }
 
+  // Reflection requests name a symbol or file; anyone may call it, so its messages stay small.
+  const options = { readMaxBytes: 64 * 1024 };
   return router
-    .service(ServerReflectionV1, { serverReflectionInfo })
-    .service(ServerReflectionV1alpha, { serverReflectionInfo });
+    .service(ServerReflectionV1, { serverReflectionInfo }, options)
+    .service(ServerReflectionV1alpha, { serverReflectionInfo }, options);
 }

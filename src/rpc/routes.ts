@@ -23,6 +23,7 @@ import { createGatewayService } from "./gateway-service.js";
 import { createHealthService, type HealthStatusBoard } from "./health-service.js";
 import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
 import { createModelsService } from "./models-service.js";
+import { registerService } from "./receive-limits.js";
 import { registerReflection } from "./reflection-service.js";
 import { createBudgetHandlers } from "./usage-budget-handlers.js";
 import { createPricingHandlers } from "./usage-pricing-handlers.js";
@@ -43,14 +44,16 @@ export interface RpcDeps extends DiagnosticsSources {
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
 export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(GatewayService, createGatewayService({ engine: deps.engine, logger: deps.logger, startedAt: deps.startedAt }));
-    router.service(ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }));
-    router.service(DiagnosticsService, createDiagnosticsService(deps));
-    router.service(VaultService, createVaultService(deps.vault));
-    router.service(ApiKeysService, createApiKeysService(deps.apiKeys));
-    router.service(AuthProfileService, createAuthProfileService(deps.auth));
-    router.service(UsageService, createUsageService(createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone }), createBudgetHandlers({ budgets: deps.budgets })));
-    router.service(Health, createHealthService(deps.healthBoard));
+    const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
+    const pricing = createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone });
+    registerService(router, GatewayService, createGatewayService({ engine: deps.engine, logger: deps.logger, startedAt: deps.startedAt }), limits);
+    registerService(router, ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }), limits);
+    registerService(router, DiagnosticsService, createDiagnosticsService(deps), limits);
+    registerService(router, VaultService, createVaultService(deps.vault), limits);
+    registerService(router, ApiKeysService, createApiKeysService(deps.apiKeys), limits);
+    registerService(router, AuthProfileService, createAuthProfileService(deps.auth), limits);
+    registerService(router, UsageService, createUsageService(pricing, createBudgetHandlers({ budgets: deps.budgets })), limits);
+    registerService(router, Health, createHealthService(deps.healthBoard), limits);
     registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_usage]);
   };
 }

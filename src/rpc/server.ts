@@ -1,17 +1,15 @@
 import { once } from "node:events";
 import http2 from "node:http2";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { BindAddress } from "../config/bind-address.js";
 import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../server-lifecycle.js";
+import { createRpcRequestHandler, type RpcHandlerOptions } from "./node-handler.js";
+
+// One client may keep this many calls open at once on a connection; more wait for a free slot.
+const maxConcurrentStreams = 1000;
 
 /** Serves gRPC, gRPC-Web and Connect on one HTTP/2 cleartext listener. */
-export async function startRpcServer(options: {
-  bind: BindAddress;
-  routes: (router: ConnectRouter) => void;
-  interceptors: Interceptor[];
-}): Promise<ListeningServer> {
-  const server = http2.createServer(connectNodeAdapter({ routes: options.routes, interceptors: options.interceptors }));
+export async function startRpcServer(options: RpcHandlerOptions & { bind: BindAddress }): Promise<ListeningServer> {
+  const server = http2.createServer({ settings: { maxConcurrentStreams } }, createRpcRequestHandler(options));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

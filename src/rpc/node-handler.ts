@@ -1,0 +1,85 @@
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { Code, type ConnectRouter, ConnectError, createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { createAsyncIterable, encodeEnvelope, readAllBytes, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { AccessControl } from "../identity/access.js";
+import type { Logger } from "../logger.js";
+import { preflightCredentialKey } from "./caller-context.js";
+import { reclassifyDecodeFailure } from "./error-mapping.js";
+import { procedureAccess } from "./procedure-scopes.js";
+
+export interface RpcHandlerOptions {
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  access: AccessControl;
+  logger: Logger;
+}
+
+/**
+ * The gRPC listener's request handler: Connect's router, with two steps of our own around it.
+ * - The credential is checked on the headers before the body is read, so an unauthenticated caller
+ *   cannot make the daemon buffer a message (each service's receive limit caps an authenticated one).
+ *   A refusal is answered by the same handler and interceptors, fed an empty message in place of the
+ *   unread body, so it has exactly the shape of every other error of the caller's protocol.
+ * - A request message that does not decode is the caller's mistake: INVALID_ARGUMENT, where Connect
+ *   answers INTERNAL for unary calls (streams are mapped by the error-mapping interceptor).
+ */
+export function createRpcRequestHandler(options: RpcHandlerOptions): (req: Http2ServerRequest, res: Http2ServerResponse) => void {
+  const router = createConnectRouter({ interceptors: options.interceptors, acceptCompression: [compressionGzip, compressionBrotli] });
+  options.routes(router);
+  const handlers = new Map(router.handlers.map((handler) => [handler.requestPath, handler]));
+
+  return (req, res) => {
+    const handler = handlers.get(req.url.split("?", 1)[0] ?? "");
+    if (handler === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    serve(handler, req, res, options).catch((error: unknown) => {
+      // Only a broken connection gets here; the caller has gone and there is no one left to answer.
+      if (ConnectError.from(error).code !== Code.Aborted) options.logger.warn({ err: error, procedure: handler.requestPath }, "an RPC could not be answered");
+    });
+  };
+}
+
+async function serve(handler: UniversalHandler, req: Http2ServerRequest, res: Http2ServerResponse, options: RpcHandlerOptions): Promise<void> {
+  const contextValues = createContextValues();
+  let request = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+  if (procedureAccess(handler.service.typeName, handler.requestPath) !== "public") {
+    try {
+      contextValues.set(preflightCredentialKey, { verified: await options.access.verify(req.headers.authorization) });
+    } catch (refused) {
+      contextValues.set(preflightCredentialKey, { refused });
+      const header = new Headers(request.header);
+      for (const name of ["content-encoding", "grpc-encoding", "connect-content-encoding"]) header.delete(name);
+      request = { ...request, header, body: emptyMessage(header.get("content-type") ?? "") };
+    }
+  }
+  const response = await handler(request);
+  await universalResponseToNodeResponse(await withDecodeFailuresReclassified(response), res);
+}
+
+/** An empty request message in the framing of the request's protocol (gRPC, gRPC-web, Connect; binary or JSON). */
+function emptyMessage(contentType: string): AsyncIterable<Uint8Array> {
+  const payload = contentType.includes("json") ? new TextEncoder().encode("{}") : new Uint8Array(0);
+  const enveloped = /^application\/(grpc|connect\+)/.test(contentType);
+  return createAsyncIterable([enveloped ? encodeEnvelope(0, payload) : payload]);
+}
+
+/** Rewrites a unary call's "could not parse the request" from INTERNAL to INVALID_ARGUMENT (gRPC and Connect). */
+async function withDecodeFailuresReclassified(response: UniversalServerResponse): Promise<UniversalServerResponse> {
+  const trailerError = response.trailer === undefined ? undefined : findTrailerError(response.trailer);
+  if (response.trailer !== undefined && trailerError !== undefined) {
+    const reclassified = reclassifyDecodeFailure(trailerError);
+    if (reclassified !== undefined) setTrailerStatus(response.trailer, reclassified);
+    return response;
+  }
+  const isConnectUnaryError = response.status === 500 && response.header?.get("content-type") === "application/json";
+  if (!isConnectUnaryError || response.body === undefined) return response;
+  const body = await readAllBytes(response.body as AsyncIterable<Uint8Array>, 64 * 1024);
+  const reclassified = reclassifyDecodeFailure(errorFromJsonBytes(body, undefined, new ConnectError("internal error", Code.Internal)));
+  if (reclassified === undefined) return { ...response, body: createAsyncIterable([body]) };
+  return { ...response, status: 400, body: createAsyncIterable([errorToJsonBytes(reclassified, {})]) };
+}
