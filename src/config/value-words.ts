@@ -40,8 +40,9 @@ export function actualType(value: unknown): string {
   return typeof value;
 }
 
-/** A short literal for a value in a message: strings quoted, long ones cut. */
+/** A short literal for a value in a message: strings quoted, long ones cut; tables and arrays by their type. */
 export function literal(value: unknown): string {
+  if (typeof value === "object" && value !== null) return actualType(value);
   if (typeof value !== "string") return String(value);
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }

@@ -77,6 +77,8 @@ timezone = ["UTC"]
 
     const wrongKind = problemsOf(`version = 1\n[[model_provider.providers]]\nprovider_id = "x"\nkind = "magic"\n`).problems;
     expect(problemAt(wrongKind, "model_provider.providers[0].kind").message).toBe('must be one of "deterministic", "openai_compatible" or "anthropic", got "magic"');
+    const tableKind = problemsOf(`version = 1\n[[model_provider.providers]]\nprovider_id = "x"\nkind = { name = "magic" }\n`).problems;
+    expect(problemAt(tableKind, "model_provider.providers[0].kind").message).toBe('must be one of "deterministic", "openai_compatible" or "anthropic", got a table');
   });
 
   it("suggests the key an unknown key was probably meant to be, from the keys its table accepts", () => {
