@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
-import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
+import { ConfigProblems } from "./config-problems.js";
 import { defaultChatModel, defaultEmbeddingsModel, defaultProvider, defaultTranscriptionModel } from "./defaults.js";
 import { applyEnvOverrides } from "./env-overrides.js";
-import { checkReferences } from "./check-references.js";
+import { runConfigChecks } from "./run-config-checks.js";
+import { salvageConfig } from "./salvage-config.js";
 import { configSchema, type GatewayConfig } from "./schema.js";
+import { problemsFromIssues } from "./zod-issue-problems.js";
 
 export const embeddedSource = "<embedded defaults>";
 
@@ -26,20 +28,35 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-/** Finds, parses and validates palyra.toml; throws ConfigError naming the file and key at fault. */
+/**
+ * Finds, parses and validates palyra.toml with its environment overrides. Throws one ConfigError
+ * listing every problem found (a TOML syntax error stops at the first), each naming the file and key,
+ * or the PALYRA__* variable, at fault.
+ */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = locateConfigFile(options, cwd);
   const raw = file === undefined ? { version: 1 } : readToml(file);
   const source = file ?? embeddedSource;
-  if (raw.version === undefined) throw new ConfigError(source, "version", "missing: the file must declare version = 1");
-  const { config: overridden, applied } = applyEnvOverrides(raw, options.env);
+  // Checked before the overrides: the file itself must say which format it is written in.
+  const fileLacksVersion = raw.version === undefined;
+  const { config: overridden, applied, variables } = applyEnvOverrides(raw, options.env);
+  const problems = new ConfigProblems(source, variables);
+  if (fileLacksVersion) problems.addForFile("version", "missing: the file must declare version = 1");
 
-  const parsed = configSchema.safeParse(overridden);
-  if (!parsed.success) throw toConfigError(source, parsed.error);
-  const config = withEmbeddedProvider(parsed.data);
-  checkReferences(config, source);
-  return { config, source, envOverrides: applied };
+  const parsed = configSchema.safeParse(overridden, { reportInput: true });
+  if (parsed.success) {
+    const config = withEmbeddedProvider(parsed.data);
+    runConfigChecks(config, problems.add);
+    problems.throwIfAny();
+    return { config, source, envOverrides: applied };
+  }
+  for (const { key, message } of problemsFromIssues(parsed.error.issues, configSchema)) {
+    if (!(fileLacksVersion && key === "version")) problems.add(key, message);
+  }
+  const salvaged = salvageConfig(overridden, parsed.error.issues);
+  if (salvaged !== undefined) runConfigChecks(withEmbeddedProvider(salvaged.config), problems.add, salvaged.replaced);
+  throw new ConfigError(problems.list, source);
 }
 
 function locateConfigFile(options: LoadConfigOptions, cwd: string): string | undefined {
@@ -63,8 +80,9 @@ function readToml(file: string): Record<string, unknown> {
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
+      // Parsing stops at the first syntax error, so this is the one problem reported.
       const firstLine = error.message.split("\n")[0] ?? error.message;
-      throw new ConfigError(`${file}:${error.line}:${error.column}`, "", `invalid TOML: ${firstLine}`);
+      throw new ConfigError([{ source: `${file}:${error.line}:${error.column}`, key: "", message: `invalid TOML: ${firstLine}` }], file);
     }
     throw error;
   }
@@ -78,27 +96,4 @@ function withEmbeddedProvider(config: GatewayConfig): GatewayConfig {
     ...config,
     model_provider: { ...registry, providers: [defaultProvider], models: [defaultChatModel, defaultEmbeddingsModel, defaultTranscriptionModel] },
   };
-}
-
-function toConfigError(source: string, error: z.ZodError): ConfigError {
-  const issue = error.issues[0];
-  if (issue === undefined) return new ConfigError(source, "", "invalid config");
-  const key = formatKeyPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const unknown = issue.keys.map((name) => (key ? `${key}.${name}` : name));
-    return new ConfigError(source, unknown.join(", "), `unknown key${unknown.length > 1 ? "s" : ""}`);
-  }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
-    return new ConfigError(source, key, `missing (${issue.message})`);
-  }
-  return new ConfigError(source, key, issue.message);
-}
-
-/** ["model_provider","providers",0,"kind"] -> "model_provider.providers[0].kind" */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((segment, index) =>
-      typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`,
-    )
-    .join("");
 }

@@ -188,7 +188,7 @@ describe("palyra daemon start-up errors", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(config);
     expect(result.stderr).toContain("daemon.no_such_setting");
-    expect(result.stderr).toMatch(/^palyra: [^\n]+\n$/);
+    expect(result.stderr).toMatch(/^palyra: 1 problem in the config:\n  [^\n]+\n$/);
   });
 });
 

@@ -3,10 +3,11 @@ import { GetEffectiveConfigResponse } from "../../../gen/grpc-js/palyra/gateway/
 import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js";
 import { callUnary } from "../grpc-clients.js";
 import { printJson, printLine } from "../output.js";
+import { registerConfigCheckCommand } from "./config-check.js";
 
-/** palyra config show: the config the running daemon uses, secrets shown as <redacted>. */
+/** palyra config show: the config the running daemon uses, secrets shown as <redacted>; palyra config check: a config file, without a daemon. */
 export function registerConfigCommand(program: Command): void {
-  const config = program.command("config").description("inspect the running daemon's configuration");
+  const config = program.command("config").description("check a config file, or inspect the running daemon's configuration");
   addClientFlags(config.command("show").description("print the effective config (defaults and overrides applied, secrets redacted)")).action(
     async (flags: ClientFlags) => {
       const response = await withDaemon(flags, (clients) => {
@@ -18,4 +19,5 @@ export function registerConfigCommand(program: Command): void {
       printLine(response.configJson);
     },
   );
+  registerConfigCheckCommand(config);
 }
