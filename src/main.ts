@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind, defaultStateDir } from "./config/defaults.js";
-import { loadConfig } from "./config/load-config.js";
+import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { ComplexityRouter } from "./governance/routing/smart-router.js";
@@ -27,8 +26,11 @@ import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
 import { RunEngine } from "./runs/run-engine.js";
 import type { BudgetQuery } from "./runs/run-governance.js";
+import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
 import { openSqliteStore } from "./store/open-store.js";
 import { closeInterruptedRuns } from "./store/runs-repository.js";
+import { secureStateDirectory } from "./store/state-directory.js";
+import { lockStateDirectory, type StateLock } from "./store/state-lock.js";
 
 export interface GatewayOptions {
   /** --config; falls back to PALYRA_CONFIG, then the default locations. */
@@ -55,14 +57,29 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export const daemonInfoFileName = "daemon.json";
-
-/** The composition root: config -> store -> cores -> servers. */
+/**
+ * The composition root: config -> state directory -> store -> cores -> servers. The config is read
+ * first (a bad one stops start-up having written nothing); then the state directory is locked for
+ * this daemon alone before anything in it is read or written, and released when it stops or fails.
+ */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const stateDir = resolve(options.stateDir ?? env.PALYRA_STATE_ROOT ?? defaultStateDir);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const lock = lockStateDirectory(stateDir);
+  try {
+    return await startLocked(options, env, stateDir, loadedConfig, lock);
+  } catch (error) {
+    removeDaemonInfo(stateDir);
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: GatewayOptions, env: NodeJS.ProcessEnv, stateDir: string, loadedConfig: LoadedConfig, lock: StateLock): Promise<RunningGateway> {
+  secureStateDirectory(stateDir);
+  // Who holds the directory, for a second daemon's refusal; the addresses follow once listening.
+  writeDaemonInfo(stateDir, { pid: process.pid });
   const { config, source } = loadedConfig;
   const logger = options.logger ?? createLogger(config.daemon.log_level);
   const grpcBind = pickBind("--grpc-bind", options.grpcBind, env.PALYRA_GRPC_BIND, config.daemon.grpc_bind, defaultGrpcBind);
@@ -104,7 +121,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
-  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors, access, logger });
+  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors, access, logger }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const httpServer = await startHttpServer({
     bind: httpBind,
     routes,
@@ -121,7 +141,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const grpcAddress = formatBindAddress(rpcServer.address.address, rpcServer.address.port);
   const httpAddress = formatBindAddress(httpServer.address.address, httpServer.address.port);
   callbackUrl = oauthCallbackUrl(httpAddress);
-  writeFileSync(join(stateDir, daemonInfoFileName), `${JSON.stringify({ pid: process.pid, grpc: grpcAddress, http: httpAddress })}\n`);
+  writeDaemonInfo(stateDir, { pid: process.pid, grpc: grpcAddress, http: httpAddress });
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
   providerHealth.startBackgroundChecks(registry, config.model_provider.health_ttl_ms, logger);
@@ -141,6 +161,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
+      removeDaemonInfo(stateDir);
+      lock.release();
       logger.info("stopped");
     })();
     return stopping;

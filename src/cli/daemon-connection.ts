@@ -1,15 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseBindAddress } from "../config/bind-address.js";
 import { defaultStateDir } from "../config/defaults.js";
 import { readAdminToken } from "../identity/admin-token.js";
+import { daemonInfoPath, processIsRunning, readDaemonInfo } from "../shared/daemon-info.js";
 import { CliError } from "./cli-error.js";
 
-/**
- * The file the daemon writes once listening. Same name as main.ts's daemonInfoFileName; kept here so
- * that client commands need not load the whole daemon (store, providers, servers) to find it.
- */
-export const daemonInfoFileName = "daemon.json";
+export { processIsRunning };
 
 export interface ConnectionFlags {
   addr?: string | undefined;
@@ -43,29 +39,26 @@ export function discoverDaemon(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
   if (fromEnv) {
     return { address: checkAddress(fromEnv, "PALYRA_GRPC_ADDR"), addressSource: "PALYRA_GRPC_ADDR", daemonPid: undefined, stateDir, token };
   }
-  const file = join(stateDir, daemonInfoFileName);
-  const info = readDaemonInfo(file);
+  const file = daemonInfoPath(stateDir);
+  const info = readInfo(stateDir, file);
   return { address: checkAddress(info.grpc, `${file}: grpc`), addressSource: file, daemonPid: info.pid, stateDir, token };
 }
 
-interface DaemonInfo {
-  grpc: string;
-  pid: number | undefined;
-}
-
-function readDaemonInfo(file: string): DaemonInfo {
-  if (!existsSync(file)) {
+function readInfo(stateDir: string, file: string): { grpc: string; pid: number } {
+  let info: ReturnType<typeof readDaemonInfo>;
+  try {
+    info = readDaemonInfo(stateDir);
+  } catch (error) {
+    throw new CliError(`${file}: not a daemon.json the daemon wrote (${(error as Error).message})`);
+  }
+  if (info === undefined) {
     throw new CliError(`no daemon address: pass --addr, set PALYRA_GRPC_ADDR, or start the daemon with this state directory (${file} does not exist)`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new CliError(`${file}: not valid JSON (${(error as Error).message})`);
+  if (info.grpc === undefined) {
+    const state = processIsRunning(info.pid) ? "is still starting" : "stopped before it was ready";
+    throw new CliError(`the daemon (pid ${info.pid}) of ${stateDir} ${state}: ${file} has no gRPC address yet`);
   }
-  const record = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
-  if (typeof record.grpc !== "string" || record.grpc === "") throw new CliError(`${file}: has no "grpc" address`);
-  return { grpc: record.grpc, pid: typeof record.pid === "number" ? record.pid : undefined };
+  return { grpc: info.grpc, pid: info.pid };
 }
 
 function checkAddress(text: string, name: string): string {
@@ -75,15 +68,4 @@ function checkAddress(text: string, name: string): string {
     throw new CliError((error as Error).message);
   }
   return text.trim();
-}
-
-/** False when pid names no running process; used to call a daemon.json stale. */
-export function processIsRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -17,7 +17,9 @@ export interface Store {
 
 /** Opens (creating if needed) the SQLite database file and migrates it. */
 export async function openSqliteStore(file: string): Promise<Store> {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // Created 0600 before SQLite opens it: SQLite would use 0644, and gives its WAL files the database's mode.
+  closeSync(openSync(file, "a", 0o600));
   const sqlite = new SqliteDatabase(file);
   // WAL lets readers run beside the single writer; NORMAL sync is durable across process crashes.
   sqlite.pragma("journal_mode = WAL");

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { RunningGateway } from "../../main.js";
 import { exitCodes } from "../cli-error.js";
+import { stopSignalPolicy } from "../stop-signals.js";
 
 interface DaemonFlags {
   config?: string;
@@ -22,6 +23,8 @@ export function registerDaemonCommand(program: Command): void {
 }
 
 async function runDaemon(flags: DaemonFlags): Promise<void> {
+  // Everything the daemon creates (database, WAL, keys, logs written by redirection aside) is its user's alone.
+  process.umask(0o077);
   let gateway: RunningGateway | undefined;
   let stopRequested = false;
 
@@ -34,9 +37,11 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
       },
     );
   };
-  // First signal: stop gracefully (in-flight runs get the grace period). Second: give up at once.
+  const actionFor = stopSignalPolicy();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) {
+    const action = actionFor(signal);
+    if (action === "ignore") return;
+    if (action === "force") {
       process.stderr.write(`palyra: ${signal} again while stopping; exiting now\n`);
       process.exit(exitCodes.failure);
     }
