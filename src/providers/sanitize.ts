@@ -1,3 +1,6 @@
+import { GatewayError } from "../errors.js";
+import { redactSecrets } from "../shared/redact-secrets.js";
+
 /** The longest upstream error text passed on to callers and logs. */
 export const maxUpstreamMessageLength = 500;
 
@@ -16,4 +19,21 @@ export function sanitizeUpstreamText(text: string): string {
   let clean = text.replace(/\s+/g, " ").trim();
   for (const [pattern, replacement] of secretPatterns) clean = clean.replace(pattern, replacement);
   return clean.length > maxUpstreamMessageLength ? `${clean.slice(0, maxUpstreamMessageLength)}…` : clean;
+}
+
+/**
+ * The error an upstream call failed with, with the credential it used removed from the message in any
+ * form the upstream may have echoed it (verbatim, encoded, inside a base64 blob). Runs where the key
+ * is known, around every call a provider makes with it.
+ */
+export function withoutCredential(error: unknown, credential: string | undefined): unknown {
+  if (!(error instanceof GatewayError) || credential === undefined) return error;
+  const message = redactSecrets(error.message, [credential]);
+  if (message === error.message) return error;
+  // The cause goes too: it may hold the same text.
+  return new GatewayError(error.kind, message, {
+    ...(error.param !== undefined && { param: error.param }),
+    ...(error.code !== undefined && { code: error.code }),
+    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+  });
 }

@@ -1,8 +1,7 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { RunStatus as ProtoRunStatus } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { GatewayService, RunStreamRequest } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../errors.js";
-import type { Logger } from "../logger.js";
+import { type GatewayError, invalidRequest } from "../errors.js";
 import type { RunEngine, RunHandle } from "../runs/run-engine.js";
 import type { RunStatus } from "../store/tables.js";
 import { gatewayVersion } from "../version.js";
@@ -13,7 +12,6 @@ import { embedInputFromProto, embedResponseToProto, transcribeInputFromProto, tr
 
 export interface GatewayServiceDeps {
   engine: RunEngine;
-  logger: Logger;
   startedAt: number;
 }
 
@@ -34,7 +32,12 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
       if (first.value.action.case !== "start") throw invalidRequest("action", "the first request must be a start request");
 
       const handle = await deps.engine.start(runInputFromProto(first.value.action.value), caller);
-      void applyFollowUps(followUps, handle, deps.logger);
+      // A follow-up the protocol does not allow ends the call with INVALID_ARGUMENT; the run is cancelled and recorded.
+      let violation: GatewayError | undefined;
+      void applyFollowUps(followUps, handle, (error) => {
+        violation ??= error;
+        handle.detach(error.message);
+      });
       // A client that goes away cancels its run; the run still records how it ended.
       const onClientGone = () => handle.detach("the client disconnected");
       context.signal.addEventListener("abort", onClientGone, { once: true });
@@ -49,11 +52,12 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
         context.signal.removeEventListener("abort", onClientGone);
         if (!ended) handle.detach("the response stream closed");
       }
+      if (violation !== undefined) throw violation;
     },
 
-    async abortRun(request) {
+    async abortRun(request, context) {
       if (!request.runId) throw invalidRequest("run_id", "is required");
-      const result = await deps.engine.abort(request.runId, request.reason || "aborted by AbortRun");
+      const result = await deps.engine.abort(request.runId, request.reason || "aborted by AbortRun", requireCaller(context));
       return { aborted: result.aborted, status: runStatuses[result.status] };
     },
 
@@ -74,15 +78,23 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
   };
 }
 
-/** Requests after the first may cancel the run; anything else is noted and ignored. */
-async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle: RunHandle, logger: Logger): Promise<void> {
+/**
+ * Requests after the first may cancel the run (more cancels change nothing). Anything else breaks the
+ * protocol: a second start, or a tool approval when none was asked for, is reported once, not logged
+ * per message, so a client cannot flood the log.
+ */
+async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle: RunHandle, violated: (error: GatewayError) => void): Promise<void> {
   try {
     for (let next = await requests.next(); !next.done; next = await requests.next()) {
       const action = next.value.action;
       if (action.case === "cancel") {
         handle.cancel(action.value.reason || "cancelled by the client");
+      } else if (action.case === "start") {
+        return violated(invalidRequest("start", "a RunStream carries one start request, first; a second one cancels the run"));
+      } else if (action.case === "toolApproval") {
+        return violated(invalidRequest("tool_approval", "no tool approval is pending on this run"));
       } else {
-        logger.warn({ runId: handle.runId, action: action.case }, "ignored a RunStream request that is not a cancel");
+        return violated(invalidRequest("action", "a request after the start must be a cancel"));
       }
     }
   } catch {

@@ -46,7 +46,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   return (router) => {
     const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
     const pricing = createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone });
-    registerService(router, GatewayService, createGatewayService({ engine: deps.engine, logger: deps.logger, startedAt: deps.startedAt }), limits);
+    registerService(router, GatewayService, createGatewayService({ engine: deps.engine, startedAt: deps.startedAt }), limits);
     registerService(router, ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }), limits);
     registerService(router, DiagnosticsService, createDiagnosticsService(deps), limits);
     registerService(router, VaultService, createVaultService(deps.vault), limits);

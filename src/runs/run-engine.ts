@@ -17,6 +17,7 @@ import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
 import { endOfTerminal, type RunEnd } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
+import { clipReason, shown } from "./input-limits.js";
 import { admitRun, type BudgetTerms, hashRequest, servingModels, unaryBudgetQuery } from "./run-admission.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
 import type { BudgetOutcome, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
@@ -64,6 +65,8 @@ export interface RunEngineDeps {
 export type UsageObserver = (caller: Caller, usage: Usage) => void;
 
 interface ActiveRun {
+  /** Who started the run: only they (or the admin) may abort it or learn its status. */
+  callerId: string;
   controller: AbortController;
   cancelReason: string | undefined;
   /** Settles once the run's end is recorded. */
@@ -118,7 +121,7 @@ export class RunEngine {
       budget,
       routing: smart && routingRecord(smart),
     });
-    const active = newActiveRun();
+    const active = newActiveRun(caller);
 
     const channel = new EventChannel<RunEvent>();
     const execution = executeRun(
@@ -293,16 +296,22 @@ export class RunEngine {
     });
   }
 
-  /** Cancels a run from anywhere; waits until its end is recorded. */
-  async abort(runId: string, reason: string): Promise<{ aborted: boolean; status: RunStatus }> {
+  /**
+   * Cancels a run from any connection and waits until its end is recorded. Only the run's own caller
+   * (or the admin) may: anyone else is told there is no such run, so run ids reveal nothing.
+   */
+  async abort(runId: string, reason: string, caller: Caller): Promise<{ aborted: boolean; status: RunStatus }> {
+    const mayTouch = (callerId: string) => caller.kind === "admin" || callerId === caller.id;
     const active = this.active.get(runId);
-    if (active !== undefined) {
+    if (active !== undefined && mayTouch(active.callerId)) {
       this.cancelActive(active, reason);
       const end = await active.done;
       return { aborted: end.status === "cancelled", status: end.status };
     }
-    const row = await findRun(this.deps.store.db, runId);
-    if (row === undefined) throw new GatewayError("not_found", `no run with id "${runId}"`, { param: "run_id", code: "run_not_found" });
+    const row = active === undefined ? await findRun(this.deps.store.db, runId) : undefined;
+    if (row === undefined || !mayTouch(row.caller_id)) {
+      throw new GatewayError("not_found", `no run with id ${shown(runId)}`, { param: "run_id", code: "run_not_found" });
+    }
     return { aborted: false, status: row.status };
   }
 
@@ -327,7 +336,7 @@ export class RunEngine {
     work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
   ): Promise<UnaryRunResult<T>> {
     const { runId, startedAt, settle } = await admitRun(this.admission, { kind, resolved, attribution, budget });
-    const active = newActiveRun();
+    const active = newActiveRun(attribution.caller);
     const onCallerGone = () => this.cancelActive(active, "the client disconnected");
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
@@ -365,8 +374,9 @@ export class RunEngine {
 
   private cancelActive(run: ActiveRun, reason: string): void {
     if (run.controller.signal.aborted) return;
-    run.cancelReason = reason;
-    run.controller.abort(new GatewayError("cancelled", reason));
+    // A caller's reason is recorded with the run and logged: kept to a sensible length.
+    run.cancelReason = clipReason(reason);
+    run.controller.abort(new GatewayError("cancelled", run.cancelReason));
   }
 }
 
@@ -375,8 +385,8 @@ function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, c
   return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
 }
 
-function newActiveRun(): ActiveRun {
-  return { controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
+function newActiveRun(caller: Caller): ActiveRun {
+  return { callerId: caller.id, controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
 }
 
 function routingRecord(smart: SmartRoutingDecision): RunRouting {

@@ -78,6 +78,15 @@ describe("secrets at rest", () => {
     expect(failure.status).toBe(503);
     expect(failure.message).not.toContain(upstreamKey);
 
+    // One that echoes the Authorization header base64-encoded (any alignment inside the blob), or URL-encoded.
+    const echoed = Buffer.from(`Authorization: Bearer ${upstreamKey}`).toString("base64");
+    upstream.enqueue({ kind: "status", status: 500, body: { error: { message: `we saw ${echoed} and ${encodeURIComponent(`${upstreamKey}/`)}` } } });
+    const encodedFailure = await client.chat.completions.create({ model: "gpt", messages: [{ role: "user", content: "y" }] }).catch((e) => e);
+    expect(encodedFailure.status).toBe(503);
+    expect(encodedFailure.message).toContain("<redacted>");
+    expect(encodedFailure.message).not.toContain(echoed.slice(16, 40));
+    expect(encodedFailure.message).not.toContain(upstreamKey);
+
     daemon.child.kill("SIGTERM");
     expect((await daemon.exited).code).toBe(0);
 

@@ -117,7 +117,7 @@ describe("RunEngine", () => {
     const { store, engine } = await setUp();
     const handle = await engine.start(input("nobody is listening here", "slow-model"), adminCaller);
     handle.detach("client went away");
-    const result = await engine.abort(handle.runId, "already detached");
+    const result = await engine.abort(handle.runId, "already detached", adminCaller);
     expect(result.status).toBe("cancelled");
     expect(await findRun(store.db, handle.runId)).toMatchObject({ status: "cancelled", error_message: "client went away" });
   });
@@ -126,13 +126,27 @@ describe("RunEngine", () => {
     const { engine } = await setUp();
     const slow = await engine.start(input("slow run to abort", "slow-model"), adminCaller);
     const consumed = collect(slow.events);
-    expect(await engine.abort(slow.runId, "operator")).toEqual({ aborted: true, status: "cancelled" });
+    expect(await engine.abort(slow.runId, "operator", adminCaller)).toEqual({ aborted: true, status: "cancelled" });
     expect((await consumed).at(-1)).toEqual({ type: "cancelled", reason: "operator" });
 
     const fast = await engine.start(input("quick", "fast-model"), adminCaller);
     await collect(fast.events);
-    expect(await engine.abort(fast.runId, "late")).toEqual({ aborted: false, status: "succeeded" });
-    await expect(engine.abort("unknown", "x")).rejects.toMatchObject({ kind: "not_found", param: "run_id" });
+    expect(await engine.abort(fast.runId, "late", adminCaller)).toEqual({ aborted: false, status: "succeeded" });
+    await expect(engine.abort("unknown", "x", adminCaller)).rejects.toMatchObject({ kind: "not_found", param: "run_id" });
+  });
+
+  it("lets only a run's own caller (or the admin) abort it or learn its status", async () => {
+    const { engine } = await setUp();
+    const owner = { id: "key_owner", kind: "api_key" as const, scopes: new Set(["chat.create" as const]) };
+    const stranger = { ...owner, id: "key_stranger" };
+    const slow = await engine.start(input("a run somebody else wants to stop", "slow-model"), owner);
+    const consumed = collect(slow.events);
+    // Another key is told the run does not exist, exactly as for an unknown id.
+    await expect(engine.abort(slow.runId, "mine now", stranger)).rejects.toMatchObject({ kind: "not_found", code: "run_not_found" });
+    expect(await engine.abort(slow.runId, "the owner changed its mind", owner)).toEqual({ aborted: true, status: "cancelled" });
+    expect((await consumed).at(-1)).toEqual({ type: "cancelled", reason: "the owner changed its mind" });
+    await expect(engine.abort(slow.runId, "late", stranger)).rejects.toMatchObject({ kind: "not_found" });
+    expect(await engine.abort(slow.runId, "late", adminCaller)).toEqual({ aborted: false, status: "cancelled" });
   });
 
   it("drains: lets runs finish within the grace period, cancels the rest, refuses new runs", async () => {

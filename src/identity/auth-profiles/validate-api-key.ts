@@ -2,6 +2,7 @@ import type { ModelProviderConfig, ProviderConfig } from "../../config/schema.js
 import { GatewayError, invalidRequest, toGatewayError } from "../../errors.js";
 import { createProvider } from "../../providers/create-provider.js";
 import { BlockedUrlError } from "../../registry/netguard/upstream-url.js";
+import { redactSecrets } from "../../shared/redact-secrets.js";
 import type { ProfileProviderKind } from "./profile-types.js";
 
 /** Where a key for each provider kind is checked when no base URL is given. */
@@ -67,5 +68,5 @@ function describeFailure(error: unknown, check: ApiKeyCheck): GatewayError {
 }
 
 function redact(text: string, secret: string): string {
-  return secret.length === 0 ? text : text.split(secret).join("<redacted>");
+  return redactSecrets(text, [secret]);
 }

@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import { GatewayError } from "../../errors.js";
 import { sanitizeUpstreamText } from "../../providers/sanitize.js";
 import { createGuardedOAuthFetch, isLoopbackHost, type OAuthFetch } from "./guarded-oauth-fetch.js";
+import { redactSecrets } from "../../shared/redact-secrets.js";
 import type { OAuthClientSettings } from "./oauth-settings.js";
 
 /** What a token endpoint granted. */
@@ -81,7 +82,7 @@ function toTokenSet(response: oauth.TokenEndpointResponse): TokenSet {
 /** A token endpoint failure in the core vocabulary. The message never carries codes, verifiers or tokens. */
 export function tokenEndpointError(error: unknown, client: OAuthClientSettings, secrets: readonly string[]): GatewayError {
   const where = `the token endpoint of [auth.oauth.${client.name}]`;
-  const clean = (text: string) => secrets.reduce((said, secret) => (secret ? said.split(secret).join("<redacted>") : said), sanitizeUpstreamText(text));
+  const clean = (text: string) => redactSecrets(sanitizeUpstreamText(text), secrets);
   if (error instanceof GatewayError) return new GatewayError(error.kind, clean(error.message), { code: error.code ?? "oauth_failed" });
   if (error instanceof oauth.ResponseBodyError) {
     const description = error.error_description ? ` (${clean(error.error_description)})` : "";

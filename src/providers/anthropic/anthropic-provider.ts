@@ -1,5 +1,6 @@
 import { GatewayError } from "../../errors.js";
 import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
+import { withoutCredential } from "../sanitize.js";
 import { readSse } from "../sse.js";
 import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../types.js";
 import { errorFromException } from "../upstream-error.js";
@@ -29,6 +30,15 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+    const key = await credentialFor(this.options, request.agentId);
+    try {
+      yield* this.streamWith(key, request, signal);
+    } catch (error) {
+      throw withoutCredential(error, key);
+    }
+  }
+
+  private async *streamWith(key: string | undefined, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
     const body = toMessagesRequest(request, {
       ...(this.options.maxOutputTokensDefault !== undefined && { maxOutputTokensDefault: this.options.maxOutputTokensDefault }),
     });
@@ -36,7 +46,7 @@ export class AnthropicProvider implements ModelProvider {
       {
         method: "POST",
         url: joinUrl(this.options.baseUrl, "/messages"),
-        headers: await this.headers(request.agentId),
+        headers: this.headers(key),
         body: JSON.stringify(body),
         signal,
         timeoutMs: this.options.requestTimeoutMs,
@@ -62,11 +72,12 @@ export class AnthropicProvider implements ModelProvider {
   async listModels(signal: AbortSignal): Promise<string[]> {
     const key = await credentialFor(this.options);
     const headers = { "anthropic-version": anthropicVersion, ...(key !== undefined && { "x-api-key": key }) };
-    return listAnthropicModels(this.options, headers, signal);
+    return listAnthropicModels(this.options, headers, signal).catch((error: unknown) => {
+      throw withoutCredential(error, key);
+    });
   }
 
-  private async headers(agentId: string | undefined): Promise<Record<string, string>> {
-    const key = await credentialFor(this.options, agentId);
+  private headers(key: string | undefined): Record<string, string> {
     return {
       "content-type": "application/json",
       accept: "text/event-stream",

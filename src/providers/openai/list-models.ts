@@ -1,4 +1,4 @@
-import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
+import type { HttpProviderOptions } from "../provider-options.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
@@ -10,9 +10,8 @@ interface WireModelList {
 }
 
 /** GET {baseUrl}/models: the model names an OpenAI-compatible server offers, in its order. */
-export async function listOpenAIModels(options: HttpProviderOptions, signal: AbortSignal): Promise<string[]> {
+export async function listOpenAIModels(options: HttpProviderOptions, key: string | undefined, signal: AbortSignal): Promise<string[]> {
   const headers: Record<string, string> = { accept: "application/json" };
-  const key = await credentialFor(options);
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   const upstream = await upstreamFetch(
     {

@@ -8,6 +8,7 @@ import type {
   TranscriptionRequest,
   TranscriptionResult,
 } from "../types.js";
+import { withoutCredential } from "../sanitize.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, type UpstreamResponse, upstreamFetch } from "../upstream-fetch.js";
 import { toWireChatRequest } from "./chat-request.js";
@@ -31,37 +32,54 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+    const key = await credentialFor(this.options, request.agentId);
     const body = JSON.stringify(toWireChatRequest(request));
-    const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream", request.agentId);
     try {
-      if (isJson(response)) await this.rejectJson(response, upstreamSignal);
-      if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
-      yield* readChatStream(response.body, this.providerId, upstreamSignal);
-    } finally {
-      release();
+      const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream", key);
+      try {
+        if (isJson(response)) await this.rejectJson(response, upstreamSignal);
+        if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
+        yield* readChatStream(response.body, this.providerId, upstreamSignal);
+      } finally {
+        release();
+      }
+    } catch (error) {
+      throw withoutCredential(error, key);
     }
   }
 
   async embed(request: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResult> {
-    const upstream = await this.send("/embeddings", JSON.stringify(toWireEmbeddingsRequest(request)), signal, "application/json", request.agentId);
-    return fromWireEmbeddings(await this.readText(upstream), request, this.providerId);
+    const key = await credentialFor(this.options, request.agentId);
+    try {
+      const upstream = await this.send("/embeddings", JSON.stringify(toWireEmbeddingsRequest(request)), signal, "application/json", key);
+      return await fromWireEmbeddings(await this.readText(upstream), request, this.providerId);
+    } catch (error) {
+      throw withoutCredential(error, key);
+    }
   }
 
   async transcribe(request: TranscriptionRequest, signal: AbortSignal): Promise<TranscriptionResult> {
+    const key = await credentialFor(this.options, request.agentId);
     const accept = request.responseFormat === "json" || request.responseFormat === "verbose_json" ? "application/json" : "text/plain";
-    const upstream = await this.send("/audio/transcriptions", toTranscriptionForm(request), signal, accept, request.agentId);
-    return fromTranscriptionBody(await this.readText(upstream), request, this.providerId);
+    try {
+      const upstream = await this.send("/audio/transcriptions", toTranscriptionForm(request), signal, accept, key);
+      return fromTranscriptionBody(await this.readText(upstream), request, this.providerId);
+    } catch (error) {
+      throw withoutCredential(error, key);
+    }
   }
 
-  listModels(signal: AbortSignal): Promise<string[]> {
-    return listOpenAIModels(this.options, signal);
+  async listModels(signal: AbortSignal): Promise<string[]> {
+    const key = await credentialFor(this.options);
+    return listOpenAIModels(this.options, key, signal).catch((error: unknown) => {
+      throw withoutCredential(error, key);
+    });
   }
 
-  private async send(path: string, body: string | FormData, signal: AbortSignal, accept: string, agentId: string | undefined): Promise<UpstreamResponse> {
+  private async send(path: string, body: string | FormData, signal: AbortSignal, accept: string, key: string | undefined): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept };
     // FormData bodies get their multipart content type (with boundary) from fetch.
     if (typeof body === "string") headers["content-type"] = "application/json";
-    const key = await credentialFor(this.options, agentId);
     if (key !== undefined) headers.authorization = `Bearer ${key}`;
     return upstreamFetch(
       {
