@@ -34,6 +34,8 @@ export interface BudgetAlert {
 export const alertsListLimit = 1000;
 
 /** What operators do with budgets (UsageService): policies and their standing, approvals, alerts. */
+const maxDecisionReasonLength = 1024;
+
 export class BudgetAdministration {
   private readonly now: () => number;
   private readonly clock: IntervalClock;
@@ -90,6 +92,8 @@ export class BudgetAdministration {
 
   async decideApproval(decision: { approvalId: string; approve: boolean; reason: string }): Promise<Approval> {
     if (decision.approvalId === "") throw invalidRequest("approval_id", "required");
+    // The reason is stored with the approval and shown to whoever is refused: words, not a document.
+    if (decision.reason.length > maxDecisionReasonLength) throw invalidRequest("reason", `must be at most ${maxDecisionReasonLength} characters`);
     return decideApproval(this.deps.db, { ...decision, at: this.now() });
   }
 

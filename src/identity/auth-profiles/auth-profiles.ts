@@ -146,6 +146,8 @@ export class AuthProfiles {
       input.baseUrl || providers.find((provider) => provider.auth_profile_id === input.profileId)?.base_url || defaultBaseUrls[input.providerKind] || "",
     );
     if (baseUrl === "") throw invalidRequest("base_url", `required for provider kind "${input.providerKind}"`);
+    // Stored with the profile and quoted in errors.
+    if (baseUrl.length > 2048) throw invalidRequest("base_url", "must be at most 2048 characters");
     const allowPrivate = providers.some((provider) => provider.allow_private_base_url && trimSlash(provider.base_url ?? "") === baseUrl);
     await this.checkAgentSlot(input.agentId || undefined, input.providerKind, input.profileId);
 
