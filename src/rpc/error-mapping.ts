@@ -56,12 +56,16 @@ export function toConnectError(error: unknown): ConnectError {
 }
 
 /**
- * Connect reports a request message that does not decode as INTERNAL ("parse binary: …"); it is the
- * caller's mistake, so it becomes INVALID_ARGUMENT. Undefined for every other error.
+ * Connect reports a request it cannot read as a server fault: a message that does not decode as
+ * INTERNAL ("parse binary: …"), a unary call with no message or two as UNIMPLEMENTED ("protocol
+ * error: …"). Both are the caller's mistake, so they become INVALID_ARGUMENT. Undefined for every
+ * other error.
  */
 export function reclassifyDecodeFailure(error: ConnectError): ConnectError | undefined {
-  if (error.code !== Code.Internal || !/^parse (binary|JSON)\b/.test(error.rawMessage)) return undefined;
-  const gatewayError = new GatewayError("invalid_request", `the request message could not be decoded: ${error.rawMessage}`, { code: "invalid_message" });
+  const undecodable = error.code === Code.Internal && /^parse (binary|JSON)\b/.test(error.rawMessage);
+  const misframed = error.code === Code.Unimplemented && error.rawMessage.startsWith("protocol error:");
+  if (!undecodable && !misframed) return undefined;
+  const gatewayError = new GatewayError("invalid_request", `the request could not be read: ${error.rawMessage}`, { code: "invalid_message" });
   return new ConnectError(clipMessage(gatewayError.message), Code.InvalidArgument, undefined, [{ desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) }]);
 }
 

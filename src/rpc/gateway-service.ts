@@ -1,12 +1,13 @@
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { RunStatus as ProtoRunStatus } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { GatewayService, RunStreamRequest } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { type GatewayError, invalidRequest } from "../errors.js";
+import { invalidRequest } from "../errors.js";
 import type { RunEngine, RunHandle } from "../runs/run-engine.js";
 import type { RunStatus } from "../store/tables.js";
 import { gatewayVersion } from "../version.js";
 import { requireCaller } from "./caller-context.js";
 import { runEventToProto } from "./convert/run-event-to-proto.js";
+import { reclassifyDecodeFailure } from "./error-mapping.js";
 import { runInputFromProto } from "./convert/run-input-from-proto.js";
 import { embedInputFromProto, embedResponseToProto, transcribeInputFromProto, transcribeResponseToProto } from "./convert/unary-runs-proto.js";
 
@@ -33,7 +34,7 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
 
       const handle = await deps.engine.start(runInputFromProto(first.value.action.value), caller);
       // A follow-up the protocol does not allow ends the call with INVALID_ARGUMENT; the run is cancelled and recorded.
-      let violation: GatewayError | undefined;
+      let violation: Error | undefined;
       void applyFollowUps(followUps, handle, (error) => {
         violation ??= error;
         handle.detach(error.message);
@@ -83,7 +84,7 @@ export function createGatewayService(deps: GatewayServiceDeps): ServiceImpl<type
  * protocol: a second start, or a tool approval when none was asked for, is reported once, not logged
  * per message, so a client cannot flood the log.
  */
-async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle: RunHandle, violated: (error: GatewayError) => void): Promise<void> {
+async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle: RunHandle, violated: (error: Error) => void): Promise<void> {
   try {
     for (let next = await requests.next(); !next.done; next = await requests.next()) {
       const action = next.value.action;
@@ -97,7 +98,10 @@ async function applyFollowUps(requests: AsyncIterator<RunStreamRequest>, handle:
         return violated(invalidRequest("action", "a request after the start must be a cancel"));
       }
     }
-  } catch {
-    // The client's half of the stream broke; the abort signal handles the run.
+  } catch (error) {
+    // A request that does not decode is the caller's mistake; anything else means the client's half of
+    // the stream broke, and the abort signal handles the run.
+    const undecodable = error instanceof ConnectError ? reclassifyDecodeFailure(error) : undefined;
+    if (undecodable !== undefined) violated(undecodable);
   }
 }

@@ -1,4 +1,4 @@
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { Code, type ConnectRouter, ConnectError, createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { createAsyncIterable, encodeEnvelope, readAllBytes, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
@@ -59,6 +59,9 @@ async function serve(handler: UniversalHandler, req: Http2ServerRequest, res: Ht
   }
   const response = await handler(request);
   await universalResponseToNodeResponse(await withDecodeFailuresReclassified(response), res);
+  // The answer is complete but the caller is still sending (a refused or oversized request): tell it to
+  // stop (RST_STREAM NO_ERROR, as HTTP/2 provides for this) rather than hold its unread data in memory.
+  if (!req.readableEnded && !res.stream.destroyed) res.stream.close(http2.constants.NGHTTP2_NO_ERROR);
 }
 
 /** An empty request message in the framing of the request's protocol (gRPC, gRPC-web, Connect; binary or JSON). */
@@ -76,7 +79,7 @@ async function withDecodeFailuresReclassified(response: UniversalServerResponse)
     if (reclassified !== undefined) setTrailerStatus(response.trailer, reclassified);
     return response;
   }
-  const isConnectUnaryError = response.status === 500 && response.header?.get("content-type") === "application/json";
+  const isConnectUnaryError = response.status >= 500 && response.header?.get("content-type") === "application/json";
   if (!isConnectUnaryError || response.body === undefined) return response;
   const body = await readAllBytes(response.body as AsyncIterable<Uint8Array>, 64 * 1024);
   const reclassified = reclassifyDecodeFailure(errorFromJsonBytes(body, undefined, new ConnectError("internal error", Code.Internal)));
