@@ -1,6 +1,7 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
-import { defaultGrpcBind, defaultHttpBind, defaultStateDir } from "./config/defaults.js";
+import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
+import { stateDirFor } from "./config/state-dir.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
@@ -64,7 +65,7 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
-  const stateDir = resolve(options.stateDir ?? env.PALYRA_STATE_ROOT ?? defaultStateDir);
+  const stateDir = stateDirFor(options.stateDir, env);
   const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
   const lock = lockStateDirectory(stateDir);
   try {

@@ -1,6 +1,5 @@
-import { resolve } from "node:path";
 import { parseBindAddress } from "../config/bind-address.js";
-import { defaultStateDir } from "../config/defaults.js";
+import { findStateDir } from "../config/state-dir.js";
 import { readAdminToken } from "../identity/admin-token.js";
 import { daemonInfoPath, processIsRunning, readDaemonInfo } from "../shared/daemon-info.js";
 import { CliError } from "./cli-error.js";
@@ -25,9 +24,9 @@ export interface DaemonConnection {
   token: string | undefined;
 }
 
-/** The state directory the way the daemon picks it: --state-dir, PALYRA_STATE_ROOT, ./.palyra. */
+/** The state directory a client command reads: --state-dir, PALYRA_STATE_ROOT, else the nearest ./.palyra up from here. */
 export function resolveStateDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag || env.PALYRA_STATE_ROOT || defaultStateDir);
+  return findStateDir(flag, env);
 }
 
 /** Finds the daemon: --addr, else PALYRA_GRPC_ADDR, else the grpc address in <state-dir>/daemon.json. */

@@ -1,7 +1,6 @@
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../../config/config-error.js";
-import { defaultStateDir } from "../../config/defaults.js";
+import { stateDirFor } from "../../config/state-dir.js";
 import type { LoadedConfig } from "../../config/load-config.js";
 import { CliError, exitCodes } from "../cli-error.js";
 import { printJson, printLine } from "../output.js";
@@ -30,7 +29,7 @@ async function checkConfig(flags: ConfigCheckFlags): Promise<void> {
   let loaded: LoadedConfig;
   try {
     // The daemon's own lookup (see startGateway), minus creating the state directory.
-    loaded = loadConfig({ path: flags.config ?? env.PALYRA_CONFIG, stateDir: resolve(flags.stateDir ?? env.PALYRA_STATE_ROOT ?? defaultStateDir), env });
+    loaded = loadConfig({ path: flags.config ?? env.PALYRA_CONFIG, stateDir: stateDirFor(flags.stateDir, env), env });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     if (!flags.json) throw new CliError(error.message, exitCodes.startup);
