@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeysServiceClient, type CreateApiKeyRequest, type CreateApiKeyResponse } from "../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
 import { Role } from "../../gen/grpc-js/palyra/gateway/v1/common.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
-import { type EmbedResponse, GatewayServiceClient, type RunStreamResponse } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
+import { type AbortRunResponse, type EmbedResponse, GatewayServiceClient, type RunStreamResponse } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { setApiKeyExpiry } from "../../src/store/api-keys-repository.js";
 import type { Database as Tables } from "../../src/store/tables.js";
 import { slowModelConfig, startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
@@ -222,6 +222,50 @@ describe("client API keys: attribution", () => {
 
     const events = await runStream(secret, "over grpc", "claimed-agent");
     expect(runRow(events[0]?.runId ?? "")).toEqual({ caller_id: keyId, agent_id: "agent-from-key", status: "succeeded" });
+  });
+});
+
+describe("client API keys: other callers' runs", () => {
+  it("lets only the key that started a run abort it or learn its status; the admin may", async () => {
+    const owner = await createKey({ name: "owner", scopes: ["chat.create"] });
+    const stranger = await createKey({ name: "stranger", scopes: ["chat.create"] });
+    // slow-echo pauses between chunks, so the run is still in flight when the others reach for it.
+    const call = gatewayClient.runStream(bearer(owner.secret));
+    const events: RunStreamResponse[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      call.on("data", (event: RunStreamResponse) => events.push(event));
+      call.on("error", reject);
+      call.on("end", () => resolve());
+    });
+    const firstEvent = new Promise<string>((resolve) => call.once("data", (event: RunStreamResponse) => resolve(event.runId)));
+    call.write({
+      start: {
+        messages: [{ role: Role.ROLE_USER, parts: [{ text: "one two three four five six seven eight" }], name: "", toolCalls: [], toolCallId: "" }],
+        tools: [],
+        model: "slow-echo",
+        agentId: "",
+        sessionId: "",
+        userId: "",
+        stop: [],
+        metadata: {},
+        clientRequestId: "",
+        disableFailover: false,
+        bypassCache: false,
+        routingMode: "",
+        approvalId: "",
+      },
+    });
+    const runId = await firstEvent;
+    const abort = (token: string) => unary<AbortRunResponse>((done) => gatewayClient.abortRun({ runId, reason: "mine" }, bearer(token), done));
+    const refused = await abort(stranger.secret).catch((error: ServiceError) => error);
+    expect(refused).toMatchObject({ code: status.NOT_FOUND });
+    expect((refused as ServiceError).details).toContain("no run with id");
+    expect(await abort(owner.secret)).toMatchObject({ aborted: true });
+    await ended;
+    expect(events.at(-1)?.cancelled?.reason).toBe("mine");
+    // Finished runs too: the stranger is told nothing, the admin sees the status.
+    await expect(abort(stranger.secret)).rejects.toMatchObject({ code: status.NOT_FOUND });
+    expect(await abort(testToken)).toMatchObject({ aborted: false });
   });
 });
 
