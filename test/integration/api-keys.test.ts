@@ -42,6 +42,25 @@ const openai = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${gateway.http
 const chat = (client: OpenAI, text = "hello") =>
   client.chat.completions.create({ model: "palyra-echo", messages: [{ role: "user", content: text }] }).withResponse();
 
+/** The RunStream start request of a one-message chat, every field spelled out as grpc-js wants. */
+const startOf = (text: string, model = "palyra-echo", agentId = "") => ({
+  start: {
+    messages: [{ role: Role.ROLE_USER, parts: [{ text }], name: "", toolCalls: [], toolCallId: "" }],
+    tools: [],
+    model,
+    agentId,
+    sessionId: "",
+    userId: "",
+    stop: [],
+    metadata: {},
+    clientRequestId: "",
+    disableFailover: false,
+    bypassCache: false,
+    routingMode: "",
+    approvalId: "",
+  },
+});
+
 function runStream(token: string, text: string, agentId = ""): Promise<RunStreamResponse[]> {
   return new Promise((resolve, reject) => {
     const call = gatewayClient.runStream(bearer(token));
@@ -49,23 +68,7 @@ function runStream(token: string, text: string, agentId = ""): Promise<RunStream
     call.on("data", (event: RunStreamResponse) => events.push(event));
     call.on("error", reject);
     call.on("end", () => resolve(events));
-    call.write({
-      start: {
-        messages: [{ role: Role.ROLE_USER, parts: [{ text }], name: "", toolCalls: [], toolCallId: "" }],
-        tools: [],
-        model: "palyra-echo",
-        agentId,
-        sessionId: "",
-        userId: "",
-        stop: [],
-        metadata: {},
-        clientRequestId: "",
-        disableFailover: false,
-        bypassCache: false,
-        routingMode: "",
-        approvalId: "",
-      },
-    });
+    call.write(startOf(text, "palyra-echo", agentId));
     call.end();
   });
 }
@@ -238,23 +241,7 @@ describe("client API keys: other callers' runs", () => {
       call.on("end", () => resolve());
     });
     const firstEvent = new Promise<string>((resolve) => call.once("data", (event: RunStreamResponse) => resolve(event.runId)));
-    call.write({
-      start: {
-        messages: [{ role: Role.ROLE_USER, parts: [{ text: "one two three four five six seven eight" }], name: "", toolCalls: [], toolCallId: "" }],
-        tools: [],
-        model: "slow-echo",
-        agentId: "",
-        sessionId: "",
-        userId: "",
-        stop: [],
-        metadata: {},
-        clientRequestId: "",
-        disableFailover: false,
-        bypassCache: false,
-        routingMode: "",
-        approvalId: "",
-      },
-    });
+    call.write(startOf("one two three four five six seven eight", "slow-echo"));
     const runId = await firstEvent;
     const abort = (token: string) => unary<AbortRunResponse>((done) => gatewayClient.abortRun({ runId, reason: "mine" }, bearer(token), done));
     const refused = await abort(stranger.secret).catch((error: ServiceError) => error);
