@@ -137,6 +137,26 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
     expect(await aborted).toEqual({ aborted: true, status: 4 });
   });
 
+  it("ends the call with INVALID_ARGUMENT when a second start or an unasked tool approval follows, and records the run as cancelled", async () => {
+    for (const [followUp, param] of [
+      [startOf("again"), "start"],
+      [{ toolApproval: { approvalId: "a1", approved: true, reason: "" } }, "tool_approval"],
+    ] as const) {
+      let runId = "";
+      const refused = await runStream(startOf("slow words that will not all arrive", { model: "slow-echo" }), auth(), (event, call) => {
+        if (event.accepted) {
+          runId = event.runId;
+          call.write(followUp);
+        }
+      }).catch((error: ServiceError) => error);
+      expect(refused).toMatchObject({ code: status.INVALID_ARGUMENT });
+      // Connect percent-encodes more of the message than grpc-js decodes (":" among them).
+      expect(decodeURIComponent((refused as ServiceError).details)).toMatch(new RegExp(`^${param}: `));
+      const recorded = await unary<{ aborted: boolean; status: number }>((cb) => gatewayClient.abortRun({ runId, reason: "" }, auth(), cb));
+      expect(recorded).toEqual({ aborted: false, status: 4 /* RUN_STATUS_CANCELLED */ });
+    }
+  });
+
   it("refuses calls without a valid token, but answers GetHealth", async () => {
     await expect(runStream(startOf("hi"), new Metadata())).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     await expect(runStream(startOf("hi"), auth("wrong"))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
