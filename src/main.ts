@@ -67,9 +67,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const env = options.env ?? process.env;
   const stateDir = stateDirFor(options.stateDir, env);
   const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const binds = pickBinds(options, env, loadedConfig);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked(options, env, stateDir, loadedConfig, lock);
+    return await startLocked({ logger: options.logger, ...binds }, env, stateDir, loadedConfig, lock);
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -77,14 +78,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   }
 }
 
-async function startLocked(options: GatewayOptions, env: NodeJS.ProcessEnv, stateDir: string, loadedConfig: LoadedConfig, lock: StateLock): Promise<RunningGateway> {
+async function startLocked(
+  options: { logger: Logger | undefined; grpcBind: BindAddress; httpBind: BindAddress },
+  env: NodeJS.ProcessEnv,
+  stateDir: string,
+  loadedConfig: LoadedConfig,
+  lock: StateLock,
+): Promise<RunningGateway> {
+  const { grpcBind, httpBind } = options;
   secureStateDirectory(stateDir);
   // Who holds the directory, for a second daemon's refusal; the addresses follow once listening.
   writeDaemonInfo(stateDir, { pid: process.pid });
   const { config, source } = loadedConfig;
   const logger = options.logger ?? createLogger(config.daemon.log_level);
-  const grpcBind = pickBind("--grpc-bind", options.grpcBind, env.PALYRA_GRPC_BIND, config.daemon.grpc_bind, defaultGrpcBind);
-  const httpBind = pickBind("--http-bind", options.httpBind, env.PALYRA_HTTP_BIND, config.daemon.http_bind, defaultHttpBind);
 
   const startedAt = Date.now();
   // Before the store opens, so a bad PALYRA_VAULT_KEY stops start-up with nothing to close.
@@ -171,7 +177,16 @@ async function startLocked(options: GatewayOptions, env: NodeJS.ProcessEnv, stat
   return { grpcAddress, httpAddress, stateDir, adminToken, logger, stop };
 }
 
-function pickBind(name: string, ...candidates: (string | undefined)[]): BindAddress {
-  const chosen = candidates.find((candidate) => candidate !== undefined && candidate !== "") ?? "";
-  return parseBindAddress(chosen, name);
+/** The first address given, checked, and named by where it came from when it is wrong. */
+function pickBind(...candidates: [source: string, value: string | undefined][]): BindAddress {
+  const [source, value] = candidates.find(([, candidate]) => candidate !== undefined && candidate !== "") ?? ["", ""];
+  return parseBindAddress(value ?? "", source);
+}
+
+/** The listen addresses: flag, else environment variable, else [daemon] in the config, else the default. */
+function pickBinds(options: GatewayOptions, env: NodeJS.ProcessEnv, { config, source }: LoadedConfig): { grpcBind: BindAddress; httpBind: BindAddress } {
+  return {
+    grpcBind: pickBind(["--grpc-bind", options.grpcBind], ["PALYRA_GRPC_BIND", env.PALYRA_GRPC_BIND], [`${source}: daemon.grpc_bind`, config.daemon.grpc_bind], ["the default", defaultGrpcBind]),
+    httpBind: pickBind(["--http-bind", options.httpBind], ["PALYRA_HTTP_BIND", env.PALYRA_HTTP_BIND], [`${source}: daemon.http_bind`, config.daemon.http_bind], ["the default", defaultHttpBind]),
+  };
 }

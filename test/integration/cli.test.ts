@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -189,6 +189,20 @@ describe("palyra daemon start-up errors", () => {
     expect(result.stderr).toContain(config);
     expect(result.stderr).toContain("daemon.no_such_setting");
     expect(result.stderr).toMatch(/^palyra: 1 problem in the config:\n  [^\n]+\n$/);
+  });
+});
+
+describe("palyra daemon start-up errors: listen addresses", () => {
+  it("a bad address exits 2 naming where it came from, before the state directory is touched", async () => {
+    const dir = tempDir("bad-bind");
+    const stateDir = join(dir, "state");
+    const result = await runPalyra(["daemon", "--state-dir", stateDir, "--http-bind", "127.0.0.1:0"], {
+      cwd: dir,
+      env: cleanEnv({ PALYRA_GRPC_BIND: "localhost" }),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('palyra: PALYRA_GRPC_BIND: "localhost" is not a "host:port" address (IPv6 as "[::1]:port")\n');
+    expect(existsSync(stateDir)).toBe(false);
   });
 });
 
