@@ -35,7 +35,7 @@ import { cleanEnv, type PalyraProcess, type ReadyLine, runPalyra, startDaemon } 
 //   that names those ports any other way fails rather than reach a daemon that is not the test's;
 // - `npx` on PATH is a stand-in that runs the checkout's own `palyra` and node_modules/.bin tools:
 //   the real npx outside a project would look the name up in the npm registry, and costs about a
-//   second of CPU per call, which over ~40 lines would blow the time budget on a 2-core machine.
+//   second of CPU per call, which over some 30 lines would blow the time budget on a 2-core machine.
 //   One case below checks that the real npx finds `palyra` from a subfolder of the checkout.
 // - TOKEN is exported (the README's `export` does not outlive its own `bash -c`), OPENAI_API_KEY holds
 //   a dummy (examples only store it; any that send it somewhere are marked skip), and
@@ -115,7 +115,13 @@ async function runShell(command: string, { work, env }: Session): Promise<ShellR
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-  const timer = setTimeout(() => process.kill(-(child.pid ?? 0), "SIGKILL"), commandTimeoutMs);
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, commandTimeoutMs);
   const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
   return { code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") };
@@ -219,8 +225,8 @@ describe.concurrent("the examples in README.md and docs/", () => {
       ...currentSession(),
       env: { ...currentSession().env, PATH: process.env.PATH, npm_config_offline: "true", npm_config_update_notifier: "false" },
     });
-    expect(result.stderr).toBe("");
-    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   for (const block of blocks) {
@@ -311,3 +317,38 @@ function defineConfigBlock(block: CodeBlock, where: string): void {
     expect(() => loadConfig({ path: file, stateDir: resolve(dir, ".palyra"), env: {} }), where).not.toThrow();
   });
 }
+
+describe("reading examples out of Markdown", () => {
+  const markdown = [
+    "<!-- readme-test: skip: needs a real key -->",
+    "```sh",
+    "npx palyra auth health",
+    "```",
+    "",
+    "```sh",
+    "# a comment line",
+    "curl -sS --fail-with-body http://127.0.0.1:7143/v1/models \\",
+    '  -H "Authorization: Bearer $TOKEN"',
+    "npx palyra keys revoke KEY_ID   # readme-test: skip: KEY_ID is a placeholder",
+    "```",
+  ].join("\n");
+
+  it("takes the directive from the line before a block, and one command per line with continuations", () => {
+    const [marked, plain] = readCodeBlocks("x.md", markdown);
+    expect(marked?.directive).toEqual({ kind: "skip", reason: "needs a real key" });
+    expect(plain?.directive).toBeUndefined();
+    const commands = plain ? shellCommands(plain) : [];
+    expect(commands.map(({ line, skipReason }) => ({ line, skipReason }))).toEqual([
+      { line: 8, skipReason: undefined },
+      { line: 10, skipReason: "KEY_ID is a placeholder" },
+    ]);
+    expect(commands[0]?.text).toContain('\n  -H "Authorization: Bearer $TOKEN"');
+  });
+
+  it("refuses what would silently skip a check: an unknown directive, a stray one, a heredoc", () => {
+    expect(() => readCodeBlocks("x.md", "<!-- readme-test: skipp: typo -->\n```sh\nls\n```")).toThrow(/unknown readme-test directive/);
+    expect(() => readCodeBlocks("x.md", "<!-- readme-test: skip: why -->\n\n```sh\nls\n```")).toThrow(/right before a code fence/);
+    const [heredoc] = readCodeBlocks("x.md", "```sh\ncat > a <<'EOF'\nx\nEOF\n```");
+    expect(() => heredoc && shellCommands(heredoc)).toThrow(/heredocs/);
+  });
+});
