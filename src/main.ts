@@ -16,7 +16,7 @@ import { oauthCallbackUrl } from "./http/oauth-callback-route.js";
 import { loadMasterKeys } from "./identity/vault/master-key.js";
 import { Vault } from "./identity/vault/vault.js";
 import { createLogger, type Logger } from "./logger.js";
-import { createProvider } from "./providers/create-provider.js";
+import { checkProviderSettings, createProvider } from "./providers/create-provider.js";
 import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
 import { healthRank, ProviderHealth } from "./registry/provider-health.js";
@@ -68,6 +68,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const stateDir = stateDirFor(options.stateDir, env);
   const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
   const binds = pickBinds(options, env, loadedConfig);
+  checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
     return await startLocked({ logger: options.logger, ...binds }, env, stateDir, loadedConfig, lock);

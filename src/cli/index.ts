@@ -33,6 +33,11 @@ export function buildProgram(): Command {
 
 /** Parses argv and runs the command; failures print one "palyra: …" line and set the exit code. */
 export async function runCli(argv: readonly string[] = process.argv): Promise<void> {
+  // `palyra … | head` closes the pipe early: the reader has what it wanted, so stop quietly, as Unix tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
-import { type CredentialSources, resolveProviderCredential } from "../identity/secret-ref.js";
+import { type CredentialSources, resolveProviderApiKey, resolveProviderCredential } from "../identity/secret-ref.js";
 import { createGuardedDispatcher } from "../registry/netguard/guarded-dispatcher.js";
 import { checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
 import { AnthropicProvider } from "./anthropic/anthropic-provider.js";
@@ -45,4 +45,17 @@ export function createProvider(
     }),
   };
   return config.kind === "anthropic" ? new AnthropicProvider(options) : new OpenAICompatibleProvider(options);
+}
+
+/**
+ * Checks what building the providers would check (each base URL's shape, each credential read from
+ * the environment or a file) without building anything, so the daemon can refuse a missing
+ * OPENAI_API_KEY before it touches its state directory. Throws the same errors createProvider would.
+ */
+export function checkProviderSettings(registry: ModelProviderConfig, env: NodeJS.ProcessEnv): void {
+  registry.providers.forEach((config, index) => {
+    if (config.kind === "deterministic") return;
+    checkUpstreamUrl(config.base_url ?? "", `model_provider.providers[${index}].base_url`);
+    if (config.auth_profile_id === undefined && config.api_key_vault_ref === undefined) resolveProviderApiKey(config, env);
+  });
 }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,7 +6,8 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cleanEnv,
-  type PalyraProcess,
+  PalyraProcess,
+  palyraBin,
   type ReadyLine,
   runPalyra,
   spawnPalyra,
@@ -171,6 +173,15 @@ describe("palyra CLI against a running daemon (discovery through daemon.json)", 
     expect(result.stderr).toMatch(/^palyra: .*EADDRINUSE[^\n]*\n$/);
   });
 
+  it("stops quietly when its reader closes the pipe first (palyra … | head)", async () => {
+    // `true` exits before the command has started, so every write of it meets a closed pipe.
+    const command = `"${process.execPath}" "${palyraBin}" models explain "Summarise this" --state-dir "${stateDir}" | true`;
+    const piped = new PalyraProcess(spawn("bash", ["-o", "pipefail", "-c", command], { cwd: stateDir, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] }));
+    const exit = await piped.exited;
+    expect(piped.stderr.text).toBe("");
+    expect(exit.code).toBe(0);
+  });
+
   it("stops on SIGTERM and exits 0", async () => {
     daemon?.child.kill("SIGTERM");
     expect(await daemon?.exited).toEqual({ code: 0, signal: null });
@@ -202,6 +213,20 @@ describe("palyra daemon start-up errors: listen addresses", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('palyra: PALYRA_GRPC_BIND: "localhost" is not a "host:port" address (IPv6 as "[::1]:port")\n');
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it("a provider key from an unset environment variable exits 2 naming it, before the state directory is touched", async () => {
+    const dir = tempDir("missing-key");
+    const stateDir = join(dir, "state");
+    const config = join(dir, "palyra.toml");
+    writeFileSync(
+      config,
+      'version = 1\n[[model_provider.providers]]\nprovider_id = "openai"\nkind = "openai_compatible"\nbase_url = "https://api.openai.com/v1"\napi_key_secret_ref = { kind = "env", variable = "PALYRA_TEST_UNSET_KEY" }\n[[model_provider.models]]\nmodel_id = "gpt"\nprovider_id = "openai"\n',
+    );
+    const result = await runPalyra(["daemon", "--config", config, "--state-dir", stateDir, ...loopbackBinds], { cwd: dir, env: cleanEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("PALYRA_TEST_UNSET_KEY, which is not set");
     expect(existsSync(stateDir)).toBe(false);
   });
 });
