@@ -53,8 +53,11 @@ function oauthOf(profile: AuthProfile | undefined) {
   return profile.credential.value;
 }
 
-/** Polls (without sleeping on a fixed schedule) until `check` passes or the limit runs out. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, limitMs = 10_000): Promise<T> {
+/**
+ * Polls (without sleeping on a fixed schedule) until `check` passes or the limit runs out. The limit
+ * only ends a wait that would otherwise hang, so it is far above what the slowest machine needs.
+ */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await read();
