@@ -26,6 +26,11 @@ token_endpoint = "${server.tokenEndpoint}"
 client_id = "${server.clientId}"
 scopes = ["api"]
 
+[model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
+
 [[model_provider.providers]]
 provider_id = "oauth-upstream"
 kind = "openai_compatible"
