@@ -33,6 +33,8 @@ default_chat_model_id = "alpha-large"
 retry_backoff_ms = 5
 max_retries = 2
 response_cache_enabled = true
+# An hour, not the default 30 s: the cache test's hits must not depend on how fast its requests run.
+response_cache_ttl_ms = 3600000
 circuit_breaker_failure_threshold = 100
 
 [[model_provider.providers]]
