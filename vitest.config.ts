@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Time limits here only stop a test that hangs; nothing is measured against them. Integration tests
@@ -14,5 +15,8 @@ export default defineConfig({
     expect: { poll: { timeout: 30_000 } },
     // Integration suites start real servers; forks keep native modules (better-sqlite3) isolated.
     pool: "forks",
+    // Most of an integration file's time is spent waiting for the processes it started, not on the
+    // CPU, so even a 2-core machine runs two files at once (vitest's default, cores - 1, runs one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
