@@ -82,7 +82,9 @@ describe("OAuth login with PKCE against a real authorization server", () => {
   const seen: string[] = [];
 
   beforeAll(async () => {
-    server = await startOAuthServer({ accessTokenTtlSeconds: 120 });
+    // Ten minutes: these tests count the tokens issued, so the one from the login must not come near
+    // expiry (and be refreshed on use) however slowly they run; it is still in the "expiring" band.
+    server = await startOAuthServer({ accessTokenTtlSeconds: 600 });
     upstream = await startFakeOpenAI();
     // The loop stays out of the way here; RefreshProfile drives the refreshes.
     gateway = await startTestGateway({ configToml: gatewayConfig(server, upstream, "refresh_check_interval_ms = 3600000"), logger: logs.logger });
@@ -133,7 +135,7 @@ describe("OAuth login with PKCE against a real authorization server", () => {
     expect(oauth).toMatchObject({ oauthProvider: "test", clientId: server.clientId, tokenEndpoint: server.tokenEndpoint, scopes: ["api"] });
     expect(oauth.accessTokenVaultRef).toMatch(/^vault:auth-profile\/oauth-login\//);
     expect(oauth.refreshTokenVaultRef).toMatch(/^vault:auth-profile\/oauth-login\//);
-    // A 2-minute token is inside the 15-minute "expiring" band from the start.
+    // A 10-minute token is inside the 15-minute "expiring" band from the start.
     expect(profile?.health?.state).toBe(ProfileHealthState.EXPIRING);
 
     const replay = await fetch(callback);
