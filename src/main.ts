@@ -44,6 +44,8 @@ export interface GatewayOptions {
   httpBind?: string | undefined;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** The clock the circuit breakers read (default Date.now): tests move it to end a cooldown instead of waiting one out. */
+  circuitClock?: () => number;
 }
 
 export interface RunningGateway {
@@ -104,7 +106,7 @@ async function startLocked(
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
   const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }));
-  const circuits = createProviderCircuits(registry, logger);
+  const circuits = createProviderCircuits(registry, logger, options.circuitClock);
   const cache = new ResponseCache({
     enabled: config.model_provider.response_cache_enabled,
     ttlMs: config.model_provider.response_cache_ttl_ms,

@@ -41,14 +41,14 @@ export class ProviderCircuits {
   }
 }
 
-/** The daemon's breakers: each provider's own threshold and cooldown, transitions logged. */
-export function createProviderCircuits(registry: ModelRegistry, logger: Logger): ProviderCircuits {
+/** The daemon's breakers: each provider's own threshold and cooldown, transitions logged; `now` defaults to Date.now. */
+export function createProviderCircuits(registry: ModelRegistry, logger: Logger, now?: () => number): ProviderCircuits {
   return new ProviderCircuits(
     (providerId) => {
       const tuning = registry.getProvider(providerId)?.tuning;
       return { failureThreshold: tuning?.failureThreshold ?? 3, cooldownMs: tuning?.cooldownMs ?? 30_000 };
     },
-    undefined,
+    now,
     (providerId, from, to) => logger.warn({ providerId, from, to }, "provider circuit changed state"),
   );
 }

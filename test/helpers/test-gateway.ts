@@ -15,7 +15,9 @@ export interface TestGateway extends RunningGateway {
 }
 
 /** Starts the real daemon in-process on loopback port 0 with a fresh state directory. */
-export async function startTestGateway(options: { configToml?: string; env?: NodeJS.ProcessEnv; logger?: Logger } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { configToml?: string; env?: NodeJS.ProcessEnv; logger?: Logger; circuitClock?: () => number } = {},
+): Promise<TestGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), "palyra-test-"));
   let configPath: string | undefined;
   if (options.configToml !== undefined) {
@@ -30,6 +32,7 @@ export async function startTestGateway(options: { configToml?: string; env?: Nod
     env: { PALYRA_ADMIN_TOKEN: testToken, ...options.env },
     // Quiet, but not "silent": the ready line is always written, so it goes to a sink.
     logger: options.logger ?? pino({ level: "warn" }, new Writable({ write: (_chunk, _encoding, done) => done() })),
+    ...(options.circuitClock !== undefined && { circuitClock: options.circuitClock }),
   });
   return {
     ...gateway,

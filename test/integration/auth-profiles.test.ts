@@ -40,6 +40,9 @@ max_retries = 0
       configToml: `
 version = 1
 [model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
 failover_enabled = false
 ${provider("strict", "openai_compatible", strict.baseUrl, "strict-key")}
 ${provider("open", "openai_compatible", open.baseUrl, "open-global")}

@@ -1,18 +1,25 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
+import OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanEnv, type PalyraProcess, runPalyra, spawnPalyra, startDaemon } from "./support/palyra-process.js";
+import { UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
+import { cleanEnv, type PalyraProcess, spawnPalyra, startDaemon } from "./support/palyra-process.js";
 
 // A daemon killed with runs in flight: the reservations those runs held must not block the budget
-// forever, and the runs must be closed out, not lost. The real daemon as a process, SIGKILLed.
+// forever, and the runs must be closed out, not lost. The real daemon as a process, SIGKILLed, with a
+// `palyra run` process holding the reservation; the test itself asks the daemons over gRPC and /v1,
+// since every further CLI process would cost seconds of start-up on a busy machine and prove nothing here.
 
 const loopbackBinds = ["--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"];
 const token = "crash-test-token";
 const env = cleanEnv({ PALYRA_ADMIN_TOKEN: token, PALYRA__DAEMON__LOG_LEVEL: "warn" });
 
-// "glacial-echo" waits 5 s before each chunk, so a run stays in flight until the daemon dies.
+// "glacial-echo" waits a minute before each chunk (the most the config allows), so its run stays in flight
+// until the daemon dies, however long the CLI commands in between take to start on a busy machine.
 const config = `
 version = 1
 [model_provider]
@@ -25,7 +32,7 @@ kind = "deterministic"
 [[model_provider.providers]]
 provider_id = "glacial"
 kind = "deterministic"
-stream_chunk_delay_ms = 5000
+stream_chunk_delay_ms = 60000
 
 [[model_provider.models]]
 model_id = "palyra-echo"
@@ -59,14 +66,13 @@ afterAll(async () => {
 async function start() {
   const { daemon, ready } = await startDaemon(["--config", configFile, "--state-dir", stateDir, ...loopbackBinds], { cwd: stateDir, env });
   running.push(daemon);
-  return { daemon, grpc: ready.grpc };
-}
-
-async function standing(grpc: string) {
-  const listed = await runPalyra(["usage", "budgets", "list", "--json", "--addr", grpc], { cwd: stateDir, env });
-  expect(listed.stderr).toBe("");
-  const policies = JSON.parse(listed.stdout).policies as { policyId: string; standing: { consumed: number; reserved: number } }[];
-  return policies.find((policy) => policy.policyId === "daily-tokens")?.standing;
+  const usage = createClient(UsageService, createGrpcTransport({ baseUrl: `http://${ready.grpc}` }));
+  const openai = new OpenAI({ apiKey: token, baseURL: `http://${ready.http}/v1`, maxRetries: 0 });
+  const standing = async () => {
+    const { policies } = await usage.listBudgetPolicies({}, { headers: { authorization: `Bearer ${token}` } });
+    return policies.find((policy) => policy.policyId === "daily-tokens")?.standing;
+  };
+  return { daemon, grpc: ready.grpc, openai, standing };
 }
 
 describe("a daemon killed with runs in flight", () => {
@@ -77,18 +83,19 @@ describe("a daemon killed with runs in flight", () => {
     const accepted = await run.stdout.waitFor((line) => line.includes('"accepted"'), "the accepted event");
     const runId = (JSON.parse(accepted) as { runId: string }).runId;
     // Admitted: its worst case (the prompt plus 1,000 output tokens) is reserved, so a second such run would not fit.
-    const held = await standing(first.grpc);
+    const held = await first.standing();
     expect(held?.reserved).toBeGreaterThan(1000);
-    const refused = await runPalyra(["run", "--model", "glacial-echo", "--addr", first.grpc, "one more"], { cwd: stateDir, env });
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/budget "daily-tokens" \(tokens, daily\) allows \d+ tokens more/);
+    const refused = await first.openai.chat.completions.create({ model: "glacial-echo", messages: [{ role: "user", content: "one more" }] }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).code).toBe("budget_exceeded");
+    expect((refused as Error).message).toMatch(/budget "daily-tokens" \(tokens, daily\) allows \d+ tokens more/);
 
     first.daemon.child.kill("SIGKILL");
     await first.daemon.exited;
     await run.exited;
 
     const second = await start();
-    expect(await standing(second.grpc)).toMatchObject({ consumed: 0, reserved: 0 });
+    expect(await second.standing()).toMatchObject({ consumed: 0, reserved: 0 });
     const db = new Database(join(stateDir, "palyra.sqlite"), { readonly: true });
     try {
       expect(db.prepare("SELECT status, error_kind, input_tokens, cost_usd FROM runs WHERE run_id = ?").get(runId)).toEqual({
@@ -101,10 +108,10 @@ describe("a daemon killed with runs in flight", () => {
       db.close();
     }
     // The budget is whole again: a run is admitted, and charged what it used.
-    const again = await runPalyra(["run", "--json", "--model", "palyra-echo", "--max-tokens", "50", "--addr", second.grpc, "the budget is back"], { cwd: stateDir, env });
-    expect(again.code, again.stderr).toBe(0);
-    const after = await standing(second.grpc);
+    const again = await second.openai.chat.completions.create({ model: "palyra-echo", max_tokens: 50, messages: [{ role: "user", content: "the budget is back" }] });
+    expect(again.choices[0]?.message.content).toBe("the budget is back");
+    const after = await second.standing();
     expect(after?.reserved).toBe(0);
     expect(after?.consumed).toBeGreaterThan(0);
-  }, 60_000);
+  });
 });

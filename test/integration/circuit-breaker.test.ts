@@ -1,29 +1,41 @@
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { CircuitState, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
+import { ManualClock } from "../helpers/manual-clock.js";
 import { runPalyra, cleanEnv } from "./support/palyra-process.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 
 // One provider's breaker through its whole cycle, seen through /v1, ModelsService and the CLI.
+// The breakers read a clock only the test moves: the cooldown ends when the test says, never while a
+// slow step (a CLI process starting on a busy machine) is still running.
+
+const cooldownMs = 60_000;
 
 let flaky: FakeOpenAI;
 let backup: FakeOpenAI;
+let clock: ManualClock;
 let gateway: TestGateway;
 let client: OpenAI;
 let models: ReturnType<typeof createClient<typeof ModelsService>>;
 const auth = { headers: { authorization: `Bearer ${testToken}` } };
 const failure = { kind: "status", status: 500 } as const;
 
-beforeAll(async () => {
+// A fresh daemon and fresh upstreams per test, so no test starts from the circuit another left behind.
+beforeEach(async () => {
   [flaky, backup] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
+  clock = new ManualClock();
   gateway = await startTestGateway({
+    circuitClock: clock.now,
     configToml: `
 version = 1
 [model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
 default_chat_model_id = "flaky-model"
 
 [[model_provider.providers]]
@@ -33,7 +45,7 @@ base_url = "${flaky.baseUrl}"
 allow_private_base_url = true
 max_retries = 0
 circuit_breaker_failure_threshold = 2
-circuit_breaker_cooldown_ms = 1500
+circuit_breaker_cooldown_ms = ${cooldownMs}
 
 [[model_provider.providers]]
 provider_id = "backup"
@@ -54,7 +66,7 @@ provider_id = "backup"
   models = createClient(ModelsService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await gateway?.stop();
   await Promise.all([flaky?.close(), backup?.close()]);
 });
@@ -73,7 +85,15 @@ async function openTheCircuit() {
     const { response } = await ask();
     expect(response.headers.get("x-palyra-model")).toBe("backup-model");
   }
-  expect(await flakyCircuit()).toMatchObject({ state: CircuitState.OPEN, consecutiveFailures: 2 });
+  expect(await flakyCircuit()).toMatchObject({ state: CircuitState.OPEN, consecutiveFailures: 2, retryAfterMs: cooldownMs });
+}
+
+/** Moves the clock to the last millisecond of the cooldown (still open), then past it (half-open). */
+async function waitOutTheCooldown() {
+  clock.advance(cooldownMs - 1);
+  expect(await flakyCircuit()).toMatchObject({ state: CircuitState.OPEN, retryAfterMs: 1 });
+  clock.advance(1);
+  expect(await flakyCircuit()).toMatchObject({ state: CircuitState.HALF_OPEN, retryAfterMs: 0 });
 }
 
 describe("circuit breaker", () => {
@@ -85,11 +105,11 @@ describe("circuit breaker", () => {
     const { response } = await ask();
     expect(response.headers.get("x-palyra-model")).toBe("backup-model");
     expect(response.headers.get("x-palyra-attempts")).toBe("1");
-    // ...and without failover the call fails fast, with a Retry-After.
+    // ...and without failover the call fails fast, with a Retry-After of the whole cooldown (the clock stood still).
     const refused = await ask({ "x-palyra-failover": "off" }).catch((e) => e);
     expect(refused.status).toBe(503);
     expect(refused.code).toBe("circuit_open");
-    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get("retry-after"))).toBe(cooldownMs / 1000);
     expect(flaky.requests.length).toBe(seen);
 
     const explained = await models.explainRouting(
@@ -102,27 +122,30 @@ describe("circuit breaker", () => {
     ]);
     expect(explained.selectedModel).toBe("backup-model");
 
+    // Two independent commands: started together, they cost one CLI start-up instead of two.
     const env = cleanEnv({ PALYRA_ADMIN_TOKEN: testToken });
-    const cli = await runPalyra(["models", "status", "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env });
-    expect(cli.stdout).toMatch(/flaky\s+openai_compatible\s+yes\s+\S+\s+open \(2 failures\)/);
-    const explainCli = await runPalyra(["models", "explain", "--json", "--addr", gateway.grpcAddress, "hello"], { cwd: gateway.stateDir, env });
+    const [statusCli, explainCli] = await Promise.all([
+      runPalyra(["models", "status", "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env }),
+      runPalyra(["models", "explain", "--json", "--addr", gateway.grpcAddress, "hello"], { cwd: gateway.stateDir, env }),
+    ]);
+    expect(statusCli.stdout).toMatch(/flaky\s+openai_compatible\s+yes\s+\S+\s+open \(2 failures\)/);
     expect(JSON.parse(explainCli.stdout)).toMatchObject({ selectedModel: "backup-model", failoverEnabled: true });
 
     // After the cooldown one probe goes through; it succeeds and closes the circuit.
-    await vi.waitFor(async () => expect((await flakyCircuit())?.state).toBe(CircuitState.HALF_OPEN), { timeout: 5000, interval: 50 });
+    await waitOutTheCooldown();
     const probe = await ask({ "x-palyra-failover": "off" });
     expect(probe.response.headers.get("x-palyra-model")).toBe("flaky-model");
     expect(flaky.requests.length).toBe(seen + 1);
     expect(await flakyCircuit()).toMatchObject({ state: CircuitState.CLOSED, consecutiveFailures: 0 });
   });
 
-  it("reopens when the half-open probe fails", async () => {
+  it("reopens when the half-open probe fails, with a fresh cooldown", async () => {
     await openTheCircuit();
-    await vi.waitFor(async () => expect((await flakyCircuit())?.state).toBe(CircuitState.HALF_OPEN), { timeout: 5000, interval: 50 });
+    await waitOutTheCooldown();
     flaky.enqueue(failure);
     const error = await ask({ "x-palyra-failover": "off" }).catch((e) => e);
     expect(error.status).toBe(503);
     expect(error.code).toBe("upstream_transient");
-    expect((await flakyCircuit())?.state).toBe(CircuitState.OPEN);
+    expect(await flakyCircuit()).toMatchObject({ state: CircuitState.OPEN, consecutiveFailures: 3, retryAfterMs: cooldownMs });
   });
 });

@@ -13,6 +13,11 @@ beforeAll(async () => {
     env: { PALYRA__MODEL_PROVIDER__MAX_RETRIES: "4" },
     configToml: `
 version = 1
+[model_provider]
+# No background health check (the first would come a minute after start): it would look up a name
+# outside loopback for the provider below, which only exists to be redacted.
+health_ttl_ms = 3600000
+
 [[model_provider.providers]]
 provider_id = "openai"
 kind = "openai_compatible"

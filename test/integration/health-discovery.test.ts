@@ -117,6 +117,9 @@ const modelsStatus = () => call<GetModelsStatusResponse>((done) => models.getMod
 const listModels = () =>
   call<ListModelsResponse>((done) => models.listModels({ role: ModelRole.MODEL_ROLE_UNSPECIFIED, includeDisabled: false }, auth(), done));
 
+/** An upstream answer that comes only long after any test is over: whatever ends the request first is the gateway. */
+const holdTenMinutes = { kind: "delay", ms: 600_000 } as const;
+
 const palyra = (args: string[]) =>
   runPalyra([...args, "--addr", gateway.grpcAddress, "--json"], { cwd: cliDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
 
@@ -151,11 +154,14 @@ describe("TestConnection over gRPC", () => {
   });
 
   it("reports timeout when the upstream answers after timeout_ms", async () => {
-    anthropicUpstream.enqueue({ kind: "delay", ms: 5000 });
+    // The upstream would answer after ten minutes: the probe's limit ends it, however slow the machine.
+    const index = anthropicUpstream.requests.length;
+    anthropicUpstream.enqueue(holdTenMinutes);
     const { results } = await testConnection("claude", 150);
     expect(results[0]?.status).toBe(ConnectionStatus.CONNECTION_STATUS_TIMEOUT);
     expect(results[0]?.latencyMs).toBeGreaterThanOrEqual(140);
-    expect(results[0]?.latencyMs).toBeLessThan(5000);
+    // It gave up rather than waited: the upstream saw its connection closed before it could answer.
+    expect(await anthropicUpstream.closed(index)).toEqual({ completed: false });
   });
 
   it("answers NOT_FOUND naming provider_id for an unknown provider", async () => {
@@ -165,6 +171,7 @@ describe("TestConnection over gRPC", () => {
   });
 
   it("leaves the health it measured in GetModelsStatus", async () => {
+    const probedFrom = Date.now();
     await testConnection("openai");
     await testConnection("openai-wrong-key");
     const before = Date.now();
@@ -172,7 +179,8 @@ describe("TestConnection over gRPC", () => {
     const byProvider = Object.fromEntries(providers.map((provider) => [provider.providerId, provider]));
     expect(byProvider.openai?.health).toMatchObject({ state: HealthState.HEALTH_STATE_OK, detail: "listed 4 models" });
     expect(byProvider.openai?.health?.checkedAt?.getTime()).toBeLessThanOrEqual(before);
-    expect(byProvider.openai?.health?.checkedAt?.getTime()).toBeGreaterThan(before - 60_000);
+    // Checked by this test's probe, not an earlier one, however long the probes took.
+    expect(byProvider.openai?.health?.checkedAt?.getTime()).toBeGreaterThanOrEqual(probedFrom);
     expect(byProvider["openai-wrong-key"]?.health?.state).toBe(HealthState.HEALTH_STATE_DOWN);
     expect(byProvider["openai-wrong-key"]?.health?.detail).toContain("401");
   });
@@ -195,7 +203,7 @@ describe("palyra models test-connection", () => {
   });
 
   it("probes one provider within --timeout-ms", async () => {
-    openaiUpstream.enqueue({ kind: "delay", ms: 5000 });
+    openaiUpstream.enqueue(holdTenMinutes);
     const timedOut = await palyra(["models", "test-connection", "--provider", "openai", "--timeout-ms", "150"]);
     expect(timedOut.code).toBe(1);
     expect((JSON.parse(timedOut.stdout) as { results: { status: string }[] }).results.map((entry) => entry.status)).toEqual(["CONNECTION_STATUS_TIMEOUT"]);

@@ -26,6 +26,11 @@ token_endpoint = "${server.tokenEndpoint}"
 client_id = "${server.clientId}"
 scopes = ["api"]
 
+[model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
+
 [[model_provider.providers]]
 provider_id = "oauth-upstream"
 kind = "openai_compatible"
@@ -53,8 +58,11 @@ function oauthOf(profile: AuthProfile | undefined) {
   return profile.credential.value;
 }
 
-/** Polls (without sleeping on a fixed schedule) until `check` passes or the limit runs out. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, limitMs = 10_000): Promise<T> {
+/**
+ * Polls (without sleeping on a fixed schedule) until `check` passes or the limit runs out. The limit
+ * only ends a wait that would otherwise hang, so it is far above what the slowest machine needs.
+ */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await read();
@@ -74,7 +82,9 @@ describe("OAuth login with PKCE against a real authorization server", () => {
   const seen: string[] = [];
 
   beforeAll(async () => {
-    server = await startOAuthServer({ accessTokenTtlSeconds: 120 });
+    // Ten minutes: these tests count the tokens issued, so the one from the login must not come near
+    // expiry (and be refreshed on use) however slowly they run; it is still in the "expiring" band.
+    server = await startOAuthServer({ accessTokenTtlSeconds: 600 });
     upstream = await startFakeOpenAI();
     // The loop stays out of the way here; RefreshProfile drives the refreshes.
     gateway = await startTestGateway({ configToml: gatewayConfig(server, upstream, "refresh_check_interval_ms = 3600000"), logger: logs.logger });
@@ -125,7 +135,7 @@ describe("OAuth login with PKCE against a real authorization server", () => {
     expect(oauth).toMatchObject({ oauthProvider: "test", clientId: server.clientId, tokenEndpoint: server.tokenEndpoint, scopes: ["api"] });
     expect(oauth.accessTokenVaultRef).toMatch(/^vault:auth-profile\/oauth-login\//);
     expect(oauth.refreshTokenVaultRef).toMatch(/^vault:auth-profile\/oauth-login\//);
-    // A 2-minute token is inside the 15-minute "expiring" band from the start.
+    // A 10-minute token is inside the 15-minute "expiring" band from the start.
     expect(profile?.health?.state).toBe(ProfileHealthState.EXPIRING);
 
     const replay = await fetch(callback);

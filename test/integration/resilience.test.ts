@@ -14,21 +14,27 @@ import { startTestGateway, type TestGateway, testToken } from "../helpers/test-g
 let alpha: FakeOpenAI;
 let beta: FakeOpenAI;
 let gamma: FakeAnthropic;
+let sluggish: FakeOpenAI;
 let gateway: TestGateway;
 let client: OpenAI;
 
 const capable = "tool_calls = true\njson_mode = true\nvision = true";
 
 beforeAll(async () => {
-  [alpha, beta, gamma] = await Promise.all([startFakeOpenAI(), startFakeOpenAI(), startFakeAnthropic()]);
+  [alpha, beta, gamma, sluggish] = await Promise.all([startFakeOpenAI(), startFakeOpenAI(), startFakeAnthropic(), startFakeOpenAI()]);
   gateway = await startTestGateway({
     configToml: `
 version = 1
 [model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
 default_chat_model_id = "alpha-large"
 retry_backoff_ms = 5
 max_retries = 2
 response_cache_enabled = true
+# An hour, not the default 30 s: the cache test's hits must not depend on how fast its requests run.
+response_cache_ttl_ms = 3600000
 circuit_breaker_failure_threshold = 100
 
 [[model_provider.providers]]
@@ -36,7 +42,6 @@ provider_id = "alpha"
 kind = "openai_compatible"
 base_url = "${alpha.baseUrl}"
 allow_private_base_url = true
-request_timeout_ms = 400
 
 [[model_provider.providers]]
 provider_id = "beta"
@@ -49,6 +54,15 @@ provider_id = "gamma"
 kind = "anthropic"
 base_url = "${gamma.baseUrl}"
 allow_private_base_url = true
+
+# Only the timeout test uses this short limit. On the others a busy machine could take that long for
+# an ordinary answer; its upstream is told to hold every answer until the gateway gives up.
+[[model_provider.providers]]
+provider_id = "sluggish"
+kind = "openai_compatible"
+base_url = "${sluggish.baseUrl}"
+allow_private_base_url = true
+request_timeout_ms = 400
 
 [[model_provider.models]]
 model_id = "alpha-large"
@@ -78,6 +92,13 @@ ${capable}
 model_id = "beta-text-only"
 provider_id = "beta"
 cost_tier = 0
+
+# The dearest, so that no other test's failover ever reaches it.
+[[model_provider.models]]
+model_id = "sluggish-large"
+provider_id = "sluggish"
+cost_tier = 9
+${capable}
 `,
   });
   client = new OpenAI({ apiKey: testToken, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0 });
@@ -85,11 +106,14 @@ cost_tier = 0
 
 afterAll(async () => {
   await gateway?.stop();
-  await Promise.all([alpha?.close(), beta?.close(), gamma?.close()]);
+  await Promise.all([alpha?.close(), beta?.close(), gamma?.close(), sluggish?.close()]);
 });
 
 const ask = (content: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}, headers: Record<string, string> = {}) =>
   client.chat.completions.create({ model: "alpha-large", messages: [{ role: "user", content }], ...extra }, { headers }).withResponse();
+
+const askSluggish = (content: string, headers: Record<string, string> = {}) =>
+  client.chat.completions.create({ model: "sluggish-large", messages: [{ role: "user", content }] }, { headers }).withResponse();
 
 const counts = () => [alpha.requests.length, beta.requests.length, gamma.requests.length];
 
@@ -182,16 +206,19 @@ describe("failover", () => {
 
   it("answers a timeout with 504 when nothing else can serve, and fails over when something can", async () => {
     // The 400 ms limit covers the whole request, retries included: one slow attempt uses it all.
-    alpha.enqueue({ kind: "delay", ms: 1500 });
-    const before = counts();
-    const error = await ask("too slow", {}, { "x-palyra-failover": "off" }).catch((e) => e);
-    expect(counts()).toEqual([before[0]! + 1, before[1], before[2]]);
+    // The upstream would answer only after ten minutes, so the limit is what ends the attempt, however slow the machine.
+    const hold = { kind: "delay", ms: 600_000 } as const;
+    sluggish.enqueue(hold);
+    const before = [...counts(), sluggish.requests.length];
+    const error = await askSluggish("too slow", { "x-palyra-failover": "off" }).catch((e) => e);
+    expect([...counts(), sluggish.requests.length]).toEqual([before[0], before[1], before[2], before[3]! + 1]);
     expect(error.status).toBe(504);
     expect(error.error?.type ?? error.type).toBe("timeout_error");
 
-    alpha.enqueue({ kind: "delay", ms: 1500 });
-    const { response } = await ask("too slow, go elsewhere");
-    expect(response.headers.get("x-palyra-provider")).not.toBe("alpha");
+    sluggish.enqueue(hold);
+    const { response } = await askSluggish("too slow, go elsewhere");
+    expect(response.headers.get("x-palyra-provider")).not.toBe("sluggish");
+    expect(sluggish.requests.length).toBe(before[3]! + 2);
   });
 });
 

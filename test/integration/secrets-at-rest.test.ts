@@ -29,6 +29,11 @@ beforeAll(async () => {
   writeFileSync(
     config,
     `version = 1
+[model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
+
 [[model_provider.providers]]
 provider_id = "openai"
 kind = "openai_compatible"

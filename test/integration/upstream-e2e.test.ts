@@ -30,6 +30,9 @@ beforeAll(async () => {
     configToml: `
 version = 1
 [model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
 default_chat_model_id = "gpt-fake"
 
 [[model_provider.providers]]
@@ -237,7 +240,8 @@ describe("OpenAI-compatible extras and safety", () => {
     }
     expect(await openaiUpstream.closed(index)).toEqual({ completed: false });
     const runId = response.headers.get("x-palyra-run-id") ?? "";
-    await vi.waitFor(() => expect(runRow(runId)?.status).toBe("cancelled"));
+    // vi.waitFor gives up after 1 s by default, which a busy machine can spend before the run is recorded.
+    await vi.waitFor(() => expect(runRow(runId)?.status).toBe("cancelled"), { timeout: 30_000, interval: 20 });
   });
 
   it("embeds and transcribes through the upstream", async () => {

@@ -36,6 +36,9 @@ beforeAll(async () => {
     configToml: `
 version = 1
 [model_provider]
+# No background health checks (the first would come a minute after start): they would take faults
+# queued for the tests' own requests, and add to what the fake upstreams recorded.
+health_ttl_ms = 3600000
 default_chat_model_id = "gpt-vault"
 
 [[model_provider.providers]]
