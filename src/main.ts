@@ -73,7 +73,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked({ logger: options.logger, ...binds }, env, stateDir, loadedConfig, lock);
+    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock);
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -82,7 +82,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 }
 
 async function startLocked(
-  options: { logger: Logger | undefined; grpcBind: BindAddress; httpBind: BindAddress },
+  options: Pick<GatewayOptions, "logger" | "circuitClock"> & { grpcBind: BindAddress; httpBind: BindAddress },
   env: NodeJS.ProcessEnv,
   stateDir: string,
   loadedConfig: LoadedConfig,
