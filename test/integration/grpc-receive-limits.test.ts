@@ -1,0 +1,65 @@
+import http2 from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
+import { envelope } from "./support/hostile-grpc.js";
+
+// What an unauthenticated or oversized gRPC call costs the daemon: it must be answered from the
+// headers and the message's length prefix, while the caller is still sending, with nothing buffered.
+
+let gateway: TestGateway;
+let session: http2.ClientHttp2Session;
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  session = http2.connect(gateway.grpcBase);
+});
+
+afterAll(async () => {
+  session?.close();
+  await gateway?.stop();
+});
+
+/**
+ * Opens a call, sends a length prefix announcing `declared` bytes and only 4 KB of them, and never ends
+ * the request: any status that comes back was decided without the body.
+ */
+function answerWhileSending(path: string, declared: number, authorization?: string): Promise<{ status: string; message: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...(authorization !== undefined && { authorization }),
+    });
+    const answer = (headers: http2.IncomingHttpHeaders) => {
+      if (headers["grpc-status"] === undefined) return;
+      resolve({ status: String(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    };
+    stream.on("response", answer);
+    stream.on("trailers", answer);
+    stream.on("data", () => {});
+    stream.on("error", () => {});
+    stream.on("close", () => reject(new Error("the call closed without a status")));
+    stream.write(envelope(Buffer.alloc(4096), { declaredLength: declared }));
+  });
+}
+
+describe("gRPC receive limits", () => {
+  it("refuses a call without a credential from its headers, without reading the 200 MB it announces", async () => {
+    const answer = await answerWhileSending("/palyra.gateway.v1.GatewayService/Embed", 200_000_000);
+    expect(answer).toMatchObject({ status: "16" });
+    expect(answer.message).toMatch(/^Missing bearer token/);
+  });
+
+  it("refuses an authenticated message over its procedure's limit from its length prefix", async () => {
+    // Prompts may be as large as the daemon's body limit (20 MB by default); AbortRun names a run, and takes 1 MB.
+    const prompt = await answerWhileSending("/palyra.gateway.v1.GatewayService/RunStream", 21 * 1024 * 1024, `Bearer ${testToken}`);
+    expect(prompt).toMatchObject({ status: "8" });
+    expect(prompt.message).toContain("20971520");
+    const abort = await answerWhileSending("/palyra.gateway.v1.GatewayService/AbortRun", 2 * 1024 * 1024, `Bearer ${testToken}`);
+    expect(abort).toMatchObject({ status: "8" });
+    expect(abort.message).toContain("1048576");
+  });
+});
