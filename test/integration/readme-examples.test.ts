@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { type CodeBlock, headingAnchors, readCodeBlocks, relativeLinks, type ShellCommand, shellCommands } from "./support/markdown-examples.js";
-import { cleanEnv, type PalyraProcess, type ReadyLine, runPalyra, startDaemon } from "./support/palyra-process.js";
+import { cleanEnv, runPalyra, startDaemon } from "./support/palyra-process.js";
+import { describeFailure, localise, runShell, type Session, writeShims } from "./support/readme-session.js";
 
 // The README and docs/*.md, tried as a reader tries them. Every ```sh block runs line by line through
 // `bash -c` against a real daemon on the default config; every ```toml block must pass the config
@@ -55,8 +54,14 @@ const daemonCommand = /^(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:npx\s+)?(?:palyra|node\s+
 const shellLanguages = new Set(["sh"]);
 const otherShellLanguages = new Set(["bash", "shell", "console", "zsh", "shell-session"]);
 const scriptLanguages = new Set(["js", "javascript", "mjs"]);
-const commandTimeoutMs = 45_000;
 const blockTimeoutMs = 120_000;
+
+let session: Session | undefined;
+
+function currentSession(): Session {
+  if (!session) throw new Error("the daemon did not start (see beforeAll)");
+  return session;
+}
 
 /** Why the test leaves a command alone, or undefined when it runs it. */
 function skipReason(command: ShellCommand): string | undefined {
@@ -76,89 +81,6 @@ function styleProblem(command: string): string | undefined {
   return undefined;
 }
 
-interface Session {
-  root: string;
-  work: string;
-  env: NodeJS.ProcessEnv;
-  ready: ReadyLine;
-  daemon: PalyraProcess;
-}
-
-let session: Session | undefined;
-
-function currentSession(): Session {
-  if (!session) throw new Error("the daemon did not start (see beforeAll)");
-  return session;
-}
-
-/** The command with the README's fixed addresses and files replaced by this run's. */
-function localise(text: string, { ready, root }: Session): string {
-  const localised = text
-    .replaceAll("127.0.0.1:7142", ready.grpc)
-    .replaceAll("127.0.0.1:7143", ready.http)
-    .replaceAll("/tmp/palyra-test.wav", join(root, "palyra-test.wav"));
-  if (/\b714[23]\b/.test(localised)) throw new Error("names port 7142 or 7143 other than as 127.0.0.1:7142 / 127.0.0.1:7143, which the test cannot map");
-  return localised;
-}
-
-interface ShellResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs one command line with bash in its own process group, so a timeout ends everything it started. */
-async function runShell(command: string, { work, env }: Session): Promise<ShellResult> {
-  const child = spawn("bash", ["-c", command], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-  const timer = setTimeout(() => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, commandTimeoutMs);
-  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  return { code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") };
-}
-
-function describeFailure(block: CodeBlock, command: ShellCommand, problem: string, result?: ShellResult): string {
-  // The start says what went wrong (bash's "command not found"), the end where a stack trace ended.
-  const excerpt = (text: string) => {
-    const lines = text.trim().split("\n");
-    return lines.length <= 20 ? lines.join("\n") : [...lines.slice(0, 8), "…", ...lines.slice(-8)].join("\n");
-  };
-  const output = result
-    ? `\nexit: ${result.code ?? result.signal}\nstdout:\n${excerpt(result.stdout)}\nstderr:\n${excerpt(result.stderr)}`
-    : "";
-  return `${block.document}:${command.line}: ${problem}\n$ ${command.text}${output}`;
-}
-
-/** Writes the shims that stand in for npx and a linked `palyra` (see the header). */
-function writeShims(binDir: string): void {
-  const script = (body: string) => `#!/bin/sh\n# Written by readme-examples.test.ts.\n${body}\n`;
-  const palyra = join(repoRoot, "bin", "palyra.js");
-  const tools = join(repoRoot, "node_modules", ".bin");
-  writeFileSync(join(binDir, "palyra"), script(`exec node "${palyra}" "$@"`));
-  writeFileSync(
-    join(binDir, "npx"),
-    script([
-      'name="$1"; shift',
-      `if [ "$name" = palyra ]; then exec node "${palyra}" "$@"; fi`,
-      `if [ -x "${tools}/$name" ]; then exec "${tools}/$name" "$@"; fi`,
-      'echo "npx (README test stand-in): $name is not a command of this checkout" >&2',
-      "exit 127",
-    ].join("\n")),
-  );
-  chmodSync(join(binDir, "palyra"), 0o755);
-  chmodSync(join(binDir, "npx"), 0o755);
-}
-
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), "palyra-readme-"));
   const work = join(root, "work");
@@ -166,7 +88,7 @@ beforeAll(async () => {
   const binDir = join(root, "bin");
   for (const dir of [work, daemonHome, binDir]) mkdirSync(dir);
   symlinkSync(join(repoRoot, "node_modules"), join(work, "node_modules"));
-  writeShims(binDir);
+  writeShims(binDir, repoRoot);
 
   const { daemon, ready } = await startDaemon(["--state-dir", join(work, ".palyra")], {
     cwd: daemonHome,
@@ -317,38 +239,3 @@ function defineConfigBlock(block: CodeBlock, where: string): void {
     expect(() => loadConfig({ path: file, stateDir: resolve(dir, ".palyra"), env: {} }), where).not.toThrow();
   });
 }
-
-describe("reading examples out of Markdown", () => {
-  const markdown = [
-    "<!-- readme-test: skip: needs a real key -->",
-    "```sh",
-    "npx palyra auth health",
-    "```",
-    "",
-    "```sh",
-    "# a comment line",
-    "curl -sS --fail-with-body http://127.0.0.1:7143/v1/models \\",
-    '  -H "Authorization: Bearer $TOKEN"',
-    "npx palyra keys revoke KEY_ID   # readme-test: skip: KEY_ID is a placeholder",
-    "```",
-  ].join("\n");
-
-  it("takes the directive from the line before a block, and one command per line with continuations", () => {
-    const [marked, plain] = readCodeBlocks("x.md", markdown);
-    expect(marked?.directive).toEqual({ kind: "skip", reason: "needs a real key" });
-    expect(plain?.directive).toBeUndefined();
-    const commands = plain ? shellCommands(plain) : [];
-    expect(commands.map(({ line, skipReason }) => ({ line, skipReason }))).toEqual([
-      { line: 8, skipReason: undefined },
-      { line: 10, skipReason: "KEY_ID is a placeholder" },
-    ]);
-    expect(commands[0]?.text).toContain('\n  -H "Authorization: Bearer $TOKEN"');
-  });
-
-  it("refuses what would silently skip a check: an unknown directive, a stray one, a heredoc", () => {
-    expect(() => readCodeBlocks("x.md", "<!-- readme-test: skipp: typo -->\n```sh\nls\n```")).toThrow(/unknown readme-test directive/);
-    expect(() => readCodeBlocks("x.md", "<!-- readme-test: skip: why -->\n\n```sh\nls\n```")).toThrow(/right before a code fence/);
-    const [heredoc] = readCodeBlocks("x.md", "```sh\ncat > a <<'EOF'\nx\nEOF\n```");
-    expect(() => heredoc && shellCommands(heredoc)).toThrow(/heredocs/);
-  });
-});
