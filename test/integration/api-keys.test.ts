@@ -11,6 +11,7 @@ import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/di
 import { type AbortRunResponse, type EmbedResponse, GatewayServiceClient, type RunStreamResponse } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { setApiKeyExpiry } from "../../src/store/api-keys-repository.js";
 import type { Database as Tables } from "../../src/store/tables.js";
+import { startOf } from "../helpers/grpc-js-requests.js";
 import { slowModelConfig, startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 import { cleanEnv, runPalyra } from "./support/palyra-process.js";
 
@@ -42,25 +43,6 @@ const openai = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${gateway.http
 const chat = (client: OpenAI, text = "hello") =>
   client.chat.completions.create({ model: "palyra-echo", messages: [{ role: "user", content: text }] }).withResponse();
 
-/** The RunStream start request of a one-message chat, every field spelled out as grpc-js wants. */
-const startOf = (text: string, model = "palyra-echo", agentId = "") => ({
-  start: {
-    messages: [{ role: Role.ROLE_USER, parts: [{ text }], name: "", toolCalls: [], toolCallId: "" }],
-    tools: [],
-    model,
-    agentId,
-    sessionId: "",
-    userId: "",
-    stop: [],
-    metadata: {},
-    clientRequestId: "",
-    disableFailover: false,
-    bypassCache: false,
-    routingMode: "",
-    approvalId: "",
-  },
-});
-
 function runStream(token: string, text: string, agentId = ""): Promise<RunStreamResponse[]> {
   return new Promise((resolve, reject) => {
     const call = gatewayClient.runStream(bearer(token));
@@ -68,7 +50,7 @@ function runStream(token: string, text: string, agentId = ""): Promise<RunStream
     call.on("data", (event: RunStreamResponse) => events.push(event));
     call.on("error", reject);
     call.on("end", () => resolve(events));
-    call.write(startOf(text, "palyra-echo", agentId));
+    call.write(startOf(text, { agentId }));
     call.end();
   });
 }
@@ -241,7 +223,7 @@ describe("client API keys: other callers' runs", () => {
       call.on("end", () => resolve());
     });
     const firstEvent = new Promise<string>((resolve) => call.once("data", (event: RunStreamResponse) => resolve(event.runId)));
-    call.write(startOf("one two three four five six seven eight", "slow-echo"));
+    call.write(startOf("one two three four five six seven eight", { model: "slow-echo" }));
     const runId = await firstEvent;
     const abort = (token: string) => unary<AbortRunResponse>((done) => gatewayClient.abortRun({ runId, reason: "mine" }, bearer(token), done));
     const refused = await abort(stranger.secret).catch((error: ServiceError) => error);

@@ -11,10 +11,10 @@ import {
   GatewayServiceClient,
   type RunStreamRequest,
   type RunStreamResponse,
-  type StartRun,
   TranscriptionFormat,
 } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelRole, ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
+import { startOf } from "../helpers/grpc-js-requests.js";
 import { slowModelConfig, startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 
 let gateway: TestGateway;
@@ -27,27 +27,6 @@ const auth = (token = testToken) => {
   metadata.set("authorization", `Bearer ${token}`);
   return metadata;
 };
-
-function startOf(text: string, overrides: Partial<StartRun> = {}): RunStreamRequest {
-  return {
-    start: {
-      messages: [{ role: Role.ROLE_USER, parts: [{ text }], name: "", toolCalls: [], toolCallId: "" }],
-      tools: [],
-      model: "palyra-echo",
-      agentId: "",
-      sessionId: "",
-      userId: "",
-      stop: [],
-      metadata: {},
-      clientRequestId: "",
-      disableFailover: false,
-      bypassCache: false,
-      routingMode: "",
-      approvalId: "",
-      ...overrides,
-    },
-  };
-}
 
 /** Runs one RunStream call to its end; resolves with every event, rejects with the call's error. */
 function runStream(request: RunStreamRequest, metadata = auth(), onEvent?: (event: RunStreamResponse, call: ReturnType<GatewayServiceClient["runStream"]>) => void) {
