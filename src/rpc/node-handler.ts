@@ -84,5 +84,8 @@ async function withDecodeFailuresReclassified(response: UniversalServerResponse)
   const body = await readAllBytes(response.body as AsyncIterable<Uint8Array>, 64 * 1024);
   const reclassified = reclassifyDecodeFailure(errorFromJsonBytes(body, undefined, new ConnectError("internal error", Code.Internal)));
   if (reclassified === undefined) return { ...response, body: createAsyncIterable([body]) };
-  return { ...response, status: 400, body: createAsyncIterable([errorToJsonBytes(reclassified, {})]) };
+  const rewritten = errorToJsonBytes(reclassified, {});
+  const header = new Headers(response.header);
+  header.set("content-length", String(rewritten.byteLength));
+  return { ...response, status: 400, header, body: createAsyncIterable([rewritten]) };
 }

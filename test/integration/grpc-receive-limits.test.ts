@@ -62,4 +62,23 @@ describe("gRPC receive limits", () => {
     expect(abort).toMatchObject({ status: "8" });
     expect(abort.message).toContain("1048576");
   });
+
+  it("answers a message that does not decode as the caller's mistake, over Connect as over gRPC", async () => {
+    // A Connect unary call (application/proto) carries its message bare, and fails in an HTTP status and a JSON body.
+    const answer = await new Promise<{ status: number; body: string }>((resolve) => {
+      const stream = session.request({ ":method": "POST", ":path": "/palyra.gateway.v1.ModelsService/ListModels", "content-type": "application/proto", authorization: `Bearer ${testToken}` });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on("response", (headers) => {
+        status = Number(headers[":status"]);
+      });
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", () => {});
+      stream.on("close", () => resolve({ status, body: Buffer.concat(chunks).toString("utf8") }));
+      // Field 1 with wire type 7, which does not exist.
+      stream.end(Buffer.from([0x0f, 0x01]));
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/^the request could not be read: parse binary/) });
+  });
 });
