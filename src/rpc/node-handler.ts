@@ -1,13 +1,11 @@
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { Code, type ConnectRouter, ConnectError, createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { createAsyncIterable, encodeEnvelope, readAllBytes, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { createAsyncIterable, encodeEnvelope, type UniversalHandler } from "@connectrpc/connect/protocol";
 import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../logger.js";
 import { preflightCredentialKey } from "./caller-context.js";
-import { reclassifyDecodeFailure } from "./error-mapping.js";
+import { withDecodeFailuresReclassified } from "./decode-failures.js";
 import { procedureAccess } from "./procedure-scopes.js";
 
 export interface RpcHandlerOptions {
@@ -69,23 +67,4 @@ function emptyMessage(contentType: string): AsyncIterable<Uint8Array> {
   const payload = contentType.includes("json") ? new TextEncoder().encode("{}") : new Uint8Array(0);
   const enveloped = /^application\/(grpc|connect\+)/.test(contentType);
   return createAsyncIterable([enveloped ? encodeEnvelope(0, payload) : payload]);
-}
-
-/** Rewrites a unary call's "could not parse the request" from INTERNAL to INVALID_ARGUMENT (gRPC and Connect). */
-async function withDecodeFailuresReclassified(response: UniversalServerResponse): Promise<UniversalServerResponse> {
-  const trailerError = response.trailer === undefined ? undefined : findTrailerError(response.trailer);
-  if (response.trailer !== undefined && trailerError !== undefined) {
-    const reclassified = reclassifyDecodeFailure(trailerError);
-    if (reclassified !== undefined) setTrailerStatus(response.trailer, reclassified);
-    return response;
-  }
-  const isConnectUnaryError = response.status >= 500 && response.header?.get("content-type") === "application/json";
-  if (!isConnectUnaryError || response.body === undefined) return response;
-  const body = await readAllBytes(response.body as AsyncIterable<Uint8Array>, 64 * 1024);
-  const reclassified = reclassifyDecodeFailure(errorFromJsonBytes(body, undefined, new ConnectError("internal error", Code.Internal)));
-  if (reclassified === undefined) return { ...response, body: createAsyncIterable([body]) };
-  const rewritten = errorToJsonBytes(reclassified, {});
-  const header = new Headers(response.header);
-  header.set("content-length", String(rewritten.byteLength));
-  return { ...response, status: 400, header, body: createAsyncIterable([rewritten]) };
 }

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 import { envelope } from "./support/hostile-grpc.js";
 
-// What an unauthenticated or oversized gRPC call costs the daemon: it must be answered from the
-// headers and the message's length prefix, while the caller is still sending, with nothing buffered.
+// What an unauthenticated, oversized or undecodable call to the gRPC listener gets. The first two are
+// answered from the headers and the message's length prefix, while the caller is still sending, with
+// nothing buffered; the last as the caller's mistake in each protocol's framing.
 
 let gateway: TestGateway;
 let session: http2.ClientHttp2Session;
@@ -46,7 +47,7 @@ function answerWhileSending(path: string, declared: number, authorization?: stri
   });
 }
 
-describe("gRPC receive limits", () => {
+describe("refused calls on the gRPC listener", () => {
   it("refuses a call without a credential from its headers, without reading the 200 MB it announces", async () => {
     const answer = await answerWhileSending("/palyra.gateway.v1.GatewayService/Embed", 200_000_000);
     expect(answer).toMatchObject({ status: "16" });
@@ -80,5 +81,21 @@ describe("gRPC receive limits", () => {
     });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toMatchObject({ code: "invalid_argument", message: expect.stringMatching(/^the request could not be read: parse binary/) });
+  });
+
+  it("answers an undecodable message over gRPC-web with INVALID_ARGUMENT in its trailer frame", async () => {
+    const body = await new Promise<Buffer>((resolve) => {
+      const stream = session.request({ ":method": "POST", ":path": "/palyra.gateway.v1.ModelsService/ListModels", "content-type": "application/grpc-web+proto", authorization: `Bearer ${testToken}` });
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", () => {});
+      stream.on("close", () => resolve(Buffer.concat(chunks)));
+      stream.end(envelope(Buffer.from([0x0f, 0x01])));
+    });
+    // One frame: the trailer flag (0x80), a length, then "grpc-status: …" lines.
+    expect(body[0]).toBe(0x80);
+    const trailer = body.subarray(5).toString("utf8");
+    expect(trailer).toMatch(/grpc-status: ?3\r\n/);
+    expect(decodeURIComponent(trailer)).toContain("the request could not be read: parse binary");
   });
 });
