@@ -30,8 +30,9 @@ export function lockStateDirectory(stateDir: string): StateLock {
   closeSync(openSync(file, "a", 0o600));
   const lock = new SqliteDatabase(file, { timeout: 0 });
   try {
-    // No journal: nothing is ever written, the file only carries the lock.
-    lock.pragma("journal_mode = OFF");
+    // Nothing is ever written: the journal stays in memory, and no daemon.lock-journal file appears.
+    // (OFF would do too, but better-sqlite3's defensive mode refuses it.)
+    lock.pragma("journal_mode = MEMORY");
     lock.pragma("locking_mode = EXCLUSIVE");
     lock.exec("BEGIN EXCLUSIVE");
   } catch (error) {

@@ -85,6 +85,8 @@ describe("the state directory", () => {
     const reserved = await reservedTokens(first.ready.grpc);
     expect(reserved).toBeGreaterThan(0);
     const filesBefore = readdirSync(stateDir).sort();
+    // The lock is a lock only: no journal file beside it.
+    expect(filesBefore.filter((name) => name.startsWith("daemon.lock"))).toEqual(["daemon.lock"]);
     const infoBefore = readFileSync(join(stateDir, "daemon.json"), "utf8");
 
     const second = await runPalyra(["daemon", ...daemonArgs], { cwd: stateDir, env });
