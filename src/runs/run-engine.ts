@@ -1,9 +1,8 @@
 import { GatewayError } from "../errors.js";
 import type { Caller } from "../identity/caller.js";
 import type { Logger } from "../logger.js";
-import type { ChatRequest, EmbeddingsResult, TranscriptionResult, Usage } from "../providers/types.js";
+import type { EmbeddingsResult, TranscriptionResult, Usage } from "../providers/types.js";
 import type { ModelRegistry, ResolvedModel } from "../registry/model-registry.js";
-import { settleWithin } from "../server-lifecycle.js";
 import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
@@ -15,13 +14,14 @@ import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-
 import { checkCapabilities, checkContextWindow } from "./admission-checks.js";
 import { EventChannel } from "./event-channel.js";
 import { executeRun } from "./execute-run.js";
-import { endOfTerminal, type RunEnd } from "./run-end.js";
+import { endOfTerminal } from "./run-end.js";
 import type { RunEvent } from "./run-events.js";
-import { clipReason, shown } from "./input-limits.js";
+import { ActiveRuns } from "./active-runs.js";
 import { admitRun, type BudgetTerms, hashRequest, servingModels, unaryBudgetQuery } from "./run-admission.js";
 import { type RunInput, validateRunInput } from "./run-input.js";
+import { routingRecord, smartRoutingEvent, toChatRequest, unsupportedBy, withCallerAgent } from "./run-request.js";
 import type { BudgetOutcome, RunCost, RunGovernance, SmartRouter, SmartRoutingDecision } from "./run-governance.js";
-import type { RunAttribution, RunRouting } from "./run-records.js";
+import type { RunAttribution } from "./run-records.js";
 import { type EmbedInput, type TranscribeInput, validateEmbedInput, validateTranscribeInput } from "./unary-input.js";
 import { executeUnaryRun } from "./unary-run.js";
 
@@ -64,19 +64,9 @@ export interface RunEngineDeps {
 /** Receives the recorded usage of each run, with the caller who made it. */
 export type UsageObserver = (caller: Caller, usage: Usage) => void;
 
-interface ActiveRun {
-  /** Who started the run: only they (or the admin) may abort it or learn its status. */
-  callerId: string;
-  controller: AbortController;
-  cancelReason: string | undefined;
-  /** Settles once the run's end is recorded. */
-  done: Promise<RunEnd>;
-}
-
 /** Admits, runs, cancels and records runs. Transport-free: rpc/ drives it. */
 export class RunEngine {
-  private readonly active = new Map<string, ActiveRun>();
-  private accepting = true;
+  private readonly active = new ActiveRuns();
   private readonly now: () => number;
 
   /** What admitting a run needs: the ledger, governance and the clock. */
@@ -88,12 +78,12 @@ export class RunEngine {
   }
 
   get activeCount(): number {
-    return this.active.size;
+    return this.active.count;
   }
 
   /** Validates and admits a chat run, records it as running, and starts it. Throws before admission. */
   async start(input: RunInput, caller: Caller): Promise<RunHandle> {
-    this.checkAccepting();
+    this.active.checkAccepting();
     input = withCallerAgent(input, caller);
     validateRunInput(input);
     // Counted once for every question asked of it (context window, failover, smart routing, budgets).
@@ -121,7 +111,7 @@ export class RunEngine {
       budget,
       routing: smart && routingRecord(smart),
     });
-    const active = newActiveRun(caller);
+    const active = this.active.begin(caller);
 
     const channel = new EventChannel<RunEvent>();
     const execution = executeRun(
@@ -151,9 +141,9 @@ export class RunEngine {
         ...(this.deps.random && { random: this.deps.random }),
       },
     );
-    this.track(runId, active, execution.then(endOfTerminal));
+    this.active.track(runId, active, execution.then(endOfTerminal));
 
-    const cancel = (reason: string) => this.cancelActive(active, reason);
+    const cancel = (reason: string) => this.active.cancel(active, reason);
     return {
       runId,
       events: channel,
@@ -238,7 +228,7 @@ export class RunEngine {
 
   /** Embeds a batch of texts as one recorded run. Aborting `signal` (the caller's) cancels it. */
   async embed(input: EmbedInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<EmbeddingsResult>> {
-    this.checkAccepting();
+    this.active.checkAccepting();
     input = withCallerAgent(input, caller);
     validateEmbedInput(input);
     const resolved = this.deps.registry.resolve(input.model, "embeddings");
@@ -266,7 +256,7 @@ export class RunEngine {
 
   /** Transcribes one audio file as one recorded run. Aborting `signal` (the caller's) cancels it. */
   async transcribe(input: TranscribeInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<TranscriptionResult>> {
-    this.checkAccepting();
+    this.active.checkAccepting();
     input = withCallerAgent(input, caller);
     validateTranscribeInput(input);
     const resolved = this.deps.registry.resolve(input.model, "audio_transcription");
@@ -296,35 +286,17 @@ export class RunEngine {
     });
   }
 
-  /**
-   * Cancels a run from any connection and waits until its end is recorded. Only the run's own caller
-   * (or the admin) may: anyone else is told there is no such run, so run ids reveal nothing.
-   */
-  async abort(runId: string, reason: string, caller: Caller): Promise<{ aborted: boolean; status: RunStatus }> {
-    const mayTouch = (callerId: string) => caller.kind === "admin" || callerId === caller.id;
-    const active = this.active.get(runId);
-    if (active !== undefined && mayTouch(active.callerId)) {
-      this.cancelActive(active, reason);
-      const end = await active.done;
-      return { aborted: end.status === "cancelled", status: end.status };
-    }
-    const row = active === undefined ? await findRun(this.deps.store.db, runId) : undefined;
-    if (row === undefined || !mayTouch(row.caller_id)) {
-      throw new GatewayError("not_found", `no run with id ${shown(runId)}`, { param: "run_id", code: "run_not_found" });
-    }
-    return { aborted: false, status: row.status };
+  /** Cancels a run from any connection (its own caller's, or any for the admin) and waits until its end is recorded. */
+  abort(runId: string, reason: string, caller: Caller): Promise<{ aborted: boolean; status: RunStatus }> {
+    return this.active.abort(runId, reason, caller, async (id) => {
+      const row = await findRun(this.deps.store.db, id);
+      return row && { callerId: row.caller_id, status: row.status };
+    });
   }
 
-  /**
-   * Stops admitting runs, lets in-flight runs finish for up to graceMs, then cancels the rest and
-   * waits until every run's end is recorded.
-   */
-  async drain(graceMs: number): Promise<void> {
-    this.accepting = false;
-    const pending = () => [...this.active.values()].map((run) => run.done);
-    await settleWithin(graceMs, pending());
-    for (const run of this.active.values()) this.cancelActive(run, "the daemon is shutting down");
-    await Promise.allSettled(pending());
+  /** Stops admitting runs, lets in-flight runs finish for up to graceMs, then cancels the rest and waits until every end is recorded. */
+  drain(graceMs: number): Promise<void> {
+    return this.active.drain(graceMs);
   }
 
   private async runUnary<T>(
@@ -336,8 +308,8 @@ export class RunEngine {
     work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>,
   ): Promise<UnaryRunResult<T>> {
     const { runId, startedAt, settle } = await admitRun(this.admission, { kind, resolved, attribution, budget });
-    const active = newActiveRun(attribution.caller);
-    const onCallerGone = () => this.cancelActive(active, "the client disconnected");
+    const active = this.active.begin(attribution.caller);
+    const onCallerGone = () => this.active.cancel(active, "the client disconnected");
     callerSignal.addEventListener("abort", onCallerGone, { once: true });
     const execution = executeUnaryRun(
       { runId, startedAt, signal: active.controller.signal, cancelReason: () => active.cancelReason, work },
@@ -350,7 +322,7 @@ export class RunEngine {
         servedBy: { modelId: resolved.model.modelId, providerId: resolved.provider.providerId, upstreamModel: resolved.model.upstreamModel },
       },
     ).finally(() => callerSignal.removeEventListener("abort", onCallerGone));
-    this.track(runId, active, execution.then(({ end }) => end));
+    this.active.track(runId, active, execution.then(({ end }) => end));
 
     const { end, result, cost } = await execution;
     if (end.status === "failed") throw end.error;
@@ -358,64 +330,8 @@ export class RunEngine {
     return { runId, resolved, result, cost };
   }
 
-  private track(runId: string, active: ActiveRun, done: Promise<RunEnd>): void {
-    active.done = done.finally(() => this.active.delete(runId));
-    this.active.set(runId, active);
-  }
-
   private usageObserverFor(caller: Caller): ((usage: Usage) => void) | undefined {
     const observer = this.deps.usageObserver;
     return observer && ((usage) => observer(caller, usage));
   }
-
-  private checkAccepting(): void {
-    if (!this.accepting) throw new GatewayError("unavailable", "the daemon is shutting down", { code: "shutting_down" });
-  }
-
-  private cancelActive(run: ActiveRun, reason: string): void {
-    if (run.controller.signal.aborted) return;
-    // A caller's reason is recorded with the run and logged: kept to a sensible length.
-    run.cancelReason = clipReason(reason);
-    run.controller.abort(new GatewayError("cancelled", run.cancelReason));
-  }
-}
-
-/** A caller bound to an agent (an agent's API key) runs as that agent, whatever the request says. */
-function withCallerAgent<T extends { agentId?: string | undefined }>(input: T, caller: Caller): T {
-  return caller.agentId === undefined ? input : { ...input, agentId: caller.agentId };
-}
-
-function newActiveRun(caller: Caller): ActiveRun {
-  return { callerId: caller.id, controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
-}
-
-function routingRecord(smart: SmartRoutingDecision): RunRouting {
-  return { mode: smart.mode, recommendedModel: smart.recommendedModelId, complexity: smart.complexity, dryRunChange: smart.dryRunChange };
-}
-
-function smartRoutingEvent(smart: SmartRoutingDecision) {
-  return { mode: smart.mode, complexity: smart.complexity, recommendedModel: smart.recommendedModelId ?? "", dryRunChange: smart.dryRunChange };
-}
-
-function unsupportedBy({ model, provider }: ResolvedModel, feature: string): GatewayError {
-  return new GatewayError("invalid_request", `The model '${model.modelId}' is served by provider "${provider.providerId}" (${provider.kind}), which has no ${feature} API`, {
-    param: "model",
-    code: "model_capability_missing",
-  });
-}
-
-function toChatRequest(input: RunInput, { model }: ResolvedModel): ChatRequest {
-  return {
-    upstreamModel: model.upstreamModel,
-    messages: input.messages,
-    tools: input.tools,
-    stop: input.stop,
-    ...(input.toolChoice !== undefined && { toolChoice: input.toolChoice }),
-    ...(input.responseFormat !== undefined && { responseFormat: input.responseFormat }),
-    ...(input.maxTokens !== undefined && { maxTokens: input.maxTokens }),
-    ...(input.temperature !== undefined && { temperature: input.temperature }),
-    ...(input.topP !== undefined && { topP: input.topP }),
-    ...(input.userId !== undefined && { user: input.userId }),
-    ...(input.agentId !== undefined && { agentId: input.agentId }),
-  };
 }

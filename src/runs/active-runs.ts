@@ -1,0 +1,83 @@
+import { GatewayError } from "../errors.js";
+import type { Caller } from "../identity/caller.js";
+import { settleWithin } from "../server-lifecycle.js";
+import type { RunStatus } from "../store/tables.js";
+import { clipReason, shown } from "./input-limits.js";
+import type { RunEnd } from "./run-end.js";
+
+/** A run in flight: who started it, how to cancel it, and when its end is recorded. */
+export interface ActiveRun {
+  /** Only this caller (or the admin) may abort the run or learn its status. */
+  callerId: string;
+  controller: AbortController;
+  cancelReason: string | undefined;
+  /** Settles once the run's end is recorded. */
+  done: Promise<RunEnd>;
+}
+
+/** The runs in flight, by id: cancellation from anywhere, ownership, and draining at shutdown. */
+export class ActiveRuns {
+  private readonly runs = new Map<string, ActiveRun>();
+  private accepting = true;
+
+  get count(): number {
+    return this.runs.size;
+  }
+
+  /** Throws once draining has begun; called before a run is admitted. */
+  checkAccepting(): void {
+    if (!this.accepting) throw new GatewayError("unavailable", "the daemon is shutting down", { code: "shutting_down" });
+  }
+
+  /** A new run's handle, for a run about to start. */
+  begin(caller: Caller): ActiveRun {
+    return { callerId: caller.id, controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
+  }
+
+  /** Keeps the run findable by id until its end is recorded. */
+  track(runId: string, run: ActiveRun, done: Promise<RunEnd>): void {
+    run.done = done.finally(() => this.runs.delete(runId));
+    this.runs.set(runId, run);
+  }
+
+  cancel(run: ActiveRun, reason: string): void {
+    if (run.controller.signal.aborted) return;
+    // A caller's reason is recorded with the run and logged: kept to a sensible length.
+    run.cancelReason = clipReason(reason);
+    run.controller.abort(new GatewayError("cancelled", run.cancelReason));
+  }
+
+  /**
+   * Cancels a run from any connection and waits until its end is recorded; a finished run's status
+   * comes from `findFinished`. Only the run's own caller (or the admin) may: anyone else is told there
+   * is no such run, so run ids reveal nothing.
+   */
+  async abort(
+    runId: string,
+    reason: string,
+    caller: Caller,
+    findFinished: (runId: string) => Promise<{ callerId: string; status: RunStatus } | undefined>,
+  ): Promise<{ aborted: boolean; status: RunStatus }> {
+    const mayTouch = (callerId: string) => caller.kind === "admin" || callerId === caller.id;
+    const run = this.runs.get(runId);
+    if (run !== undefined && mayTouch(run.callerId)) {
+      this.cancel(run, reason);
+      const end = await run.done;
+      return { aborted: end.status === "cancelled", status: end.status };
+    }
+    const finished = run === undefined ? await findFinished(runId) : undefined;
+    if (finished === undefined || !mayTouch(finished.callerId)) {
+      throw new GatewayError("not_found", `no run with id ${shown(runId)}`, { param: "run_id", code: "run_not_found" });
+    }
+    return { aborted: false, status: finished.status };
+  }
+
+  /** Stops new runs, lets those in flight finish for up to graceMs, cancels the rest, and waits until every end is recorded. */
+  async drain(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const pending = () => [...this.runs.values()].map((run) => run.done);
+    await settleWithin(graceMs, pending());
+    for (const run of this.runs.values()) this.cancel(run, "the daemon is shutting down");
+    await Promise.allSettled(pending());
+  }
+}
