@@ -7,6 +7,7 @@ import { modelsRouter } from "./openai/models-route.js";
 import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
+import { clip } from "../shared/clip.js";
 import { maxJsonDepth, jsonNestsDeeperThan } from "../shared/json-depth.js";
 import { requireCredential } from "./require-credential.js";
 import type { RpcClients } from "./rpc-clients.js";
@@ -58,8 +59,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 }
 
 const unknownUrl: RequestHandler = (req, _res, next) => {
-  const path = req.originalUrl.length <= 256 ? req.originalUrl : `${req.originalUrl.slice(0, 256)}…`;
-  next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${path}`, { status: 404, code: "unknown_url" }));
+  next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${clip(req.originalUrl, 256)}`, { status: 404, code: "unknown_url" }));
 };
 
 /** express.json's verify hook: deep JSON parses fine, but every recursive walk after it would overflow the stack. */

@@ -1,4 +1,5 @@
 import { GatewayError } from "../errors.js";
+import { clip } from "../shared/clip.js";
 import { redactSecrets } from "../shared/redact-secrets.js";
 
 /** The longest upstream error text passed on to callers and logs. */
@@ -18,7 +19,7 @@ const secretPatterns: [RegExp, string][] = [
 export function sanitizeUpstreamText(text: string): string {
   let clean = text.replace(/\s+/g, " ").trim();
   for (const [pattern, replacement] of secretPatterns) clean = clean.replace(pattern, replacement);
-  return clean.length > maxUpstreamMessageLength ? `${clean.slice(0, maxUpstreamMessageLength)}…` : clean;
+  return clip(clean, maxUpstreamMessageLength);
 }
 
 /**

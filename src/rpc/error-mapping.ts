@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorDetail, ErrorDetailSchema, ErrorKind as ProtoErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type ErrorKind, GatewayError, toGatewayError } from "../errors.js";
+import { clip } from "../shared/clip.js";
 
 /** The one place core error kinds become Connect codes. */
 const codeByKind: Record<ErrorKind, Code> = {
@@ -74,5 +75,5 @@ export function reclassifyDecodeFailure(error: ConnectError): ConnectError | und
 const maxMessageLength = 1024;
 
 function clipMessage(message: string): string {
-  return message.length <= maxMessageLength ? message : `${message.slice(0, maxMessageLength)}…`;
+  return clip(message, maxMessageLength);
 }

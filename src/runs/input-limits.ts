@@ -1,4 +1,5 @@
 import { invalidRequest } from "../errors.js";
+import { clip } from "../shared/clip.js";
 import { jsonNestsDeeperThan, maxJsonDepth } from "../shared/json-depth.js";
 
 // Bounds on what a caller sends, checked before a run is admitted. Anything stored with a run, echoed in
@@ -49,11 +50,11 @@ export function checkMetadata(metadata: Record<string, string>): void {
 }
 
 /** A caller's words kept for the record (a cancel reason): cut to a length a log line and the ledger can hold. */
-export function clipReason(reason: string, maxLength = 512): string {
-  return reason.length <= maxLength ? reason : `${reason.slice(0, maxLength)}…`;
+export function clipReason(reason: string): string {
+  return clip(reason, 512);
 }
 
 /** A caller's value quoted in an error message, cut short: errors travel in headers (grpc-message) that must stay small. */
-export function shown(value: string, maxLength = 64): string {
-  return JSON.stringify(value.length <= maxLength ? value : `${value.slice(0, maxLength)}…`);
+export function shown(value: string): string {
+  return JSON.stringify(clip(value, 64));
 }

@@ -1,6 +1,7 @@
 import type { Response } from "express";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorDetail, ErrorDetailSchema, ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import { clip } from "../../shared/clip.js";
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -106,7 +107,7 @@ function body(message: string, type: string, param: string | null, code: string 
 function bodyParserError(error: unknown): OpenAIErrorResponse | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { type, message, status } = error as { type?: unknown; message?: unknown; status?: unknown };
-  const text = typeof message === "string" ? clip(message) : "";
+  const text = typeof message === "string" ? clip(message, 512) : "";
   if (type === "entity.parse.failed") {
     return { status: 400, body: body(`We could not parse the JSON body of your request: ${text}`.trim(), "invalid_request_error", null, "invalid_json") };
   }
@@ -123,11 +124,6 @@ function bodyParserError(error: unknown): OpenAIErrorResponse | undefined {
     return { status, body: body(`The request could not be read: ${text}`, "invalid_request_error", null, "invalid_request") };
   }
   return undefined;
-}
-
-/** Messages quote what they refuse; a caller's 1 MB value must not come back whole. */
-function clip(message: string): string {
-  return message.length <= 512 ? message : `${message.slice(0, 512)}…`;
 }
 
 /** Sends an OpenAI error response with its status and headers. */

@@ -3,6 +3,7 @@ import multer from "multer";
 import { z } from "zod";
 import { TranscriptionFormat } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { RpcClients } from "../rpc-clients.js";
+import { clip } from "../../shared/clip.js";
 import { OpenAIRequestError } from "./openai-error.js";
 import { parseOpenAIBody } from "./parse-body.js";
 import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
@@ -43,7 +44,7 @@ export const transcriptionUploadErrors: ErrorRequestHandler = (error, _req, _res
   }
   const field = error instanceof multer.MulterError ? (error.field ?? "file") : "file";
   const message = error instanceof Error ? error.message : String(error);
-  next(new OpenAIRequestError(`Invalid multipart upload: ${message.slice(0, 200)}`, { param: field.slice(0, 64), code: "invalid_multipart" }));
+  next(new OpenAIRequestError(`Invalid multipart upload: ${clip(message, 200)}`, { param: clip(field, 64), code: "invalid_multipart" }));
 };
 
 /** POST /v1/audio/transcriptions (multipart), through GatewayService.Transcribe. */
