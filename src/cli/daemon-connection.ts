@@ -4,8 +4,6 @@ import { readAdminToken } from "../identity/admin-token.js";
 import { daemonInfoPath, processIsRunning, readDaemonInfo } from "../shared/daemon-info.js";
 import { CliError } from "./cli-error.js";
 
-export { processIsRunning };
-
 export interface ConnectionFlags {
   addr?: string | undefined;
   stateDir?: string | undefined;

@@ -1,6 +1,7 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { CliError } from "./cli-error.js";
-import { type DaemonConnection, processIsRunning } from "./daemon-connection.js";
+import { processIsRunning } from "../shared/daemon-info.js";
+import type { DaemonConnection } from "./daemon-connection.js";
 
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number" && "details" in error;

@@ -24,7 +24,7 @@ export function checkId(param: string, value: string | undefined, what: string):
 
 /** Throws naming `param` unless the text is a JSON object nested at most maxJsonDepth deep. */
 export function checkJsonObjectText(param: string, text: string): void {
-  if (jsonNestsDeeperThan(text)) throw invalidRequest(param, `nests deeper than ${maxJsonDepth} levels`);
+  checkJsonDepth(param, text);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
+import { glacialBudgetConfig } from "../fixtures/glacial-config.js";
 import { cleanEnv, type PalyraProcess, spawnPalyra, startDaemon } from "./support/palyra-process.js";
 
 // A daemon killed with runs in flight: the reservations those runs held must not block the budget
@@ -18,38 +19,8 @@ const loopbackBinds = ["--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0
 const token = "crash-test-token";
 const env = cleanEnv({ PALYRA_ADMIN_TOKEN: token, PALYRA__DAEMON__LOG_LEVEL: "warn" });
 
-// "glacial-echo" waits a minute before each chunk (the most the config allows), so its run stays in flight
-// until the daemon dies, however long the CLI commands in between take to start on a busy machine.
-const config = `
-version = 1
-[model_provider]
-default_chat_model_id = "palyra-echo"
-
-[[model_provider.providers]]
-provider_id = "local"
-kind = "deterministic"
-
-[[model_provider.providers]]
-provider_id = "glacial"
-kind = "deterministic"
-stream_chunk_delay_ms = 60000
-
-[[model_provider.models]]
-model_id = "palyra-echo"
-provider_id = "local"
-
-[[model_provider.models]]
-model_id = "glacial-echo"
-provider_id = "glacial"
-max_output_tokens = 1000
-
-[[usage.budgets]]
-policy_id = "daily-tokens"
-scope_kind = "global"
-metric_kind = "tokens"
-interval_kind = "daily"
-hard_limit_value = 1500
-`;
+// A hard limit of 1,500 tokens: one held glacial-echo run (worst case ~1,000) leaves no room for another.
+const config = glacialBudgetConfig({ hardLimitTokens: 1500 });
 
 const stateDir = mkdtempSync(join(tmpdir(), "palyra-crash-"));
 const configFile = join(stateDir, "crash.toml");

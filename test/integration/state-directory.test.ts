@@ -8,6 +8,7 @@ import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { processIsRunning } from "../../src/shared/daemon-info.js";
+import { glacialBudgetConfig } from "../fixtures/glacial-config.js";
 import { cleanEnv, type PalyraProcess, runPalyra, startDaemon } from "./support/palyra-process.js";
 
 // One daemon per state directory: a second one (npm start twice, say) must leave the first alone, a
@@ -18,29 +19,7 @@ const token = "state-dir-test-token";
 const env = cleanEnv({ PALYRA_ADMIN_TOKEN: token, PALYRA__DAEMON__LOG_LEVEL: "warn" });
 const auth = { headers: { authorization: `Bearer ${token}` } };
 
-// "glacial-echo" waits 5 s before each chunk, so a run holds its budget reservation while the test looks.
-const config = `
-version = 1
-[daemon]
-shutdown_grace_ms = 200
-
-[[model_provider.providers]]
-provider_id = "glacial"
-kind = "deterministic"
-stream_chunk_delay_ms = 5000
-
-[[model_provider.models]]
-model_id = "glacial-echo"
-provider_id = "glacial"
-max_output_tokens = 1000
-
-[[usage.budgets]]
-policy_id = "daily-tokens"
-scope_kind = "global"
-metric_kind = "tokens"
-interval_kind = "daily"
-hard_limit_value = 100000
-`;
+const config = glacialBudgetConfig({ hardLimitTokens: 100_000, shutdownGraceMs: 200 });
 
 // A directory someone made world-readable, holding a world-readable file: the daemon must make both private.
 const stateDir = mkdtempSync(join(tmpdir(), "palyra-state-"));
