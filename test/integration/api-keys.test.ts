@@ -70,7 +70,19 @@ function runRow(runId: string): Record<string, unknown> | undefined {
 }
 
 beforeAll(async () => {
-  gateway = await startTestGateway({ configToml: slowModelConfig });
+  // glacial-echo waits a minute per chunk: a run of it is still in flight whatever a busy machine does meanwhile.
+  gateway = await startTestGateway({
+    configToml: `${slowModelConfig}
+[[model_provider.providers]]
+provider_id = "glacial"
+kind = "deterministic"
+stream_chunk_delay_ms = 60000
+
+[[model_provider.models]]
+model_id = "glacial-echo"
+provider_id = "glacial"
+`,
+  });
   keysClient = new ApiKeysServiceClient(gateway.grpcAddress, credentials.createInsecure());
   gatewayClient = new GatewayServiceClient(gateway.grpcAddress, credentials.createInsecure());
   diagnosticsClient = new DiagnosticsServiceClient(gateway.grpcAddress, credentials.createInsecure());
@@ -214,7 +226,7 @@ describe("client API keys: other callers' runs", () => {
   it("lets only the key that started a run abort it or learn its status; the admin may", async () => {
     const owner = await createKey({ name: "owner", scopes: ["chat.create"] });
     const stranger = await createKey({ name: "stranger", scopes: ["chat.create"] });
-    // slow-echo pauses between chunks, so the run is still in flight when the others reach for it.
+    // glacial-echo holds the run in flight while the others reach for it.
     const call = gatewayClient.runStream(bearer(owner.secret));
     const events: RunStreamResponse[] = [];
     const ended = new Promise<void>((resolve, reject) => {
@@ -223,7 +235,7 @@ describe("client API keys: other callers' runs", () => {
       call.on("end", () => resolve());
     });
     const firstEvent = new Promise<string>((resolve) => call.once("data", (event: RunStreamResponse) => resolve(event.runId)));
-    call.write(startOf("one two three four five six seven eight", { model: "slow-echo" }));
+    call.write(startOf("one two three four five six seven eight", { model: "glacial-echo" }));
     const runId = await firstEvent;
     const abort = (token: string) => unary<AbortRunResponse>((done) => gatewayClient.abortRun({ runId, reason: "mine" }, bearer(token), done));
     const refused = await abort(stranger.secret).catch((error: ServiceError) => error);
