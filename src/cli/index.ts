@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { gatewayVersion } from "../version.js";
+import { gatewayVersion } from "../shared/version.js";
 import { CliError, exitCodes } from "./cli-error.js";
 import { registerAuthCommand } from "./commands/auth.js";
 import { registerConfigCommand } from "./commands/config.js";

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { AccessControl } from "../identity/access.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
 import { embeddingsRoute } from "./openai/embeddings-route.js";
 import { modelsRouter } from "./openai/models-route.js";

@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { AccessControl } from "../identity/access.js";
 import { OpenAIRequestError } from "./openai/openai-error.js";
 

@@ -15,7 +15,7 @@ import type { AccessControl } from "../identity/access.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
 import type { AuthCore } from "../identity/auth-core.js";
 import type { Vault } from "../identity/vault/vault.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import { createApiKeysService } from "./api-keys-service.js";
 import { createAuthProfileService } from "./auth-profile-service.js";
 import { createDiagnosticsService } from "./diagnostics-service.js";
