@@ -3,12 +3,13 @@ import { ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { RoutingDecision, RunAccepted, RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { RunStreamRequestSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
 import { SseWriter } from "../sse-writer.js";
 import { parseChatRequest, toStartRun } from "./chat-request.js";
 import { chatCompletion, completionId, type CompletionIdentity, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
 import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError } from "./openai-error.js";
-import { callHeaders, costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
+import { costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
 
 type RunEventCase = RunStreamResponse["event"];
 
@@ -31,7 +32,7 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       if (!res.writableFinished) disconnected.abort();
     });
     const events = clients.gateway
-      .runStream(startOnly(start), { headers: callHeaders(req), signal: disconnected.signal })
+      .runStream(startOnly(start), rpcCallOptions(req, disconnected.signal))
       [Symbol.asyncIterator]();
 
     // Nothing is sent until the run commits to a model (the routing event, after the upstream's first
