@@ -70,7 +70,8 @@ export function createInProcessTransport(routes: (router: ConnectRouter) => void
         const context = handlerContext(request);
         const output =
           method.methodKind === "server_streaming" ? procedure.impl(await single(messages, method), context) : procedure.impl(messages, context);
-        return { ...replyCommon, stream: true, method, message: outputs(method.output, method.methodKind === "client_streaming" ? once(output) : output) } as StreamResponse;
+        const answers = outputs(method.output, method.methodKind === "client_streaming" ? once(output) : output, context.signal);
+        return { ...replyCommon, stream: true, method, message: answers } as StreamResponse;
       });
       const request = { ...common, stream: true, method, message: inputs(method.input, input) } as StreamRequest;
       return (await call(request)) as never;
@@ -87,8 +88,36 @@ async function* inputs(schema: DescMessage, values: AsyncIterable<MessageInitSha
   for await (const value of values) yield asMessage(schema, value);
 }
 
-async function* outputs(schema: DescMessage, values: unknown): AsyncIterable<MessageShape<DescMessage>> {
-  for await (const value of values as AsyncIterable<MessageInitShape<DescMessage>>) yield asMessage(schema, value);
+/**
+ * The implementation's answers as messages, until the call's signal aborts: then the implementation's
+ * iterator is closed (its finally blocks run) and the caller's pending read fails CANCELED, as when a
+ * client abandons a call on the wire. Connect's clients stop a stream through that signal.
+ */
+async function* outputs(schema: DescMessage, values: unknown, signal: AbortSignal): AsyncIterable<MessageShape<DescMessage>> {
+  const iterator = (values as AsyncIterable<MessageInitShape<DescMessage>>)[Symbol.asyncIterator]();
+  const close = () => void iterator.return?.()?.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    // The caller may have stopped reading (no next() pending): close the implementation now.
+    onAbort = () => {
+      reject(new ConnectError("the call was cancelled", Code.Canceled));
+      close();
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield asMessage(schema, next.value);
+    }
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+    // Runs when the stream ends early for any reason; a finished iterator ignores it.
+    close();
+  }
 }
 
 async function* once(result: unknown): AsyncIterable<unknown> {
