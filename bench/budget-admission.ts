@@ -15,7 +15,7 @@ import { createBudgets } from "../src/governance/budgets/create-budgets.js";
 import { pricesFromConfig } from "../src/governance/pricing/model-price.js";
 import { PriceCatalog } from "../src/governance/pricing/price-catalog.js";
 import { adminCaller } from "../src/identity/caller.js";
-import type { AdmissionRequest, RunSettlement } from "../src/runs/run-governance.js";
+import type { AdmissionRequest, RunSettlement } from "../src/governance/run-governance.js";
 import { openSqliteStore, type Store } from "../src/store/open-store.js";
 import { insertRun, updateRun } from "../src/store/runs-repository.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { gatewayVersion } from "../version.js";
+import { gatewayVersion } from "../shared/version.js";
 import { CliError, exitCodes } from "./cli-error.js";
 
 /** Adds a command's arguments, options, subcommands and action to the command it is given. */

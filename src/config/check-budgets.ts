@@ -1,5 +1,5 @@
-import { isTimeZone } from "../governance/budgets/budget-interval.js";
-import { policyFromConfig, policyProblems } from "../governance/budgets/budget-policy.js";
+import { isTimeZone } from "../shared/budget-interval.js";
+import { policyFromConfig, policyProblems } from "../shared/budget-policy.js";
 import type { ReportProblem } from "./config-error.js";
 import type { GatewayConfig } from "./schema.js";
 

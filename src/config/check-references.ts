@@ -1,4 +1,4 @@
-import { BlockedUrlError, checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
+import { BlockedUrlError, checkUpstreamUrl } from "../shared/netguard/upstream-url.js";
 import type { ReportProblem } from "./config-error.js";
 import type { GatewayConfig, ModelRole } from "./schema.js";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { budgetActions, budgetIntervalKinds, budgetMetricKinds, budgetScopeKinds } from "../shared/budget-policy.js";
 
 /** palyra.toml, version 1. Every table is strict: an unknown key is an error that names it. */
 
@@ -144,10 +145,6 @@ const pricingSchema = z.strictObject({
   effective_from: z.iso.datetime({ offset: true }).optional(),
 });
 
-export const budgetScopeKinds = ["global", "agent", "session", "user", "api_key"] as const;
-export const budgetMetricKinds = ["tokens", "usd_cost"] as const;
-export const budgetIntervalKinds = ["daily", "weekly", "monthly"] as const;
-export const budgetActions = ["block", "require_approval", "alert_only"] as const;
 
 /** [[usage.budgets]]: a limit on tokens or USD per calendar interval, for one scope. */
 const budgetSchema = z.strictObject({

@@ -6,7 +6,7 @@ import type { HealthRecord, ProviderHealth } from "../registry/provider-health.j
 import type { RunEngine } from "../runs/run-engine.js";
 import { countRunsByStatus } from "../store/runs-repository.js";
 import type { Store } from "../store/open-store.js";
-import { gatewayVersion } from "../version.js";
+import { gatewayVersion } from "../shared/version.js";
 
 export interface DiagnosticsSources {
   /** The effective config and the keys set from the environment. */

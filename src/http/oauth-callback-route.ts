@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RequestHandler, Response } from "express";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import type { RpcClients } from "./rpc-clients.js";
 
 export const oauthCallbackPath = "/oauth/callback";

@@ -2,8 +2,8 @@ import http from "node:http";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { BindAddress } from "../config/bind-address.js";
 import type { AccessControl } from "../identity/access.js";
-import type { Logger } from "../logger.js";
-import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../server-lifecycle.js";
+import type { Logger } from "../shared/logger.js";
+import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../shared/server-lifecycle.js";
 import { createHttpApp } from "./app.js";
 import { createInProcessClients } from "./rpc-clients.js";
 

@@ -1,4 +1,4 @@
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import { tokenMatcher } from "./admin-token.js";
 import type { ApiKeys, VerifiedKey } from "./api-keys/api-keys.js";
 import type { ApiKeyRateLimits } from "./api-keys/rate-limits.js";

@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
 import type { GatewayConfig } from "../config/schema.js";
-import type { Logger } from "../logger.js";
-import { type PeriodicTask, startPeriodicTask } from "../registry/periodic-task.js";
+import type { Logger } from "../shared/logger.js";
+import { type PeriodicTask, startPeriodicTask } from "../shared/periodic-task.js";
 import type { Database } from "../store/tables.js";
 import { AuthProfiles } from "./auth-profiles/auth-profiles.js";
+import type { ApiKeyValidator } from "./auth-profiles/profile-types.js";
 import { ProfileCredentials } from "./auth-profiles/profile-credentials.js";
 import { OAuthLogins } from "./oauth/oauth-logins.js";
 import { RefreshBackoff } from "./oauth/refresh-backoff.js";
@@ -20,6 +21,8 @@ export interface AuthCoreDeps {
   /** The daemon's /oauth/callback URL once the HTTP server listens. */
   defaultRedirectUri: () => string | undefined;
   tokens?: TokenClient;
+  /** Checks API keys before profiles store them; the registry provides it, since it builds providers. */
+  validateKey: ApiKeyValidator;
   now?: () => number;
 }
 
@@ -38,7 +41,7 @@ export function createAuthCore(deps: AuthCoreDeps): AuthCore {
   const now = deps.now ?? Date.now;
   const tokens = deps.tokens ?? createTokenClient();
   const backoff = new RefreshBackoff({ initialMs: config.auth.refresh_backoff_initial_ms, maxMs: config.auth.refresh_backoff_max_ms }, now);
-  const profiles = new AuthProfiles({ db, secrets, modelProvider: config.model_provider, now });
+  const profiles = new AuthProfiles({ db, secrets, modelProvider: config.model_provider, now, validateKey: deps.validateKey });
   const refresher = new TokenRefresher({ db, secrets, tokens, auth: config.auth, env, backoff, logger, now });
   const logins = new OAuthLogins({ db, secrets, profiles, auth: config.auth, tokens, env, defaultRedirectUri: deps.defaultRedirectUri, now });
   const credentials = new ProfileCredentials({ db, secrets, refresher });

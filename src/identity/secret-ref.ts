@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ProviderConfig } from "../config/schema.js";
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { ProfileCredentialSource } from "./auth-profiles/profile-credentials.js";
 import { isSecretName, secretNameRule } from "./vault/secret-name.js";
 import { type SecretStore, vaultRefName } from "./vault/secret-store.js";

@@ -1,12 +1,12 @@
 import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
 import { type CredentialSources, resolveProviderApiKey, resolveProviderCredential } from "../identity/secret-ref.js";
-import { createGuardedDispatcher } from "../registry/netguard/guarded-dispatcher.js";
-import { checkUpstreamUrl } from "../registry/netguard/upstream-url.js";
+import { createGuardedDispatcher } from "../shared/netguard/guarded-dispatcher.js";
+import { checkUpstreamUrl } from "../shared/netguard/upstream-url.js";
 import { AnthropicProvider } from "./anthropic/anthropic-provider.js";
 import { DeterministicProvider } from "./deterministic/deterministic-provider.js";
 import { OpenAICompatibleProvider } from "./openai/openai-provider.js";
 import type { HttpProviderOptions } from "./provider-options.js";
-import type { ModelProvider } from "./types.js";
+import type { ModelProvider } from "../shared/model-types.js";
 
 /**
  * Builds the provider a [[model_provider.providers]] entry describes, with its credential resolved

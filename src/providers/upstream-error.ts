@@ -1,5 +1,5 @@
-import { type ErrorKind, GatewayError } from "../errors.js";
-import { sanitizeUpstreamText } from "./sanitize.js";
+import { type ErrorKind, GatewayError } from "../shared/errors.js";
+import { sanitizeUpstreamText } from "../shared/sanitize-upstream.js";
 
 /**
  * Classifies a failed upstream HTTP response into the gateway's error vocabulary. The message names

@@ -1,5 +1,5 @@
 import { type Dispatcher, FormData as UndiciFormData, fetch as undiciFetch } from "undici";
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import { errorFromException, errorFromResponse } from "./upstream-error.js";
 
 export interface UpstreamRequest {

@@ -1,6 +1,6 @@
 import type { ModelConfig, ModelProviderConfig, ModelRole, ProviderConfig } from "../config/schema.js";
-import { GatewayError } from "../errors.js";
-import type { ModelProvider } from "../providers/types.js";
+import { GatewayError } from "../shared/errors.js";
+import type { ModelProvider } from "../shared/model-types.js";
 
 export interface RegisteredModel {
   modelId: string;

@@ -1,4 +1,4 @@
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import { CircuitBreaker, type CircuitSnapshot, type CircuitStateName } from "./circuit-breaker.js";
 import type { ModelRegistry } from "./model-registry.js";
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { ChatRequest, FinishReason, ToolCall, Usage } from "../providers/types.js";
+import type { ChatRequest, FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 
 export interface CachedAnswer {
   text: string;

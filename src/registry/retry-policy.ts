@@ -1,4 +1,4 @@
-import type { ErrorKind, GatewayError } from "../errors.js";
+import type { ErrorKind, GatewayError } from "../shared/errors.js";
 
 interface KindPolicy {
   /** Worth another attempt on the same provider after a wait. */

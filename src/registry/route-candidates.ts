@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolDefinition } from "../providers/types.js";
+import type { ChatMessage, ToolDefinition } from "../shared/model-types.js";
 import type { CircuitSnapshot } from "./circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel, RegisteredProvider, ResolvedModel } from "./model-registry.js";
 

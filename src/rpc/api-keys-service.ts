@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ApiKeyInfo as ProtoApiKeyInfo, ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
-import { invalidRequest } from "../errors.js";
+import { invalidRequest } from "../shared/errors.js";
 import type { ApiKeyInfo } from "../identity/api-keys/api-key-info.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
 

@@ -1,5 +1,5 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { Caller } from "../identity/caller.js";
 

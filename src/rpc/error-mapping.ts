@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorDetail, ErrorDetailSchema, ErrorKind as ProtoErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
-import { type ErrorKind, GatewayError, toGatewayError } from "../errors.js";
+import { type ErrorKind, GatewayError, toGatewayError } from "../shared/errors.js";
 import { clip } from "../shared/clip.js";
 
 /** The one place core error kinds become Connect codes. */

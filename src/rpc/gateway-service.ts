@@ -1,10 +1,10 @@
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { RunStatus as ProtoRunStatus } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { GatewayService, RunStreamRequest } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../errors.js";
+import { invalidRequest } from "../shared/errors.js";
 import type { RunEngine, RunHandle } from "../runs/run-engine.js";
 import type { RunStatus } from "../store/tables.js";
-import { gatewayVersion } from "../version.js";
+import { gatewayVersion } from "../shared/version.js";
 import { requireCaller } from "./caller-context.js";
 import { runEventToProto } from "./convert/run-event-to-proto.js";
 import { reclassifyDecodeFailure } from "./error-mapping.js";

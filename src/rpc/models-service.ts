@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ModelRole, type ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
-import { invalidRequest } from "../errors.js";
+import { invalidRequest } from "../shared/errors.js";
 import { discoverModels, requireProvider } from "../registry/model-discovery.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import { defaultProbeTimeoutMs, type ProviderHealth } from "../registry/provider-health.js";
@@ -12,7 +12,7 @@ import { requireCaller } from "./caller-context.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RunEngine } from "../runs/run-engine.js";
-import type { BudgetOutcome } from "../runs/run-governance.js";
+import type { BudgetOutcome } from "../governance/run-governance.js";
 
 /** A probe that takes longer than this is not a connection test any more. */
 const maxProbeTimeoutMs = 300_000;

@@ -3,7 +3,7 @@ import { Code, type ConnectRouter, ConnectError, createConnectRouter, createCont
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { createAsyncIterable, encodeEnvelope, type UniversalHandler } from "@connectrpc/connect/protocol";
 import type { AccessControl } from "../identity/access.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import { preflightCredentialKey } from "./caller-context.js";
 import { withDecodeFailuresReclassified } from "./decode-failures.js";
 import { procedureAccess } from "./procedure-scopes.js";

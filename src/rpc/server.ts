@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import http2 from "node:http2";
 import type { BindAddress } from "../config/bind-address.js";
-import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../server-lifecycle.js";
+import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../shared/server-lifecycle.js";
 import { createRpcRequestHandler, type RpcHandlerOptions } from "./node-handler.js";
 
 // One client may keep this many calls open at once on a connection; more wait for a free slot.

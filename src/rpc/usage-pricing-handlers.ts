@@ -1,6 +1,6 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Kysely } from "kysely";
-import { invalidRequest } from "../errors.js";
+import { invalidRequest } from "../shared/errors.js";
 import { summarizeUsage } from "../governance/ledger/usage-summary.js";
 import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
 import { setRuntimePrice } from "../governance/pricing/runtime-prices.js";

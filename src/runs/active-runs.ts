@@ -1,6 +1,6 @@
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { Caller } from "../identity/caller.js";
-import { settleWithin } from "../server-lifecycle.js";
+import { settleWithin } from "../shared/server-lifecycle.js";
 import type { RunStatus } from "../store/tables.js";
 import { clipReason, shown } from "./input-limits.js";
 import type { RunEnd } from "./run-end.js";

@@ -1,7 +1,7 @@
-import { GatewayError } from "../errors.js";
-import type { ChatMessage, ToolDefinition } from "../providers/types.js";
+import { GatewayError } from "../shared/errors.js";
+import type { ChatMessage, ToolDefinition } from "../shared/model-types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import type { RunInput } from "./run-input.js";
+import type { RunInput } from "../shared/run-input.js";
 
 /** Refuses requests the chosen model cannot serve, naming the feature. */
 export function checkCapabilities(input: RunInput, { model }: ResolvedModel): void {

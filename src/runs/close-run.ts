@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 import type { Database } from "../store/tables.js";
-import type { LedgerWrite, RunCost, RunSettlement } from "./run-governance.js";
+import type { LedgerWrite, RunCost, RunSettlement } from "../governance/run-governance.js";
 
 /** Charges an admitted run's budgets and records its end in the same transaction (governance's settle, bound to the run's admission). */
 export type SettleRun = (settlement: RunSettlement, recordEnd: LedgerWrite<[RunCost]>) => Promise<RunCost>;

@@ -1,7 +1,7 @@
-import { GatewayError, toGatewayError } from "../errors.js";
-import { countPromptTokens, countTextsTokens } from "../governance/tokens.js";
-import type { Logger } from "../logger.js";
-import type { ChatRequest, Usage } from "../providers/types.js";
+import { GatewayError, toGatewayError } from "../shared/errors.js";
+import { countPromptTokens, countTextsTokens } from "../shared/tokens.js";
+import type { Logger } from "../shared/logger.js";
+import type { ChatRequest, Usage } from "../shared/model-types.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";

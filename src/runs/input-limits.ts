@@ -1,4 +1,4 @@
-import { invalidRequest } from "../errors.js";
+import { invalidRequest } from "../shared/errors.js";
 import { clip } from "../shared/clip.js";
 import { jsonNestsDeeperThan, maxJsonDepth } from "../shared/json-depth.js";
 

@@ -4,7 +4,7 @@ import type { RouteCandidate } from "../registry/route-candidates.js";
 import type { Store } from "../store/open-store.js";
 import type { RunKind } from "../store/tables.js";
 import type { SettleRun } from "./close-run.js";
-import type { BudgetQuery, LedgerWrite, RunGovernance } from "./run-governance.js";
+import type { BudgetQuery, LedgerWrite, RunGovernance } from "../governance/run-governance.js";
 import { type RunAttribution, type RunRouting, recordRunStart } from "./run-records.js";
 
 /** What budgets judge a run by (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */

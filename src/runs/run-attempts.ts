@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { GatewayError, toGatewayError } from "../errors.js";
-import type { ChatRequest } from "../providers/types.js";
+import { GatewayError, toGatewayError } from "../shared/errors.js";
+import type { ChatRequest } from "../shared/model-types.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import { retryDelay, shouldFailover } from "../registry/retry-policy.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";

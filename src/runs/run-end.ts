@@ -1,4 +1,4 @@
-import type { GatewayError } from "../errors.js";
+import type { GatewayError } from "../shared/errors.js";
 import type { TerminalRunEvent } from "./run-events.js";
 
 /** How a run ended, whatever its kind. */

@@ -1,5 +1,5 @@
-import type { GatewayError } from "../errors.js";
-import type { FinishReason, ToolCall, Usage } from "../providers/types.js";
+import type { GatewayError } from "../shared/errors.js";
+import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 
 export interface ToolCallDelta {
   index: number;

@@ -1,4 +1,4 @@
-import type { FinishReason, ToolCall, Usage } from "../providers/types.js";
+import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 import type { ToolCallDelta } from "./run-events.js";
 
 /** Assembles a run's streamed deltas into its complete output. */

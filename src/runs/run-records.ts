@@ -1,5 +1,5 @@
 import type { Caller } from "../identity/caller.js";
-import type { Usage } from "../providers/types.js";
+import type { Usage } from "../shared/model-types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { Kysely } from "kysely";
 import { insertRun, updateRun } from "../store/runs-repository.js";

@@ -1,9 +1,9 @@
-import { GatewayError } from "../errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { Caller } from "../identity/caller.js";
-import type { ChatRequest } from "../providers/types.js";
+import type { ChatRequest } from "../shared/model-types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import type { RunInput } from "./run-input.js";
-import type { SmartRoutingDecision } from "./run-governance.js";
+import type { RunInput } from "../shared/run-input.js";
+import type { SmartRoutingDecision } from "../governance/run-governance.js";
 import type { RunRouting } from "./run-records.js";
 
 // How a run's input becomes what the provider is sent, what is recorded and what the caller is told.

@@ -1,5 +1,5 @@
-import { invalidRequest } from "../errors.js";
-import type { TranscriptionRequest } from "../providers/types.js";
+import { invalidRequest } from "../shared/errors.js";
+import type { TranscriptionRequest } from "../shared/model-types.js";
 import { maxIdLength } from "./input-limits.js";
 import { validateRunIds } from "./run-input.js";
 import type { RunAttribution } from "./run-records.js";

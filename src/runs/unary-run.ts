@@ -1,11 +1,11 @@
-import { toGatewayError } from "../errors.js";
-import type { Usage } from "../providers/types.js";
+import { toGatewayError } from "../shared/errors.js";
+import type { Usage } from "../shared/model-types.js";
 import type { Store } from "../store/open-store.js";
 import type { RunEnd } from "./run-end.js";
 import { closeRun, type SettleRun } from "./close-run.js";
-import type { RunCost } from "./run-governance.js";
+import type { RunCost } from "../governance/run-governance.js";
 import { type RunOutcome, recordRunEnd } from "./run-records.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../shared/logger.js";
 
 export interface UnaryRunParams<T> {
   runId: string;

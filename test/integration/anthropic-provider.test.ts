@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { AnthropicProvider } from "../../src/providers/anthropic/anthropic-provider.js";
-import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/providers/types.js";
+import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
 
 const apiKey = "sk-ant-test-SECRET123456";

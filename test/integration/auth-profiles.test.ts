@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthProfileService, ProfileHealthState, ProfileScope } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger } from "../../src/shared/logger.js";
 import { startFakeAnthropic, type FakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";

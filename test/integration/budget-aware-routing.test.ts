@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
-import { countPromptTokens } from "../../src/governance/tokens.js";
+import { countPromptTokens } from "../../src/shared/tokens.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 import { cleanEnv, runPalyra } from "./support/palyra-process.js";

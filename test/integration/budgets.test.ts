@@ -8,7 +8,7 @@ import { ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
 import { ErrorDetailSchema, Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { BudgetAction, BudgetIntervalKind, BudgetMetricKind, BudgetScopeKind, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
-import { countPromptTokens } from "../../src/governance/tokens.js";
+import { countPromptTokens } from "../../src/shared/tokens.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 import { cleanEnv, runPalyra } from "./support/palyra-process.js";

@@ -5,7 +5,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthProfile, AuthProfileService, ProfileHealthState } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger } from "../../src/shared/logger.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startOAuthServer, type TestOAuthServer } from "../fixtures/oauth-server.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { OpenAICompatibleProvider } from "../../src/providers/openai/openai-provider.js";
-import type { ChatRequest, ChatStreamEvent, TranscriptionFormat, TranscriptionRequest } from "../../src/providers/types.js";
+import type { ChatRequest, ChatStreamEvent, TranscriptionFormat, TranscriptionRequest } from "../../src/shared/model-types.js";
 import { splitUtf8Reply } from "../fixtures/fake-openai-answers.js";
 import { fakeTranscript, fakeVector } from "../fixtures/fake-openai-unary-answers.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";

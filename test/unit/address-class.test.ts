@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AddressClass, addressClasses, classifyAddress, isPublicAddress } from "../../src/registry/netguard/address-class.js";
+import { type AddressClass, addressClasses, classifyAddress, isPublicAddress } from "../../src/shared/netguard/address-class.js";
 
 // Pure-function tests: addresses are strings here, nothing is ever connected to (DESIGN.md §7).
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { toMessagesRequest } from "../../src/providers/anthropic/messages-request.js";
 import { MessagesStreamParser, parseMessagesStream, toFinishReason } from "../../src/providers/anthropic/messages-stream.js";
 import type { SseEvent } from "../../src/providers/sse.js";
-import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/providers/types.js";
+import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 
 const text = (role: ChatMessage["role"], value: string): ChatMessage => ({ role, parts: [{ type: "text", text: value }] });
 const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({ upstreamModel: "claude-test", messages, tools: [], stop: [], ...extra });

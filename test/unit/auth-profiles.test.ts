@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AuthProfiles } from "../../src/identity/auth-profiles/auth-profiles.js";
 import { ProfileCredentials } from "../../src/identity/auth-profiles/profile-credentials.js";
-import type { ApiKeyCheck } from "../../src/identity/auth-profiles/validate-api-key.js";
+import type { ApiKeyCheck } from "../../src/identity/auth-profiles/profile-types.js";
 import type { TokenRefresher } from "../../src/identity/oauth/token-refresher.js";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { Store } from "../../src/store/open-store.js";
 import { authTestConfig, manualClock, MemorySecretStore, openTestStore } from "../helpers/auth-fixture.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { intervalAt, isTimeZone } from "../../src/governance/budgets/budget-interval.js";
+import { intervalAt, isTimeZone } from "../../src/shared/budget-interval.js";
 import { IntervalClock } from "../../src/governance/budgets/interval-clock.js";
 
 const at = (iso: string) => Date.parse(iso);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { type ComplexityInput, complexityOf, complexityWeights } from "../../src/governance/routing/complexity.js";
-import type { ChatMessage, ContentPart, ToolDefinition } from "../../src/providers/types.js";
+import type { ChatMessage, ContentPart, ToolDefinition } from "../../src/shared/model-types.js";
 
 // Counts tokenizer calls, so the test can tell short prompts never reach it; and records the length of
 // every text the tokenizer itself was given, so the test can tell how much of a long prompt it read.
@@ -16,7 +16,7 @@ vi.mock("gpt-tokenizer", async (importOriginal) => {
   };
 });
 vi.mock("../../src/governance/tokens.js", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../../src/governance/tokens.js")>();
+  const actual = await importOriginal<typeof import("../../src/shared/tokens.js")>();
   return {
     ...actual,
     countTextTokensUpTo: (text: string, limit: number) => {

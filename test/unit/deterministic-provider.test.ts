@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DeterministicProvider, splitIntoChunks } from "../../src/providers/deterministic/deterministic-provider.js";
-import type { ChatRequest, ChatStreamEvent } from "../../src/providers/types.js";
+import type { ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 
 const provider = new DeterministicProvider({ providerId: "local" });
 const request = (text: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({

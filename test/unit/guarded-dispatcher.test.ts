@@ -5,10 +5,10 @@ import net from "node:net";
 import tls from "node:tls";
 import type { Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { upstreamFetch } from "../../src/providers/upstream-fetch.js";
-import { classifyAddress } from "../../src/registry/netguard/address-class.js";
-import { checkResolvedAddresses, createGuardedDispatcher, type GuardedDispatcherOptions, type ResolvedAddress } from "../../src/registry/netguard/guarded-dispatcher.js";
+import { classifyAddress } from "../../src/shared/netguard/address-class.js";
+import { checkResolvedAddresses, createGuardedDispatcher, type GuardedDispatcherOptions, type ResolvedAddress } from "../../src/shared/netguard/guarded-dispatcher.js";
 
 // The connect path with an injected resolver: names under .example.test never reach DNS, and the
 // only sockets ever opened go to the loopback server below (DESIGN.md §7). net.connect and

@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { createGuardedOAuthFetch } from "../../src/identity/oauth/guarded-oauth-fetch.js";
-import { checkResolvedAddresses } from "../../src/registry/netguard/guarded-dispatcher.js";
+import { checkResolvedAddresses } from "../../src/shared/netguard/guarded-dispatcher.js";
 import { tokenEndpointError } from "../../src/identity/oauth/token-client.js";
 import type { OAuthClientSettings } from "../../src/identity/oauth/oauth-settings.js";
 

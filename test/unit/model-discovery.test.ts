@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/errors.js";
-import type { ModelProvider } from "../../src/providers/types.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { ModelProvider } from "../../src/shared/model-types.js";
 import { discoverModels } from "../../src/registry/model-discovery.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderHealth } from "../../src/registry/provider-health.js";

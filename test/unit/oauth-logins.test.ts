@@ -27,7 +27,7 @@ async function setUp() {
       throw new Error("not used");
     },
   };
-  const profiles = new AuthProfiles({ db: store.db, secrets, modelProvider: config.model_provider, now: clock.now });
+  const profiles = new AuthProfiles({ db: store.db, secrets, modelProvider: config.model_provider, now: clock.now, validateKey: keysAreNotChecked });
   const logins = new OAuthLogins({ db: store.db, secrets, profiles, auth: config.auth, tokens, env: {}, defaultRedirectUri: () => undefined, now: clock.now });
   return { store, clock, secrets, exchanges, logins };
 }
@@ -99,3 +99,8 @@ describe("OAuthLogins", () => {
     await expect(logins.start({ oauthProvider: "test", profileId: "p", providerKind: "gemini" })).rejects.toThrow(/provider_kind/);
   });
 });
+
+/** These tests store OAuth profiles only; no API key is ever checked. */
+async function keysAreNotChecked(): Promise<string[]> {
+  throw new Error("no API key is checked in this test");
+}

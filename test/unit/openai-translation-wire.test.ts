@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { toWireChatRequest } from "../../src/providers/openai/chat-request.js";
 import { chunkContent, mapFinishReason, parseChunk, readChatStream } from "../../src/providers/openai/chat-stream.js";
 import { toUsage } from "../../src/providers/openai/usage.js";
 import type { WireChatChunk } from "../../src/providers/openai/wire-types.js";
-import type { ChatRequest, ChatStreamEvent } from "../../src/providers/types.js";
+import type { ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 
 const base: ChatRequest = { upstreamModel: "gpt-4o-mini", messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }], tools: [], stop: [] };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorDetailSchema, ErrorKind, ResponseFormat_Kind, Role, ToolChoice_Mode } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { parseChatRequest, toStartRun } from "../../src/http/openai/chat-request.js";
 import { OpenAIRequestError, toOpenAIError } from "../../src/http/openai/openai-error.js";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { toConnectError } from "../../src/rpc/error-mapping.js";
 import { runInputFromProto } from "../../src/rpc/convert/run-input-from-proto.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { fromWireEmbeddings, toWireEmbeddingsRequest } from "../../src/providers/openai/embeddings.js";
 import { subtitleText } from "../../src/providers/openai/subtitle-text.js";
 import { fromTranscriptionBody, toTranscriptionForm } from "../../src/providers/openai/transcription.js";
-import type { EmbeddingsRequest, TranscriptionFormat, TranscriptionRequest } from "../../src/providers/types.js";
+import type { EmbeddingsRequest, TranscriptionFormat, TranscriptionRequest } from "../../src/shared/model-types.js";
 
 function thrown(action: () => unknown): GatewayError {
   try {

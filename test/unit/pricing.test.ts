@@ -2,13 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { genaiPricesCatalog, type PriceCatalogSource } from "../../src/governance/pricing/catalog-prices.js";
 import { createPriceCatalog } from "../../src/governance/pricing/create-price-catalog.js";
 import { costAtPrice, type ModelPrice, pricesFromConfig, withDefaults } from "../../src/governance/pricing/model-price.js";
 import { PriceCatalog } from "../../src/governance/pricing/price-catalog.js";
 import { type NewPrice, setRuntimePrice, validateNewPrice } from "../../src/governance/pricing/runtime-prices.js";
-import type { Usage } from "../../src/providers/types.js";
+import type { Usage } from "../../src/shared/model-types.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 
 const usage = (input: number, output: number, cached = 0, cacheWrite = 0): Usage => ({

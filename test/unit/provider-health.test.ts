@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configSchema, type ProviderConfig } from "../../src/config/schema.js";
-import { type ErrorKind, GatewayError } from "../../src/errors.js";
-import type { ModelProvider } from "../../src/providers/types.js";
+import { type ErrorKind, GatewayError } from "../../src/shared/errors.js";
+import type { ModelProvider } from "../../src/shared/model-types.js";
 import { ModelRegistry, type RegisteredProvider } from "../../src/registry/model-registry.js";
 import { classifyProbe, type ConnectionOutcome, healthRank, ProviderHealth } from "../../src/registry/provider-health.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatRequest } from "../../src/providers/types.js";
+import type { ChatRequest } from "../../src/shared/model-types.js";
 import { type CachedAnswer, type ResponseCacheOptions, ResponseCache } from "../../src/registry/response-cache.js";
 
 function request(overrides: Partial<ChatRequest> = {}): ChatRequest {

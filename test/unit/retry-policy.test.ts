@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ErrorKind, GatewayError, errorKinds } from "../../src/errors.js";
+import { type ErrorKind, GatewayError, errorKinds } from "../../src/shared/errors.js";
 import { backoffDelay, isRetryable, retryDelay, shouldFailover } from "../../src/registry/retry-policy.js";
 
 const error = (kind: ErrorKind, retryAfterMs?: number) =>

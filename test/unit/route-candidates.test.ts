@@ -3,7 +3,7 @@ import type { ModelProviderConfig } from "../../src/config/schema.js";
 import type { CircuitSnapshot } from "../../src/registry/circuit-breaker.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { planCandidates, type RequestNeeds } from "../../src/registry/route-candidates.js";
-import type { ModelProvider } from "../../src/providers/types.js";
+import type { ModelProvider } from "../../src/shared/model-types.js";
 
 const closed: CircuitSnapshot = { state: "closed", consecutiveFailures: 0, openedAt: undefined, retryAfterMs: 0 };
 const open: CircuitSnapshot = { state: "open", consecutiveFailures: 3, openedAt: 1, retryAfterMs: 1000 };

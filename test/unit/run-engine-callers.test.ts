@@ -7,7 +7,7 @@ import type { ModelProviderConfig } from "../../src/config/schema.js";
 import { effectiveScopes } from "../../src/identity/api-keys/scopes.js";
 import { adminCaller, type Caller } from "../../src/identity/caller.js";
 import { createProvider } from "../../src/providers/create-provider.js";
-import type { Usage } from "../../src/providers/types.js";
+import type { Usage } from "../../src/shared/model-types.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";

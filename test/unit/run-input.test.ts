@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/errors.js";
-import { type RunInput, validateRunInput } from "../../src/runs/run-input.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { RunInput } from "../../src/shared/run-input.js";
+import { validateRunInput } from "../../src/runs/run-input.js";
 
 const valid: RunInput = { messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }], tools: [], stop: [], metadata: {} };
 

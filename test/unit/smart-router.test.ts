@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ModelProviderConfig, SmartRoutingConfig } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { ComplexityRouter, type ComplexityRouterDeps } from "../../src/governance/routing/smart-router.js";
-import { promptTokenCounter } from "../../src/governance/tokens.js";
+import { promptTokenCounter } from "../../src/shared/tokens.js";
 import { adminCaller } from "../../src/identity/caller.js";
-import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/providers/types.js";
+import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/shared/model-types.js";
 import type { CircuitSnapshot } from "../../src/registry/circuit-breaker.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
-import type { RunInput } from "../../src/runs/run-input.js";
-import type { BudgetQuery } from "../../src/runs/run-governance.js";
+import type { RunInput } from "../../src/shared/run-input.js";
+import type { BudgetQuery } from "../../src/governance/run-governance.js";
 
 const closed: CircuitSnapshot = { state: "closed", consecutiveFailures: 0, openedAt: undefined, retryAfterMs: 0 };
 const open: CircuitSnapshot = { state: "open", consecutiveFailures: 3, openedAt: 1, retryAfterMs: 1000 };

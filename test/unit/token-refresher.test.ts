@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { profileFromRow, profileToRow } from "../../src/identity/auth-profiles/profile-rows.js";
 import type { AuthProfile, OAuthCredential } from "../../src/identity/auth-profiles/profile-types.js";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { AuthProfiles } from "../../src/identity/auth-profiles/auth-profiles.js";
 import { RefreshBackoff } from "../../src/identity/oauth/refresh-backoff.js";
 import type { TokenClient, TokenSet } from "../../src/identity/oauth/token-client.js";
@@ -135,7 +135,7 @@ describe("TokenRefresher", () => {
   it("keeps a refresh that finishes after the profile was only renamed", async () => {
     const { store, calls, refresher, addProfile, row, secrets, refreshCalls } = await setUp();
     await addProfile("p", 60_000);
-    const profiles = new AuthProfiles({ db: store.db, secrets, modelProvider: authTestConfig().model_provider });
+    const profiles = new AuthProfiles({ db: store.db, secrets, modelProvider: authTestConfig().model_provider, validateKey: keysAreNotChecked });
     const pending = refresher.refresh("p");
     await refreshCalls(1);
     await profiles.set({ profileId: "p", name: "renamed" });
@@ -210,3 +210,8 @@ describe("TokenRefresher", () => {
     expect(await pending).toBe("at-1");
   });
 });
+
+/** These tests store OAuth profiles only; no API key is ever checked. */
+async function keysAreNotChecked(): Promise<string[]> {
+  throw new Error("no API key is checked in this test");
+}

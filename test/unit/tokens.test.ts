@@ -8,7 +8,7 @@ import {
   promptTokenCounter,
   tokenizerSlices,
   truncateToTokens,
-} from "../../src/governance/tokens.js";
+} from "../../src/shared/tokens.js";
 
 const prose = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const plainText = { disallowedSpecial: new Set<string>() };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BlockedUrlError, checkUpstreamUrl } from "../../src/registry/netguard/upstream-url.js";
+import { BlockedUrlError, checkUpstreamUrl } from "../../src/shared/netguard/upstream-url.js";
 
 const key = "model_provider.providers[0].base_url";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProviderConfig } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/errors.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { resolveProviderCredential, SecretRefError } from "../../src/identity/secret-ref.js";
 import { createFileOnce } from "../../src/identity/vault/durable-file.js";
 import {

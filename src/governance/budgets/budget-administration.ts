@@ -1,13 +1,13 @@
 import type { Kysely } from "kysely";
-import { GatewayError, invalidRequest } from "../../errors.js";
+import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import { listAlertRows } from "../../store/budget-alerts-repository.js";
 import { findCounter } from "../../store/budget-counters-repository.js";
 import type { Database } from "../../store/tables.js";
 import { remainingOf } from "./budget-admission.js";
 import { type Approval, decideApproval, listApprovals } from "./budget-approvals.js";
-import type { BudgetInterval } from "./budget-interval.js";
+import type { BudgetInterval } from "../../shared/budget-interval.js";
 import type { BudgetPolicies } from "./budget-policies.js";
-import { type BudgetPolicy, policyProblems } from "./budget-policy.js";
+import { type BudgetPolicy, policyProblems } from "../../shared/budget-policy.js";
 import { IntervalClock } from "./interval-clock.js";
 
 /** A policy's current interval and figures. */

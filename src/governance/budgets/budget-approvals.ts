@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import { findApproval, findPendingApproval, insertApproval, listApprovalRows, transitionApproval } from "../../store/budget-approvals-repository.js";
 import type { ApprovalState, BudgetApprovalRow, Database } from "../../store/tables.js";
 

@@ -1,7 +1,7 @@
 import type { Caller } from "../../identity/caller.js";
 import type { RegisteredModel } from "../../registry/model-registry.js";
-import type { BudgetQuery } from "../../runs/run-governance.js";
-import type { RunInput } from "../../runs/run-input.js";
+import type { BudgetQuery } from "../run-governance.js";
+import type { RunInput } from "../../shared/run-input.js";
 
 /**
  * What budgets judge for a chat that `models` may serve (the admitted one first, then failover

@@ -1,12 +1,12 @@
 import type { UsageConfig } from "../../config/schema.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../shared/logger.js";
 import { releaseAllReservations } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
 import type { PriceBook } from "../pricing/price-book.js";
 import { BudgetAdministration } from "./budget-administration.js";
 import { BudgetGovernance } from "./budget-governance.js";
 import { BudgetPolicies } from "./budget-policies.js";
-import { policyFromConfig } from "./budget-policy.js";
+import { policyFromConfig } from "../../shared/budget-policy.js";
 
 export interface Budgets {
   /** The run engine's admission and settlement. */

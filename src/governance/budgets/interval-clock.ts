@@ -1,5 +1,5 @@
-import { type BudgetInterval, intervalAt } from "./budget-interval.js";
-import type { BudgetIntervalKind } from "./budget-policy.js";
+import { type BudgetInterval, intervalAt } from "../../shared/budget-interval.js";
+import type { BudgetIntervalKind } from "../../shared/budget-policy.js";
 
 /**
  * The current interval of each kind, computed once per interval: admission asks on every request,

@@ -1,10 +1,10 @@
 import { LRUCache } from "lru-cache";
 import type { Kysely } from "kysely";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../shared/logger.js";
 import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
 import type { Database } from "../../store/tables.js";
 import { formatAmount } from "./budget-admission.js";
-import { alertThreshold, type BudgetPolicy, describePolicy } from "./budget-policy.js";
+import { alertThreshold, type BudgetPolicy, describePolicy } from "../../shared/budget-policy.js";
 
 /** A policy's counter after a settlement charged it. */
 export interface ChargedCounter {

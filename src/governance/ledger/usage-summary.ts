@@ -1,9 +1,9 @@
 import { TZDate } from "@date-fns/tz";
 import type { Kysely } from "kysely";
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 import type { Database } from "../../store/tables.js";
 import { quarterHourMs, summarizeRuns, type UsageGroupKey, type UsageGroupRow } from "../../store/usage-summary-repository.js";
-import { intervalAt } from "../budgets/budget-interval.js";
+import { intervalAt } from "../../shared/budget-interval.js";
 
 export type { UsageGroupKey, UsageGroupRow } from "../../store/usage-summary-repository.js";
 

@@ -1,5 +1,5 @@
 import { calcPrice, type ModelPrice as CatalogModelPrice, type PriceCalculation } from "@pydantic/genai-prices";
-import type { Usage } from "../../providers/types.js";
+import type { Usage } from "../../shared/model-types.js";
 import { type ModelPrice, withDefaults } from "./model-price.js";
 
 /** The default prices: well-known upstream model names, priced by a maintained catalog. */

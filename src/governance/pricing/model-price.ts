@@ -1,5 +1,5 @@
 import type { PricingConfig } from "../../config/schema.js";
-import type { Usage } from "../../providers/types.js";
+import type { Usage } from "../../shared/model-types.js";
 
 /** Where a price comes from, in priority order: set at runtime, configured, or the bundled catalog. */
 export type PriceSource = "runtime" | "config" | "catalog";

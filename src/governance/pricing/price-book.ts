@@ -1,4 +1,4 @@
-import type { Usage } from "../../providers/types.js";
+import type { Usage } from "../../shared/model-types.js";
 
 /** The price of a run, by the pricing in force when it ended. */
 export interface PricedUsage {

@@ -1,4 +1,4 @@
-import type { Usage } from "../../providers/types.js";
+import type { Usage } from "../../shared/model-types.js";
 import type { PriceCatalogSource } from "./catalog-prices.js";
 import { costAtPrice, indexByModel, type ModelPrice, priceInForce } from "./model-price.js";
 import type { PricedUsage, PriceBook } from "./price-book.js";

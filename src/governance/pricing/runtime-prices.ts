@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 import { listModelPrices, upsertModelPrice } from "../../store/pricing-repository.js";
 import type { Database, ModelPriceRow } from "../../store/tables.js";
 import { type ModelPrice, withDefaults } from "./model-price.js";

@@ -1,5 +1,5 @@
-import { countTextTokensUpTo } from "../tokens.js";
-import type { ChatMessage, ResponseFormat, ToolDefinition } from "../../providers/types.js";
+import { countTextTokensUpTo } from "../../shared/tokens.js";
+import type { ChatMessage, ResponseFormat, ToolDefinition } from "../../shared/model-types.js";
 
 /** What complexity scoring reads from a chat request. */
 export interface ComplexityInput {

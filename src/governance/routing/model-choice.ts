@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolDefinition } from "../../providers/types.js";
+import type { ChatMessage, ToolDefinition } from "../../shared/model-types.js";
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
 import type { RequestNeeds } from "../../registry/route-candidates.js";

@@ -1,11 +1,11 @@
 import { routingModes, type SmartRoutingConfig } from "../../config/schema.js";
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 import type { Caller } from "../../identity/caller.js";
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
 import { needsOf } from "../../registry/route-candidates.js";
-import type { RunInput } from "../../runs/run-input.js";
-import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../../runs/run-governance.js";
+import type { RunInput } from "../../shared/run-input.js";
+import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../run-governance.js";
 import { chatBudgetQuery } from "../budgets/chat-budget-query.js";
 import { complexityOf } from "./complexity.js";
 import { chooseModel, contextUpperBound, type ModelTarget } from "./model-choice.js";

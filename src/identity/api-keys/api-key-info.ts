@@ -1,4 +1,4 @@
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 import type { ApiKeyRow } from "../../store/tables.js";
 import { isScope, type Scope, scopes as knownScopes } from "./scopes.js";
 

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { LRUCache } from "lru-cache";
-import { GatewayError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import { GatewayError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from "../../store/api-keys-repository.js";
 import type { ApiKeyRow, Database } from "../../store/tables.js";
 import type { Caller } from "../caller.js";

@@ -1,4 +1,4 @@
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import type { Caller } from "../caller.js";
 
 const minuteMs = 60_000;

@@ -1,4 +1,4 @@
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 
 /** What a client API key may do. "admin" implies every other scope. */
 export const scopes = ["models.read", "chat.create", "embeddings.create", "audio.create", "admin"] as const;

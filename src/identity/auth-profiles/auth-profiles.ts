@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ModelProviderConfig } from "../../config/schema.js";
-import { GatewayError, invalidRequest } from "../../errors.js";
+import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import {
   deleteAuthProfile,
   findAgentProfile,
@@ -14,8 +14,15 @@ import { type SecretStore, vaultRefName } from "../vault/secret-store.js";
 import { classifyProfileHealth, referencedSecrets } from "./profile-health.js";
 import { profileFromRow, profileToRow } from "./profile-rows.js";
 import { deleteOwnedRefs, missingSecrets, newProfileSecretRef, putRef, readRef } from "./profile-secrets.js";
-import { type AuthProfile, type ProfileCredential, type ProfileHealth, type ProfileProviderKind, profileIdPattern } from "./profile-types.js";
-import { defaultBaseUrls, validateApiKey } from "./validate-api-key.js";
+import {
+  type ApiKeyValidator,
+  type AuthProfile,
+  defaultBaseUrls,
+  type ProfileCredential,
+  type ProfileHealth,
+  type ProfileProviderKind,
+  profileIdPattern,
+} from "./profile-types.js";
 
 export interface ProfileView {
   profile: AuthProfile;
@@ -50,17 +57,16 @@ export interface AuthProfilesDeps {
   /** Timeouts for key checks, and which base URLs may be private (see connectApiKey). */
   modelProvider: ModelProviderConfig;
   now?: () => number;
-  validateKey?: typeof validateApiKey;
+  /** Checks a key with its provider before it is stored (registry/validate-api-key.ts in the daemon). */
+  validateKey: ApiKeyValidator;
 }
 
 /** Auth profiles: credentials for upstream providers, global or for one agent, kept in the vault. */
 export class AuthProfiles {
   private readonly now: () => number;
-  private readonly validateKey: typeof validateApiKey;
 
   constructor(private readonly deps: AuthProfilesDeps) {
     this.now = deps.now ?? Date.now;
-    this.validateKey = deps.validateKey ?? validateApiKey;
   }
 
   async list(filter: { agentId?: string | undefined; includeGlobal?: boolean } = {}): Promise<ProfileView[]> {
@@ -151,7 +157,7 @@ export class AuthProfiles {
     const allowPrivate = providers.some((provider) => provider.allow_private_base_url && trimSlash(provider.base_url ?? "") === baseUrl);
     await this.checkAgentSlot(input.agentId || undefined, input.providerKind, input.profileId);
 
-    const models = await this.validateKey({
+    const models = await this.deps.validateKey({
       providerKind: input.providerKind,
       apiKey: input.apiKey.trim(),
       baseUrl,

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { ProviderKind } from "../../config/schema.js";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import { findAgentProfile, findAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
 import type { TokenRefresher } from "../oauth/token-refresher.js";

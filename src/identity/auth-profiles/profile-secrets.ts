@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import { type SecretStore, vaultRefName, vaultRefPrefix } from "../vault/secret-store.js";
 import type { AuthProfile } from "./profile-types.js";
 import { referencedSecrets } from "./profile-health.js";

@@ -1,5 +1,6 @@
-/** What an auth profile is, independent of storage and transport. */
+import type { ModelProviderConfig } from "../../config/schema.js";
 
+/** What an auth profile is, independent of storage and transport. */
 export const profileProviderKinds = ["openai", "anthropic", "openai_compatible"] as const;
 export type ProfileProviderKind = (typeof profileProviderKinds)[number];
 
@@ -57,3 +58,24 @@ export interface ProfileHealth {
 
 /** Profile ids: 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit. */
 export const profileIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Where a key for each provider kind is checked when no base URL is given. */
+export const defaultBaseUrls: Partial<Record<ProfileProviderKind, string>> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com/v1",
+};
+
+/** A key to check against its provider before a profile stores it. */
+export interface ApiKeyCheck {
+  providerKind: ProfileProviderKind;
+  apiKey: string;
+  baseUrl: string;
+  /** Whether the base URL may resolve to loopback or private addresses (see AuthProfiles.connectApiKey). */
+  allowPrivate: boolean;
+  registry: ModelProviderConfig;
+  signal?: AbortSignal;
+}
+
+
+/** Lists the provider's models with the key (registry/validate-api-key.ts); a refused key throws. */
+export type ApiKeyValidator = (check: ApiKeyCheck) => Promise<string[]>;

@@ -1,7 +1,7 @@
 import { type Dispatcher, fetch as undiciFetch } from "undici";
-import { GatewayError } from "../../errors.js";
-import { classifyAddress } from "../../registry/netguard/address-class.js";
-import { createGuardedDispatcher, type Resolver } from "../../registry/netguard/guarded-dispatcher.js";
+import { GatewayError } from "../../shared/errors.js";
+import { classifyAddress } from "../../shared/netguard/address-class.js";
+import { createGuardedDispatcher, type Resolver } from "../../shared/netguard/guarded-dispatcher.js";
 
 /** The fetch oauth4webapi calls through its customFetch option. */
 export type OAuthFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: unknown; signal?: AbortSignal }) => Promise<Response>;

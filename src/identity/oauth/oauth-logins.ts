@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { AuthConfig } from "../../config/schema.js";
-import { GatewayError, invalidRequest } from "../../errors.js";
+import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import { findAuthProfile, insertOAuthAttempt, takeExpiredOAuthAttempts, takeOAuthAttempt, upsertAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database, OAuthAttemptRow } from "../../store/tables.js";
 import type { AuthProfiles, ProfileView } from "../auth-profiles/auth-profiles.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { OAuthProviderConfig } from "../../config/schema.js";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 
 /** How the daemon talks to one authorization server's token endpoint. */
 export interface OAuthClientSettings {

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
-import { GatewayError } from "../../errors.js";
-import { sanitizeUpstreamText } from "../../providers/sanitize.js";
+import { GatewayError } from "../../shared/errors.js";
+import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import { createGuardedOAuthFetch, isLoopbackHost, type OAuthFetch } from "./guarded-oauth-fetch.js";
 import { redactSecrets } from "../../shared/redact-secrets.js";
 import type { OAuthClientSettings } from "./oauth-settings.js";

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { AuthConfig } from "../../config/schema.js";
-import { GatewayError, invalidRequest, toGatewayError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
 import { findAuthProfile, listRefreshDueProfiles, updateAuthProfileAtGeneration } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
 import { profileFromRow } from "../auth-profiles/profile-rows.js";

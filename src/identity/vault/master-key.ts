@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import { createFileOnce, replaceFile } from "./durable-file.js";
 
 /** A 32-byte AES-256 key and its id (a digest prefix: names the key, reveals nothing of it). */

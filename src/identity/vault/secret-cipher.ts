@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import type { MasterKey } from "./master-key.js";
 
 const algorithm = "aes-256-gcm";

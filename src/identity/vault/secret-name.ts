@@ -1,4 +1,4 @@
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 
 /** 1–128 characters of letters, digits and . _ : / - (so names read well in "vault:NAME" refs). */
 const secretNamePattern = /^[A-Za-z0-9._:/-]{1,128}$/;

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { GatewayError, invalidRequest } from "../../errors.js";
+import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import type { Database, VaultSecretRow } from "../../store/tables.js";
 import {
   deleteVaultSecret,

@@ -1,8 +1,8 @@
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
-import { withoutCredential } from "../sanitize.js";
+import { withoutCredential } from "../../shared/sanitize-upstream.js";
 import { readSse } from "../sse.js";
-import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../types.js";
+import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../../shared/model-types.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
 import { listAnthropicModels } from "./list-models.js";

@@ -1,6 +1,6 @@
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../../shared/errors.js";
 import type { HttpProviderOptions } from "../provider-options.js";
-import { sanitizeUpstreamText } from "../sanitize.js";
+import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
 

@@ -1,5 +1,5 @@
-import { invalidRequest } from "../../errors.js";
-import type { ChatMessage, ContentPart } from "../types.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { ChatMessage, ContentPart } from "../../shared/model-types.js";
 import type {
   AnthropicImageBlock,
   AnthropicTextBlock,

@@ -1,5 +1,5 @@
-import { invalidRequest } from "../../errors.js";
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from "../types.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from "../../shared/model-types.js";
 import { assistantBlocks, parseJsonObject, textOnly, toolResultBlock, userBlocks } from "./message-content.js";
 import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicTool, AnthropicToolChoice } from "./messages-wire.js";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { countTextsTokens } from "../../governance/tokens.js";
-import type { EmbeddingsRequest, EmbeddingsResult, TranscriptionRequest, TranscriptionResult } from "../types.js";
+import { countTextsTokens } from "../../shared/tokens.js";
+import type { EmbeddingsRequest, EmbeddingsResult, TranscriptionRequest, TranscriptionResult } from "../../shared/model-types.js";
 
 const defaultDimensions = 16;
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { countPromptTokens, countTextsTokens, countTextTokens, truncateToTokens } from "../../governance/tokens.js";
+import { countPromptTokens, countTextsTokens, countTextTokens, truncateToTokens } from "../../shared/tokens.js";
 import type {
   ChatMessage,
   ChatRequest,
@@ -10,7 +10,7 @@ import type {
   ModelProvider,
   TranscriptionRequest,
   TranscriptionResult,
-} from "../types.js";
+} from "../../shared/model-types.js";
 import { deterministicEmbeddings, deterministicTranscription } from "./deterministic-extras.js";
 
 export interface DeterministicProviderOptions {

@@ -1,5 +1,5 @@
-import { invalidRequest } from "../../errors.js";
-import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from "../types.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from "../../shared/model-types.js";
 import type {
   WireChatRequest,
   WireContent,

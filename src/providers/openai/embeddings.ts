@@ -1,5 +1,5 @@
-import { countTextsTokens } from "../../governance/tokens.js";
-import type { EmbeddingsRequest, EmbeddingsResult, Usage } from "../types.js";
+import { countTextsTokens } from "../../shared/tokens.js";
+import type { EmbeddingsRequest, EmbeddingsResult, Usage } from "../../shared/model-types.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireEmbeddingsRequest, WireEmbeddingsResponse } from "./wire-types.js";

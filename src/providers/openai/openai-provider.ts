@@ -7,8 +7,8 @@ import type {
   ModelProvider,
   TranscriptionRequest,
   TranscriptionResult,
-} from "../types.js";
-import { withoutCredential } from "../sanitize.js";
+} from "../../shared/model-types.js";
+import { withoutCredential } from "../../shared/sanitize-upstream.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, type UpstreamResponse, upstreamFetch } from "../upstream-fetch.js";
 import { toWireChatRequest } from "./chat-request.js";

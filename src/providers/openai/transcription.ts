@@ -1,4 +1,4 @@
-import type { TranscriptionRequest, TranscriptionResult, Usage } from "../types.js";
+import type { TranscriptionRequest, TranscriptionResult, Usage } from "../../shared/model-types.js";
 import { subtitleText } from "./subtitle-text.js";
 import { malformedAnswer } from "./wire-error.js";
 import type { WireTranscription } from "./wire-types.js";

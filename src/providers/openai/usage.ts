@@ -1,4 +1,4 @@
-import type { Usage } from "../types.js";
+import type { Usage } from "../../shared/model-types.js";
 import type { WireUsage } from "./wire-types.js";
 
 /** Upstream usage in the gateway's terms; cached tokens are part of the prompt, never added to it. */

@@ -1,5 +1,5 @@
-import { GatewayError } from "../../errors.js";
-import { sanitizeUpstreamText } from "../sanitize.js";
+import { GatewayError } from "../../shared/errors.js";
+import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import { classifyStatus } from "../upstream-error.js";
 import type { WireErrorBody } from "./wire-types.js";
 

@@ -9,10 +9,10 @@ import {
   type BudgetPolicy as ProtoBudgetPolicy,
   BudgetScopeKind,
 } from "../../../gen/es/palyra/gateway/v1/usage_pb.js";
-import { invalidRequest } from "../../errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 import type { BudgetAlert, BudgetStanding } from "../../governance/budgets/budget-administration.js";
 import type { Approval } from "../../governance/budgets/budget-approvals.js";
-import type { BudgetPolicy } from "../../governance/budgets/budget-policy.js";
+import type { BudgetPolicy } from "../../shared/budget-policy.js";
 
 type Plain<T> = Omit<T, "$typeName">;
 

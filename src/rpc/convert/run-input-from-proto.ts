@@ -7,9 +7,9 @@ import {
   ToolChoice_Mode,
 } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../../errors.js";
-import type { ChatMessage, ContentPart, ResponseFormat, Role, ToolChoice } from "../../providers/types.js";
-import type { RunInput } from "../../runs/run-input.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { ChatMessage, ContentPart, ResponseFormat, Role, ToolChoice } from "../../shared/model-types.js";
+import type { RunInput } from "../../shared/run-input.js";
 
 const roles: Partial<Record<ProtoRole, Role>> = {
   [ProtoRole.SYSTEM]: "system",

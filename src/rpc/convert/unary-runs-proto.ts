@@ -6,8 +6,8 @@ import {
   type TranscribeResponseSchema,
   TranscriptionFormat as ProtoTranscriptionFormat,
 } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../../errors.js";
-import type { EmbeddingsResult, TranscriptionFormat, TranscriptionResult } from "../../providers/types.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { EmbeddingsResult, TranscriptionFormat, TranscriptionResult } from "../../shared/model-types.js";
 import type { UnaryRunResult } from "../../runs/run-engine.js";
 import type { EmbedInput, TranscribeInput } from "../../runs/unary-input.js";
 import { usageToProto } from "./run-event-to-proto.js";

@@ -1,5 +1,5 @@
 import type { AddressInfo, Server } from "node:net";
-import type { BindAddress } from "./config/bind-address.js";
+import type { BindAddress } from "../config/bind-address.js";
 
 /** A listener the daemon can stop in two steps: first stop accepting, then close what is left. */
 export interface ListeningServer {

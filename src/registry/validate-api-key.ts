@@ -1,27 +1,11 @@
-import type { ModelProviderConfig, ProviderConfig } from "../../config/schema.js";
-import { GatewayError, invalidRequest, toGatewayError } from "../../errors.js";
-import { createProvider } from "../../providers/create-provider.js";
-import { BlockedUrlError } from "../../registry/netguard/upstream-url.js";
-import { redactSecrets } from "../../shared/redact-secrets.js";
-import type { ProfileProviderKind } from "./profile-types.js";
-
-/** Where a key for each provider kind is checked when no base URL is given. */
-export const defaultBaseUrls: Partial<Record<ProfileProviderKind, string>> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com/v1",
-};
+import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../shared/errors.js";
+import { createProvider } from "../providers/create-provider.js";
+import { BlockedUrlError } from "../shared/netguard/upstream-url.js";
+import { redactSecrets } from "../shared/redact-secrets.js";
+import type { ApiKeyCheck } from "../identity/auth-profiles/profile-types.js";
 
 const validationTimeoutMs = 15_000;
-
-export interface ApiKeyCheck {
-  providerKind: ProfileProviderKind;
-  apiKey: string;
-  baseUrl: string;
-  /** Whether the base URL may resolve to loopback or private addresses (see AuthProfiles.connectApiKey). */
-  allowPrivate: boolean;
-  registry: ModelProviderConfig;
-  signal?: AbortSignal;
-}
 
 /**
  * Lists the provider's models with the key, through a temporary provider built like a configured

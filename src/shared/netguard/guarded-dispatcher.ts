@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Agent, buildConnector, type Dispatcher, errors } from "undici";
-import { GatewayError } from "../../errors.js";
+import { GatewayError } from "../errors.js";
 import { type AddressClass, classifyAddress } from "./address-class.js";
 
 export interface ResolvedAddress {

@@ -1,4 +1,10 @@
-import { type BudgetConfig, budgetActions, budgetIntervalKinds, budgetMetricKinds, budgetScopeKinds } from "../../config/schema.js";
+import type { BudgetConfig } from "../config/schema.js";
+
+// The budget vocabulary; config/schema.ts validates palyra.toml against these lists.
+export const budgetScopeKinds = ["global", "agent", "session", "user", "api_key"] as const;
+export const budgetMetricKinds = ["tokens", "usd_cost"] as const;
+export const budgetIntervalKinds = ["daily", "weekly", "monthly"] as const;
+export const budgetActions = ["block", "require_approval", "alert_only"] as const;
 
 export type BudgetScopeKind = (typeof budgetScopeKinds)[number];
 export type BudgetMetricKind = (typeof budgetMetricKinds)[number];

@@ -1,6 +1,6 @@
-import { GatewayError } from "../errors.js";
-import { clip } from "../shared/clip.js";
-import { redactSecrets } from "../shared/redact-secrets.js";
+import { GatewayError } from "./errors.js";
+import { clip } from "./clip.js";
+import { redactSecrets } from "./redact-secrets.js";
 
 /** The longest upstream error text passed on to callers and logs. */
 export const maxUpstreamMessageLength = 500;

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Caller } from "../identity/caller.js";
-import type { Usage } from "../providers/types.js";
+import type { Usage } from "../shared/model-types.js";
 import type { Database, RunKind } from "../store/tables.js";
-import type { RunInput } from "./run-input.js";
+import type { RunInput } from "../shared/run-input.js";
 
 // The seams between the run engine and usage governance (src/governance): the engine asks, governance
 // decides. Both are optional, so the engine runs without governance in unit tests.

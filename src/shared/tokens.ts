@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { countTokens, decode, encode } from "gpt-tokenizer";
-import type { ChatMessage, ToolDefinition } from "../providers/types.js";
+import type { ChatMessage, ToolDefinition } from "./model-types.js";
 
 // Chat formats add a few tokens of framing per message; OpenAI documents about 3 plus 3 for the reply.
 const tokensPerMessage = 3;
