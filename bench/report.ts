@@ -60,7 +60,8 @@ const plusMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? "+" 
 const perSecond = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
 const megabytes = (bytes: number | null) => (bytes === null ? "n/a" : (bytes / 1024 / 1024).toFixed(1));
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a");
-const thousands = (count: number) => (count >= 1000 && count % 1000 === 0 ? `${count / 1000}k` : count.toLocaleString("en-US"));
+const thousands = (count: number) =>
+  count >= 1e6 && count % 1e6 === 0 ? `${count / 1e6}M` : count >= 1000 && count % 1000 === 0 ? `${count / 1000}k` : count.toLocaleString("en-US");
 
 /** The table's rows, and the targets they were judged against; `judge` false leaves "met" empty (smoke). */
 export function tableRows(results: Omit<BenchResults, "targets">, judge: boolean): { rows: Row[]; targets: BenchResults["targets"] } {
