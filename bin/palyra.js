@@ -18,22 +18,24 @@ function newestMtimeMs(directory) {
   return newest;
 }
 
-/** Whether dist/ holds a complete build started after the last change to what it was built from. */
-function buildIsFresh() {
-  let startedAt;
+/** The directory under dist/ of the last complete build, if it started after the last change to what it was built from. */
+function freshBuild() {
+  let stamp;
   try {
-    startedAt = JSON.parse(readFileSync(new URL("dist/.build-stamp", root), "utf8")).startedAt;
+    stamp = JSON.parse(readFileSync(new URL("dist/.build-stamp", root), "utf8"));
   } catch {
-    return false; // No build, or an unfinished one.
+    return undefined; // No build yet.
   }
-  if (typeof startedAt !== "number") return false;
+  const { startedAt, build } = stamp;
+  if (typeof startedAt !== "number" || typeof build !== "string") return undefined;
   const sources = ["src", "gen"].map((name) => new URL(name, root).pathname);
   const configs = ["tsconfig.json", "tsconfig.build.json"].map((name) => statSync(new URL(name, root)).mtimeMs);
-  return Math.max(...configs, ...sources.map(newestMtimeMs)) < startedAt;
+  return Math.max(...configs, ...sources.map(newestMtimeMs)) < startedAt ? build : undefined;
 }
 
-if (buildIsFresh()) {
-  const { runCli } = await import("../dist/src/cli/index.js");
+const build = freshBuild();
+if (build !== undefined) {
+  const { runCli } = await import(new URL(`dist/${build}/src/cli/index.js`, root).href);
   await runCli(process.argv);
 } else {
   const { register } = await import("tsx/esm/api");
