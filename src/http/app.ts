@@ -59,5 +59,5 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 }
 
 const unknownUrl: RequestHandler = (req, _res, next) => {
-  next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${clip(req.originalUrl, 256)}`, { status: 404, code: "unknown_url" }));
+  next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${clip(req.originalUrl, 256)}`, { kind: "not_found", code: "unknown_url" }));
 };

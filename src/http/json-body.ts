@@ -81,7 +81,7 @@ function readBody(source: Readable, maxBytes: number, done: (error: Error | unde
   source.on("data", onData);
   source.once("end", () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
   source.once("error", (error) =>
-    finish(new OpenAIRequestError(`The request body could not be read: ${error.message}`, { status: 400, code: "invalid_request" })),
+    finish(new OpenAIRequestError(`The request body could not be read: ${error.message}`, { code: "invalid_request" })),
   );
 }
 

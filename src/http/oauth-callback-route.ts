@@ -1,6 +1,8 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
 import type { RequestHandler, Response } from "express";
 import type { Logger } from "../shared/logger.js";
+import { kindOfConnectError } from "../rpc/error-mapping.js";
+import { presentationOf } from "../rpc/error-table.js";
 import type { RpcClients } from "./rpc-clients.js";
 
 export const oauthCallbackPath = "/oauth/callback";
@@ -31,25 +33,11 @@ export function oauthCallbackRoute(clients: RpcClients, logger: Logger): Request
     } catch (error) {
       const connectError = ConnectError.from(error);
       const said = connectError.rawMessage.split(code).join("<code>").split(state).join("<state>");
-      if (statusOf(connectError.code) >= 500) logger.warn({ reason: said }, "OAuth callback failed");
-      return page(res, statusOf(connectError.code), "Login failed", said);
+      const status = presentationOf(kindOfConnectError(connectError)).httpStatus;
+      if (status >= 500) logger.warn({ reason: said }, "OAuth callback failed");
+      return page(res, status, "Login failed", said);
     }
   };
-}
-
-function statusOf(code: Code): number {
-  switch (code) {
-    case Code.InvalidArgument:
-    case Code.FailedPrecondition:
-    case Code.NotFound:
-    case Code.Unauthenticated:
-      return 400;
-    case Code.Unavailable:
-    case Code.DeadlineExceeded:
-      return 502;
-    default:
-      return 500;
-  }
 }
 
 function page(res: Response, status: number, title: string, message: string): void {

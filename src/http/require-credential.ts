@@ -3,8 +3,6 @@ import type { Request, RequestHandler } from "express";
 import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { AccessControl } from "../identity/access.js";
 import { preflightCredentialKey } from "../rpc/caller-context.js";
-import { GatewayError } from "../shared/errors.js";
-import { OpenAIRequestError } from "./openai/openai-error.js";
 
 const verifiedKeys = new WeakMap<Request, VerifiedKey>();
 
@@ -19,8 +17,8 @@ export function requireCredential(access: AccessControl): RequestHandler {
     try {
       verifiedKeys.set(req, await access.verify(req.get("authorization")));
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      return next(new OpenAIRequestError(error.message, { status: 401, type: "authentication_error", code: error.code ?? "invalid_api_key" }));
+      // An auth GatewayError: the error handler answers it by its kind, like any RPC's.
+      return next(error);
     }
     next();
   };

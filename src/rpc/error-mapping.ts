@@ -1,40 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type ErrorDetail, ErrorDetailSchema, ErrorKind as ProtoErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { type ErrorDetail, ErrorDetailSchema } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type ErrorKind, GatewayError, toGatewayError } from "../shared/errors.js";
 import { clip } from "../shared/clip.js";
+import { kindFromCode, kindFromProto, presentationOf, toProtoErrorKind } from "./error-table.js";
 
-/** The one place core error kinds become Connect codes. */
-const codeByKind: Record<ErrorKind, Code> = {
-  invalid_request: Code.InvalidArgument,
-  not_found: Code.NotFound,
-  auth: Code.Unauthenticated,
-  permission: Code.PermissionDenied,
-  // Rate limits, provider quotas and our own budgets all mean "not now, not this much".
-  rate_limit: Code.ResourceExhausted,
-  quota: Code.ResourceExhausted,
-  budget_exceeded: Code.ResourceExhausted,
-  // The caller sent more than the model takes, or content it refuses: the request is at fault.
-  context_overflow: Code.InvalidArgument,
-  content_policy: Code.InvalidArgument,
-  timeout: Code.DeadlineExceeded,
-  // Conditions that may pass: retrying later (or elsewhere) can succeed.
-  unavailable: Code.Unavailable,
-  circuit_open: Code.Unavailable,
-  transient: Code.Unavailable,
-  network: Code.Unavailable,
-  // The upstream refused in a way retrying will not change, or answered nonsense.
-  permanent: Code.FailedPrecondition,
-  malformed_response: Code.Internal,
-  cancelled: Code.Canceled,
-  internal: Code.Internal,
-  // The request waits on a human decision before it may run.
-  approval_required: Code.FailedPrecondition,
-};
-
-export function toProtoErrorKind(kind: ErrorKind): ProtoErrorKind {
-  const key = kind.toUpperCase() as keyof typeof ProtoErrorKind;
-  return ProtoErrorKind[key] ?? ProtoErrorKind.INTERNAL;
-}
+// Core errors become ConnectErrors here, by the one table in error-table.ts; the kind travels with
+// the error as an ErrorDetail, so every surface (gRPC, /v1) presents it by the kind, not by the code.
 
 export function toErrorDetail(error: GatewayError, runId = ""): Omit<ErrorDetail, "$typeName"> {
   return {
@@ -50,10 +21,13 @@ export function toErrorDetail(error: GatewayError, runId = ""): Omit<ErrorDetail
 /** Converts anything a handler throws into a ConnectError carrying an ErrorDetail. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return reclassifyDecodeFailure(error) ?? error;
-  const gatewayError = toGatewayError(error);
-  return new ConnectError(clipMessage(gatewayError.message), codeByKind[gatewayError.kind], undefined, [
-    { desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) },
-  ]);
+  return connectErrorOf(toGatewayError(error));
+}
+
+/** The core kind a ConnectError stands for: its ErrorDetail's, or (Connect's own errors carry none) its code's. */
+export function kindOfConnectError(error: ConnectError): ErrorKind {
+  const detail = error.findDetails(ErrorDetailSchema)[0];
+  return detail === undefined ? kindFromCode(error.code) : kindFromProto(detail.kind);
 }
 
 /**
@@ -66,8 +40,11 @@ export function reclassifyDecodeFailure(error: ConnectError): ConnectError | und
   const undecodable = error.code === Code.Internal && /^parse (binary|JSON)\b/.test(error.rawMessage);
   const misframed = error.code === Code.Unimplemented && error.rawMessage.startsWith("protocol error:");
   if (!undecodable && !misframed) return undefined;
-  const gatewayError = new GatewayError("invalid_request", `the request could not be read: ${error.rawMessage}`, { code: "invalid_message" });
-  return new ConnectError(clipMessage(gatewayError.message), Code.InvalidArgument, undefined, [{ desc: ErrorDetailSchema, value: toErrorDetail(gatewayError) }]);
+  return connectErrorOf(new GatewayError("invalid_request", `the request could not be read: ${error.rawMessage}`, { code: "invalid_message" }));
+}
+
+function connectErrorOf(error: GatewayError): ConnectError {
+  return new ConnectError(clipMessage(error.message), presentationOf(error.kind).grpcCode, undefined, [{ desc: ErrorDetailSchema, value: toErrorDetail(error) }]);
 }
 
 // Error messages travel in a header (grpc-message) that HTTP/2 peers cap at a few KB: a message that

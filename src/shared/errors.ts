@@ -1,6 +1,8 @@
 /**
- * The core error vocabulary. Every core throws GatewayError with a kind; rpc/ maps kinds to Connect
- * codes and http/ maps those codes to OpenAI error bodies, each in exactly one place.
+ * The core error vocabulary. Every core throws GatewayError with a kind; one table, rpc/error-table.ts,
+ * says how each kind shows on every surface (gRPC code, HTTP status, OpenAI type, proto ErrorKind).
+ * Adding a kind: here, in ErrorKind in common.proto (a new number, never a reused one), and in the table;
+ * the type check and test/unit/error-table.test.ts fail until all three agree.
  */
 export const errorKinds = [
   "invalid_request",

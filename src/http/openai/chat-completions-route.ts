@@ -142,7 +142,7 @@ async function streamCompletion(
       }
     }
   } catch (error) {
-    if (!signal.aborted) await sse.data({ error: { message: (error as Error).message, type: "api_error", param: null, code: "stream_error" } });
+    if (!signal.aborted) await sse.data(toOpenAIError(error).body);
   } finally {
     sse.end();
   }

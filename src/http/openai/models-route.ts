@@ -19,7 +19,7 @@ export function modelsRouter(clients: RpcClients, createdAt: number): Router {
     const id = ([] as string[]).concat(req.params.id ?? []).join("/");
     const { models } = await clients.models.listModels({}, rpcCallOptions(req));
     const model = models.find((candidate) => candidate.modelId === id);
-    if (model === undefined) throw new OpenAIRequestError(`The model '${id}' does not exist`, { param: "model", status: 404, code: "model_not_found" });
+    if (model === undefined) throw new OpenAIRequestError(`The model '${id}' does not exist`, { param: "model", kind: "not_found", code: "model_not_found" });
     res.json(toOpenAIModel(model));
   });
 

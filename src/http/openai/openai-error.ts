@@ -1,7 +1,14 @@
 import type { Response } from "express";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { type ErrorDetail, ErrorDetailSchema, ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import { ConnectError } from "@connectrpc/connect";
+import { type ErrorDetail, ErrorDetailSchema } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import { type ErrorKind, GatewayError } from "../../shared/errors.js";
+import { toErrorDetail } from "../../rpc/error-mapping.js";
+import { kindFromCode, kindFromProto, presentationOf } from "../../rpc/error-table.js";
 import { clip } from "../../shared/clip.js";
+
+// Statuses and OpenAI error types come from the one table (rpc/error-table.ts) by the error's kind;
+// the only other statuses are HTTP's own refinements of invalid_request (413, 415) that no kind names,
+// given by the adapter's refusals (OpenAIRequestError's `status`).
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -24,72 +31,41 @@ export class OpenAIRequestError extends Error {
   readonly code: string | null;
   readonly type: string;
 
-  constructor(message: string, options: { param?: string | null; status?: number; code?: string; type?: string } = {}) {
+  /** `status` only where HTTP says more than the kind does (413 for a body too large); else the kind's. */
+  constructor(message: string, options: { param?: string | null; kind?: ErrorKind; status?: number; code?: string } = {}) {
     super(message);
+    const { httpStatus, openaiType } = presentationOf(options.kind ?? "invalid_request");
     this.param = options.param ?? null;
-    this.status = options.status ?? 400;
+    this.status = options.status ?? httpStatus;
     this.code = options.code ?? "invalid_value";
-    this.type = options.type ?? "invalid_request_error";
+    this.type = openaiType;
   }
 }
 
-/** The one place error kinds become OpenAI statuses and error types. */
-const statusByKind: Record<ErrorKind, [status: number, type: string]> = {
-  [ErrorKind.UNSPECIFIED]: [500, "api_error"],
-  [ErrorKind.INVALID_REQUEST]: [400, "invalid_request_error"],
-  [ErrorKind.CONTEXT_OVERFLOW]: [400, "invalid_request_error"],
-  [ErrorKind.CONTENT_POLICY]: [400, "invalid_request_error"],
-  [ErrorKind.AUTH]: [401, "authentication_error"],
-  [ErrorKind.PERMISSION]: [403, "permission_error"],
-  [ErrorKind.NOT_FOUND]: [404, "invalid_request_error"],
-  [ErrorKind.APPROVAL_REQUIRED]: [409, "approval_required"],
-  [ErrorKind.RATE_LIMIT]: [429, "rate_limit_error"],
-  [ErrorKind.BUDGET_EXCEEDED]: [429, "rate_limit_error"],
-  [ErrorKind.QUOTA]: [429, "insufficient_quota"],
-  // 499 is the de-facto "client closed request" status; only seen if the caller is still there.
-  [ErrorKind.CANCELLED]: [499, "request_cancelled"],
-  [ErrorKind.INTERNAL]: [500, "api_error"],
-  // The upstream failed us: a bad gateway, not the caller's mistake nor ours.
-  [ErrorKind.PERMANENT]: [502, "api_error"],
-  [ErrorKind.MALFORMED_RESPONSE]: [502, "api_error"],
-  [ErrorKind.UNAVAILABLE]: [503, "service_unavailable_error"],
-  [ErrorKind.CIRCUIT_OPEN]: [503, "service_unavailable_error"],
-  [ErrorKind.TRANSIENT]: [503, "service_unavailable_error"],
-  [ErrorKind.NETWORK]: [503, "service_unavailable_error"],
-  [ErrorKind.TIMEOUT]: [504, "timeout_error"],
-};
-
-/** Connect's own errors (no ErrorDetail attached), by code. */
-const kindByCode: Partial<Record<Code, ErrorKind>> = {
-  [Code.InvalidArgument]: ErrorKind.INVALID_REQUEST,
-  [Code.Unauthenticated]: ErrorKind.AUTH,
-  [Code.PermissionDenied]: ErrorKind.PERMISSION,
-  [Code.NotFound]: ErrorKind.NOT_FOUND,
-  [Code.ResourceExhausted]: ErrorKind.RATE_LIMIT,
-  [Code.Canceled]: ErrorKind.CANCELLED,
-  [Code.Unavailable]: ErrorKind.UNAVAILABLE,
-  [Code.DeadlineExceeded]: ErrorKind.TIMEOUT,
-};
-
 export function toOpenAIError(error: unknown): OpenAIErrorResponse {
-  if (error instanceof OpenAIRequestError) {
-    return { status: error.status, body: body(error.message, error.type, error.param, error.code) };
-  }
-  const bodyParser = bodyParserError(error);
-  if (bodyParser !== undefined) return bodyParser;
+  const refusal = error instanceof OpenAIRequestError ? error : expressRefusal(error);
+  if (refusal !== undefined) return { status: refusal.status, body: body(refusal.message, refusal.type, refusal.param, refusal.code) };
+  if (error instanceof GatewayError) return fromErrorDetail(error.message, toErrorDetail(error));
   if (!(error instanceof ConnectError)) {
-    return { status: 500, body: body("The gateway failed to process the request", "api_error", null, "internal_error") };
+    return openAIError("internal", "The gateway failed to process the request", { code: "internal_error" });
   }
   const detail = error.findDetails(ErrorDetailSchema)[0];
-  return fromErrorDetail(error.rawMessage, detail ?? { kind: kindByCode[error.code] ?? ErrorKind.INTERNAL });
+  // Connect's own errors (a deadline, an undecodable message) carry no detail: their code is all there is.
+  return detail === undefined ? openAIError(kindFromCode(error.code), error.rawMessage, {}) : fromErrorDetail(error.rawMessage, detail);
 }
 
 /** The OpenAI error for a run that failed after it started (a RunFailed event). */
-export function fromErrorDetail(message: string, detail: Pick<ErrorDetail, "kind"> & Partial<Omit<ErrorDetail, "$typeName" | "kind">>): OpenAIErrorResponse {
-  const [status, type] = statusByKind[detail.kind] ?? [500, "api_error"];
+export function fromErrorDetail(message: string, detail: Pick<ErrorDetail, "kind"> & ErrorExtras): OpenAIErrorResponse {
+  return openAIError(kindFromProto(detail.kind), message, detail);
+}
+
+type ErrorExtras = Partial<Omit<ErrorDetail, "$typeName" | "kind">>;
+
+function openAIError(kind: ErrorKind, message: string, detail: ErrorExtras): OpenAIErrorResponse {
+  const { httpStatus, openaiType } = presentationOf(kind);
   return {
-    status,
-    body: body(message, type, detail.param || null, detail.code || null),
+    status: httpStatus,
+    body: body(message, openaiType, detail.param || null, detail.code || null),
     ...(detail.retryAfterMs ? { retryAfterSeconds: Math.ceil(detail.retryAfterMs / 1000) } : {}),
     ...(detail.runId ? { runId: detail.runId } : {}),
     ...(detail.approvalId ? { approvalId: detail.approvalId } : {}),
@@ -101,29 +77,16 @@ function body(message: string, type: string, param: string | null, code: string 
 }
 
 /**
- * Errors of the body parsers and the router, found before any RPC: malformed or too deep JSON, bodies
- * over the limit, unknown encodings, corrupt compressed bodies, bad percent-encoding in a path.
+ * Errors that express itself raises with a 4xx status before any route (bad percent-encoding in a
+ * path, "%ZZ"): the request's fault, and their message says what is wrong. (The JSON body reader and
+ * the upload handler throw OpenAIRequestErrors of their own.)
  */
-function bodyParserError(error: unknown): OpenAIErrorResponse | undefined {
+function expressRefusal(error: unknown): OpenAIRequestError | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const { type, message, status } = error as { type?: unknown; message?: unknown; status?: unknown };
+  const { message, status } = error as { message?: unknown; status?: unknown };
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
   const text = typeof message === "string" ? clip(message, 512) : "";
-  if (type === "entity.parse.failed") {
-    return { status: 400, body: body(`We could not parse the JSON body of your request: ${text}`.trim(), "invalid_request_error", null, "invalid_json") };
-  }
-  if (type === "entity.verify.failed") return { status: 400, body: body(text, "invalid_request_error", null, "invalid_json") };
-  if (type === "entity.too.large") {
-    return { status: 413, body: body("The request body is larger than the gateway accepts", "invalid_request_error", null, "request_too_large") };
-  }
-  if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return { status: 415, body: body(text || "Unsupported request encoding", "invalid_request_error", null, "unsupported_encoding") };
-  }
-  // Anything else the parsers and router refuse with a 4xx (a corrupt gzip body, "%ZZ" in a path, a
-  // client that went away mid-body) is the request's fault, and their message says what is wrong.
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    return { status, body: body(`The request could not be read: ${text}`, "invalid_request_error", null, "invalid_request") };
-  }
-  return undefined;
+  return new OpenAIRequestError(`The request could not be read: ${text}`, { status, code: "invalid_request" });
 }
 
 /** Sends an OpenAI error response with its status and headers. */

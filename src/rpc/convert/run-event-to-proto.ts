@@ -4,7 +4,8 @@ import { FinishReason as ProtoFinishReason, type Usage as ProtoUsage } from "../
 import type { RunStreamResponseSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { FinishReason, Usage } from "../../shared/model-types.js";
 import type { RunEvent } from "../../runs/run-events.js";
-import { toErrorDetail, toProtoErrorKind } from "../error-mapping.js";
+import { toErrorDetail } from "../error-mapping.js";
+import { toProtoErrorKind } from "../error-table.js";
 
 type RunStreamEvent = MessageInitShape<typeof RunStreamResponseSchema>["event"];
 
