@@ -52,15 +52,23 @@ export async function executeChat(run: ChatExecution & ClosingRun, deps: Execute
     }
     // A run cancelled while its upstream finished ends cancelled: its caller was told so.
     run.signal.throwIfAborted();
-    answer = await answerOf(run.request, output);
-    if (!cacheHit) keepInCache(run, deps.cache, served, answer);
+    const finished = await answerOf(run.request, output);
+    if (!cacheHit) keepInCache(run, deps.cache, served, finished);
+    answer = finished;
   } catch (error) {
     failure = { error };
   }
 
-  const facts = { servedBy: servedBy(served), attempts, cacheHit, firstOutputMs: output.firstOutputMs, failure };
-  // Succeeded runs are recorded with their answer's usage; the others with what the upstream reported.
-  const end = await closeRun(deps, run, answer === undefined ? { ...facts, usage: output.usage } : { ...facts, usage: answer.usage, finishReason: answer.finishReason });
+  const end = await closeRun(deps, run, {
+    servedBy: servedBy(served),
+    attempts,
+    cacheHit,
+    firstOutputMs: output.firstOutputMs,
+    // A finished run is recorded with its answer's usage (estimated if the upstream sent none); the others with what the upstream reported.
+    usage: answer?.usage ?? output.usage,
+    finishReason: answer?.finishReason,
+    failure,
+  });
   if (end.status === "succeeded" && answer !== undefined) await run.channel.push({ type: "usage", usage: answer.usage });
   await run.channel.push(terminalEvent(end, answer));
   run.channel.close();
