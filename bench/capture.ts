@@ -1,6 +1,6 @@
 import http from "node:http";
 
-/** One HTTP response as the gateway sent it, to be replayed byte for byte by the baseline server. */
+/** One HTTP response, recorded whole (the checks before the load look at one answer of each target). */
 export interface CapturedResponse {
   status: number;
   /** Response headers without the per-connection ones (date, connection, keep-alive, transfer-encoding). */

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type FSWatcher, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { readPeakRssBytes, readRssBytes } from "./proc.js";
@@ -17,6 +18,10 @@ export interface DaemonOptions {
   logLevel: string;
   /** palyra.toml text: written to <state-dir>/palyra.toml and passed with --config. */
   configToml?: string;
+  /** Node flags before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** An existing state directory to start in, kept at stop; by default a fresh one, removed at stop. */
+  stateDir?: string;
 }
 
 /** How the harness learnt that the daemon was listening. */
@@ -35,6 +40,8 @@ export interface DaemonProcess {
   http: string;
   stateDir: string;
   readySignal: ReadySignal;
+  /** Milliseconds from spawning the process to learning that it was ready. */
+  readyMs: number;
   /** Whether the daemon printed its `"msg":"ready"` line on stdout (checked again at stop). */
   readyLineSeen(): boolean;
   /** Number of stdout log lines per pino level name (warn, error, fatal, …). */
@@ -54,13 +61,17 @@ export class DaemonStartError extends Error {}
 const levelNames: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
 
 /**
- * Starts `node bin/palyra.js daemon` on loopback port 0 with a fresh state directory (and, when
+ * Starts `node bin/palyra.js daemon` on loopback port 0 with a fresh state directory or the given one (and, when
  * given, the config written into it and passed with --config) and resolves
  * once it is listening: on its `"msg":"ready"` stdout line, or on `<state-dir>/daemon.json` (which
  * the daemon writes with the same addresses just before logging that line), whichever comes first.
  */
 export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess> {
-  const stateDir = mkdtempSync(join(tmpdir(), "palyra-bench-"));
+  const ownStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "palyra-bench-"));
+  const removeStateDir = () => {
+    if (ownStateDir) rmSync(stateDir, { recursive: true, force: true });
+  };
   // Hermetic: no PALYRA_* setting of the caller's shell leaks in, and the only palyra.toml read is
   // the one passed with --config (the cwd, the fresh state directory, holds no other).
   const env: NodeJS.ProcessEnv = {};
@@ -75,14 +86,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
     args.push("--config", configPath);
   }
 
-  const child = spawn(
-    process.execPath,
-    args,
-    { cwd: stateDir, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // A daemon.json left behind would read as this start's readiness.
+  if (!ownStateDir) rmSync(join(stateDir, "daemon.json"), { force: true });
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { cwd: stateDir, env, stdio: ["ignore", "pipe", "pipe"] });
   const pid = child.pid;
   if (pid === undefined) {
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir();
     throw new DaemonStartError("could not spawn node bin/palyra.js daemon");
   }
 
@@ -130,11 +140,12 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
       child.kill("SIGKILL");
       await exited;
     }
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir();
     throw error;
   } finally {
     clearTimeout(deadline);
   }
+  const readyMs = performance.now() - spawnedAt;
   watcher?.close();
   failure.catch(() => {}); // From here on an exit is reported by stop(), not as a start failure.
 
@@ -145,12 +156,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
     http: addresses.http,
     stateDir,
     readySignal: addresses.signal,
+    readyMs,
     readyLineSeen: () => readyLine,
     logCounts: () => ({ ...counts }),
     recentOutput: () => output.text(),
     peakRssBytes: () => readPeakRssBytes(pid),
     rssBytes: () => readRssBytes(pid),
-    stop: () => (stopping ??= stopChild(child, exited).finally(() => rmSync(stateDir, { recursive: true, force: true }))),
+    stop: () => (stopping ??= stopChild(child, exited).finally(removeStateDir)),
   };
 }
 

@@ -169,3 +169,55 @@ async function saturate<T extends Timing>(operation: Operation<T>, concurrency: 
   const elapsedSeconds = (performance.now() - started) / 1000;
   return { concurrency, elapsedSeconds, completed: samples.length, requestsPerSecond: samples.length / elapsedSeconds, samples, errors };
 }
+
+export interface CountedResult {
+  concurrency: number;
+  /** Operations that succeeded (errors are tallied apart). */
+  completed: number;
+  elapsedSeconds: number;
+  /** Whether the time cap ended the run before `total` operations. */
+  capped: boolean;
+  errors: ErrorTally;
+}
+
+/**
+ * `concurrency` workers issue `total` operations between them, back to back, keeping no samples (a
+ * soak of 100k requests must not grow the harness); `onCount(n)` runs as the n-th operation ends, for
+ * each n in `checkpoints`. The run stops early at `maxSeconds`, with the count it reached.
+ */
+export async function runCounted(
+  operation: Operation<Timing>,
+  concurrency: number,
+  total: number,
+  maxSeconds: number,
+  checkpoints: readonly number[],
+  onCount: (count: number) => void,
+): Promise<CountedResult> {
+  const errors: ErrorTally = { count: 0, examples: [] };
+  const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
+  let issued = 0;
+  let ended = 0;
+  let completed = 0;
+  let capped = false;
+  const worker = async () => {
+    while (issued < total) {
+      if (performance.now() >= deadline) {
+        capped = true;
+        return;
+      }
+      issued++;
+      try {
+        await operation();
+        completed++;
+      } catch (error) {
+        tallyError(errors, error);
+        if (errors.count >= 50 * concurrency && completed === 0) return;
+      }
+      ended++;
+      if (checkpoints.includes(ended)) onCount(ended);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { concurrency, completed, elapsedSeconds: (performance.now() - started) / 1000, capped, errors };
+}

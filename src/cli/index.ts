@@ -1,33 +1,93 @@
 import { Command } from "commander";
 import { gatewayVersion } from "../shared/version.js";
 import { CliError, exitCodes } from "./cli-error.js";
-import { registerAuthCommand } from "./commands/auth.js";
-import { registerConfigCommand } from "./commands/config.js";
-import { registerDaemonCommand } from "./commands/daemon.js";
-import { registerDiagnosticsCommand } from "./commands/diagnostics.js";
-import { registerHealthCommand } from "./commands/health.js";
-import { registerKeysCommand } from "./commands/keys.js";
-import { registerModelsCommand } from "./commands/models.js";
-import { registerRunCommand } from "./commands/run.js";
-import { registerUsageCommand } from "./commands/usage.js";
-import { registerVaultCommand } from "./commands/vault.js";
 
-/** The `palyra` program: the daemon itself, and the commands that talk to a running one. */
-export function buildProgram(): Command {
+/** Adds a command's arguments, options, subcommands and action to the command it is given. */
+type CommandSetup = (command: Command) => void;
+
+interface TopLevelCommand {
+  name: string;
+  description: string;
+  /** Imports the command's module only when that command runs (or its help is asked for). */
+  load: () => Promise<CommandSetup>;
+}
+
+// Every command's module, and through it the generated gRPC clients or the daemon itself, is
+// imported only when that command is the one to run: `palyra models list` loads models.ts and the
+// client, never the daemon's modules, and `palyra --help` needs only these names and descriptions.
+const commands: TopLevelCommand[] = [
+  {
+    name: "daemon",
+    description: "run the gateway daemon in the foreground (logs JSON lines to stdout)",
+    load: async () => (await import("./commands/daemon.js")).registerDaemonCommand,
+  },
+  {
+    name: "run",
+    description: "run a prompt and stream the answer (Ctrl-C cancels the run)",
+    load: async () => (await import("./commands/run.js")).registerRunCommand,
+  },
+  { name: "models", description: "inspect the model registry", load: async () => (await import("./commands/models.js")).registerModelsCommand },
+  {
+    name: "health",
+    description: "show whether the daemon is up, its version and uptime",
+    load: async () => (await import("./commands/health.js")).registerHealthCommand,
+  },
+  {
+    name: "diagnostics",
+    description: "show a snapshot of the daemon's state (never secrets)",
+    load: async () => (await import("./commands/diagnostics.js")).registerDiagnosticsCommand,
+  },
+  {
+    name: "config",
+    description: "check a config file, or inspect the running daemon's configuration",
+    load: async () => (await import("./commands/config.js")).registerConfigCommand,
+  },
+  {
+    name: "keys",
+    description: "manage client API keys: credentials the daemon issues to its callers",
+    load: async () => (await import("./commands/keys.js")).registerKeysCommand,
+  },
+  {
+    name: "vault",
+    description: "manage the daemon's encrypted secrets (referenced as vault:NAME)",
+    load: async () => (await import("./commands/vault.js")).registerVaultCommand,
+  },
+  {
+    name: "auth",
+    description: "manage auth profiles: the credentials the daemon uses with upstream providers",
+    load: async () => (await import("./commands/auth.js")).registerAuthCommand,
+  },
+  {
+    name: "usage",
+    description: "prices, and where tokens and money went",
+    load: async () => (await import("./commands/usage.js")).registerUsageCommand,
+  },
+];
+
+/**
+ * The top-level command argv names, if any: the first word that is not an option (`palyra` itself has
+ * only --help and --version), or the word after `help`.
+ */
+function invokedCommand(args: readonly string[]): string | undefined {
+  const words = args.filter((arg) => !arg.startsWith("-"));
+  return words[0] === "help" ? words[1] : words[0];
+}
+
+/**
+ * The `palyra` program: the daemon itself, and the commands that talk to a running one. Commands
+ * named in `load` are set up in full; the others only by name and description, enough for help.
+ */
+export async function buildProgram(load: readonly string[] = commands.map((command) => command.name)): Promise<Command> {
   const program = new Command("palyra")
     .description("Palyra LLM gateway: run the daemon, or talk to a running one over gRPC")
     .version(gatewayVersion)
     .showSuggestionAfterError();
-  registerDaemonCommand(program);
-  registerRunCommand(program);
-  registerModelsCommand(program);
-  registerHealthCommand(program);
-  registerDiagnosticsCommand(program);
-  registerConfigCommand(program);
-  registerKeysCommand(program);
-  registerVaultCommand(program);
-  registerAuthCommand(program);
-  registerUsageCommand(program);
+  const wanted = commands.filter((command) => load.includes(command.name));
+  const setups = new Map(await Promise.all(wanted.map(async (command) => [command.name, await command.load()] as const)));
+  for (const { name, description } of commands) {
+    const command = program.command(name).description(description);
+    setups.get(name)?.(command);
+  }
   return program;
 }
 
@@ -39,7 +99,9 @@ export async function runCli(argv: readonly string[] = process.argv): Promise<vo
     process.exit(process.exitCode ?? 0);
   });
   try {
-    await buildProgram().parseAsync([...argv]);
+    const invoked = invokedCommand(argv.slice(2));
+    const program = await buildProgram(invoked === undefined ? [] : [invoked]);
+    await program.parseAsync([...argv]);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`palyra: ${message}\n`);

@@ -31,8 +31,7 @@ interface ConnectFlags extends ClientFlags {
 const unhealthy = new Set([ProfileHealthState.PROFILE_HEALTH_STATE_EXPIRED, ProfileHealthState.PROFILE_HEALTH_STATE_MISSING, ProfileHealthState.PROFILE_HEALTH_STATE_REFRESH_FAILED]);
 
 /** palyra auth list | health | remove | refresh | connect-api-key | oauth …: the AuthProfileService RPCs. */
-export function registerAuthCommand(program: Command): void {
-  const auth = program.command("auth").description("manage auth profiles: the credentials the daemon uses with upstream providers");
+export function registerAuthCommand(auth: Command): void {
 
   addClientFlags(auth.command("list").description("list auth profiles"))
     .option("--agent-id <id>", "only this agent's profiles (and the global ones)")

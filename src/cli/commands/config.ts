@@ -6,8 +6,7 @@ import { printJson, printLine } from "../output.js";
 import { registerConfigCheckCommand } from "./config-check.js";
 
 /** palyra config show: the config the running daemon uses, secrets shown as <redacted>; palyra config check: a config file, without a daemon. */
-export function registerConfigCommand(program: Command): void {
-  const config = program.command("config").description("check a config file, or inspect the running daemon's configuration");
+export function registerConfigCommand(config: Command): void {
   addClientFlags(config.command("show").description("print the effective config (defaults and overrides applied, secrets redacted)")).action(
     async (flags: ClientFlags) => {
       const response = await withDaemon(flags, (clients) => {

@@ -11,10 +11,8 @@ interface DaemonFlags {
 }
 
 /** palyra daemon: runs the gateway in the foreground until SIGTERM or SIGINT. */
-export function registerDaemonCommand(program: Command): void {
-  program
-    .command("daemon")
-    .description("run the gateway daemon in the foreground (logs JSON lines to stdout)")
+export function registerDaemonCommand(daemon: Command): void {
+  daemon
     .option("--config <path>", "palyra.toml to load (default: PALYRA_CONFIG, else ./palyra.toml, else <state-dir>/palyra.toml)")
     .option("--state-dir <dir>", "state directory (default: PALYRA_STATE_ROOT, else ./.palyra)")
     .option("--grpc-bind <host:port>", "gRPC listen address (default: PALYRA_GRPC_BIND, else 127.0.0.1:7142)")

@@ -6,8 +6,8 @@ import { printJson, printLine } from "../output.js";
 import { formatProviderTable } from "../provider-table.js";
 
 /** palyra diagnostics: DiagnosticsService.GetDiagnostics, a snapshot for operators. */
-export function registerDiagnosticsCommand(program: Command): void {
-  addClientFlags(program.command("diagnostics").description("show a snapshot of the daemon's state (never secrets)")).action(
+export function registerDiagnosticsCommand(diagnostics: Command): void {
+  addClientFlags(diagnostics).action(
     async (flags: ClientFlags) => {
       const report = await withDaemon(flags, (clients) => {
         const client = clients.diagnostics();

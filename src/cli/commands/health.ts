@@ -5,8 +5,8 @@ import { callUnary } from "../grpc-clients.js";
 import { printJson, printLine } from "../output.js";
 
 /** palyra health: GatewayService.GetHealth, which needs no token. */
-export function registerHealthCommand(program: Command): void {
-  addClientFlags(program.command("health").description("show whether the daemon is up, its version and uptime")).action(
+export function registerHealthCommand(command: Command): void {
+  addClientFlags(command).action(
     async (flags: ClientFlags) => {
       const health = await withDaemon(flags, (clients) => {
         const client = clients.gateway();

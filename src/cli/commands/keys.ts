@@ -27,8 +27,7 @@ interface ListFlags extends ClientFlags {
 const defaultScopes = ["models.read", "chat.create"];
 
 /** palyra keys create | list | revoke: the ApiKeysService RPCs (admin only). */
-export function registerKeysCommand(program: Command): void {
-  const keys = program.command("keys").description("manage client API keys: credentials the daemon issues to its callers");
+export function registerKeysCommand(keys: Command): void {
 
   addClientFlags(keys.command("create").description("issue a key and print it (the only time it is shown)"))
     .requiredOption("--name <name>", "what the key is for")

@@ -36,8 +36,7 @@ const rolesByName: Record<string, ModelRole> = {
 };
 
 /** palyra models list | status | test-connection | discover | explain: the ModelsService RPCs. */
-export function registerModelsCommand(program: Command): void {
-  const models = program.command("models").description("inspect the model registry");
+export function registerModelsCommand(models: Command): void {
   registerExplainCommand(models);
 
   addClientFlags(models.command("list").description("list the registry's models"))

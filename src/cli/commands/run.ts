@@ -14,12 +14,9 @@ interface RunFlags extends ClientFlags {
 }
 
 /** palyra run: one prompt through GatewayService.RunStream, printed as it streams. */
-export function registerRunCommand(program: Command): void {
+export function registerRunCommand(run: Command): void {
   addClientFlags(
-    program
-      .command("run")
-      .description("run a prompt and stream the answer (Ctrl-C cancels the run)")
-      .argument("<prompt...>", 'the prompt (words are joined with spaces; "-" reads it from stdin)'),
+    run.argument("<prompt...>", 'the prompt (words are joined with spaces; "-" reads it from stdin)'),
     "deadline for the whole run (default: none)",
   )
     .option("--model <id>", "registry model id (default: let the gateway choose)")

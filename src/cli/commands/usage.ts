@@ -42,8 +42,7 @@ const groupings: Record<string, UsageGroupBy> = {
 };
 
 /** palyra usage pricing list | pricing set | report: the pricing half of UsageService. */
-export function registerUsageCommand(program: Command): void {
-  const usage = program.command("usage").description("prices, and where tokens and money went");
+export function registerUsageCommand(usage: Command): void {
   const pricing = usage.command("pricing").description("model prices: USD per million tokens, and per request");
 
   addClientFlags(pricing.command("list").description("list configured and runtime prices"))

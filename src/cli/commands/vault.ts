@@ -12,8 +12,7 @@ import { callUnary } from "../grpc-clients.js";
 import { formatTable, printJson, printLine } from "../output.js";
 
 /** palyra vault put | list | delete | rotate-key: the VaultService RPCs (admin only). */
-export function registerVaultCommand(program: Command): void {
-  const vault = program.command("vault").description("manage the daemon's encrypted secrets (referenced as vault:NAME)");
+export function registerVaultCommand(vault: Command): void {
 
   addClientFlags(vault.command("put").description("store a secret, reading its value from stdin (one trailing newline is dropped)"))
     .argument("<name>", "the secret's name, 1-128 characters of A-Z a-z 0-9 . _ : / -")
