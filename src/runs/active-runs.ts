@@ -11,8 +11,8 @@ export interface ActiveRun {
   callerId: string;
   controller: AbortController;
   cancelReason: string | undefined;
-  /** Settles once the run's end is recorded. */
-  done: Promise<RunEnd>;
+  /** Settles once the run's end is recorded (a run not yet tracked counts as ended). */
+  done: Promise<Pick<RunEnd, "status">>;
 }
 
 /** The runs in flight, by id: cancellation from anywhere, ownership, and draining at shutdown. */

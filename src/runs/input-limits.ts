@@ -14,6 +14,17 @@ export const maxTools = 128;
 /** OpenAI's own metadata limits: 16 pairs, keys up to 64 characters, values up to 512. */
 export const metadataLimits = { entries: 16, keyLength: 64, valueLength: 512 } as const;
 
+/** The largest batch one embeddings call may carry (OpenAI's own limit). */
+export const maxEmbeddingInputs = 2048;
+/** The largest audio file a transcription may carry (OpenAI's own limit). */
+export const maxAudioBytes = 25 * 1024 * 1024;
+/** Embedding dimensions: above every model's width (OpenAI's largest is 3,072). */
+export const maxEmbeddingDimensions = 8192;
+/** Values one embeddings answer may hold: OpenAI's largest batch of its widest model (2,048 x 3,072). */
+export const maxEmbeddingValues = 2048 * 3072;
+/** A transcription prompt is a hint of a few hundred tokens upstream. */
+export const maxTranscriptionPromptChars = 4096;
+
 /** Throws an invalid_request error naming `param` when an id is too long or holds control characters. */
 export function checkId(param: string, value: string | undefined, what: string): void {
   if (value === undefined) return;

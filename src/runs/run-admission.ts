@@ -1,70 +1,67 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import type { Caller } from "../identity/caller.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import type { RouteCandidate } from "../registry/route-candidates.js";
-import type { Store } from "../store/open-store.js";
 import type { RunKind } from "../store/tables.js";
-import type { SettleRun } from "./close-run.js";
-import type { BudgetQuery, LedgerWrite, RunGovernance } from "../governance/run-governance.js";
+import type { LedgerWrite } from "../governance/run-governance.js";
+import type { ActiveRun } from "./active-runs.js";
+import type { BudgetTerms } from "./budget-terms.js";
+import type { ClosingRun } from "./close-run.js";
+import type { RunContext } from "./run-context.js";
 import { type RunAttribution, type RunRouting, recordRunStart } from "./run-records.js";
 
-/** What budgets judge a run by (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */
-export interface BudgetTerms {
-  query: BudgetQuery;
-  requestHash: () => string;
-  approvalId?: string | undefined;
+/** A run asking to be admitted: its kind, its model, who it is for, and what budgets judge it by. */
+export interface RunAdmission {
+  kind: RunKind;
+  resolved: ResolvedModel;
+  attribution: RunAttribution;
+  budget: BudgetTerms;
+  routing?: RunRouting | undefined;
 }
 
-/** An admitted run, recorded as running. */
-export interface AdmittedRun {
-  runId: string;
-  startedAt: number;
-  /** Charges its budgets and records its end; undefined without governance. */
-  settle: SettleRun | undefined;
+/** An admitted run, recorded as running and ready to be tracked in flight and closed out (closeRun). */
+export interface AdmittedRun extends ClosingRun {
+  caller: Caller;
+  /** Its cancellation and ownership; tracked by the caller once its work is under way. */
+  active: ActiveRun;
   /** The models its budgets let it be served by, in order; undefined without governance (any). */
   affordable: readonly string[] | undefined;
 }
 
 /**
- * Admits a run and records it as running, before any upstream call, so no admitted run goes
- * unrecorded. With governance both happen in the transaction that reserves the run's worst case;
+ * Admits a run of any kind and records it as running, before any upstream call, so no admitted run
+ * goes unrecorded. With governance both happen in the transaction that reserves the run's worst case;
  * governance may refuse the run there, and then nothing is recorded.
  */
-export async function admitRun(
-  deps: { store: Pick<Store, "db">; governance?: RunGovernance | undefined; now: () => number },
-  run: { kind: RunKind; resolved: ResolvedModel; attribution: RunAttribution; budget: BudgetTerms; routing?: RunRouting | undefined },
-): Promise<AdmittedRun> {
+export async function admitRun(context: RunContext, run: RunAdmission): Promise<AdmittedRun> {
   const runId = randomUUID();
-  const startedAt = deps.now();
+  const startedAt = context.now();
   const { kind, resolved, attribution, budget, routing } = run;
   const recordStart: LedgerWrite = (db) => recordRunStart(db, { runId, kind, startedAt, resolved, attribution, routing });
-  const governance = deps.governance;
+  const { governance, store } = context.deps;
+  let settle: AdmittedRun["settle"];
+  let affordable: AdmittedRun["affordable"];
   if (governance === undefined) {
-    await recordStart(deps.store.db);
-    return { runId, startedAt, settle: undefined, affordable: undefined };
+    await recordStart(store.db);
+  } else {
+    const request = { ...budget.query, runId, kind, approvalId: budget.approvalId, requestHash: once(budget.requestHash) };
+    const admission = await governance.admit(request, recordStart);
+    settle = (settlement, recordEnd) => governance.settle(admission, settlement, recordEnd);
+    affordable = admission.models;
   }
-  const admission = await governance.admit({ ...budget.query, runId, kind, approvalId: budget.approvalId, requestHash: once(budget.requestHash) }, recordStart);
-  return { runId, startedAt, settle: (settlement, recordEnd) => governance.settle(admission, settlement, recordEnd), affordable: admission.models };
+  const active = context.active.begin(attribution.caller);
+  return {
+    runId,
+    startedAt,
+    caller: attribution.caller,
+    active,
+    signal: active.controller.signal,
+    cancelReason: () => active.cancelReason,
+    settle,
+    affordable,
+  };
 }
 
-/** The models that may serve a chat: the kept candidates in order, or the admitted one when every circuit is open. */
-export function servingModels(plan: readonly RouteCandidate[], resolved: ResolvedModel) {
-  const kept = plan.filter((candidate) => candidate.kept).map((candidate) => candidate.model);
-  return kept.length > 0 ? kept : [resolved.model];
-}
-
-/** What budgets judge a one-shot run by: its caller and scopes, its one model, and its tokens. */
-export function unaryBudgetQuery(attribution: RunAttribution, { model }: ResolvedModel, projectTokens: () => { input: number; output: number }): BudgetQuery {
-  const { caller, agentId, sessionId, userId } = attribution;
-  const { modelId, providerId, upstreamModel, maxOutputTokens } = model;
-  return { caller, agentId, sessionId, userId, models: [{ modelId, providerId, upstreamModel, maxOutputTokens }], projectTokens };
-}
-
-/** A fingerprint of a one-shot request, for binding approvals to the request they were asked for. */
-export function hashRequest(...parts: unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
-}
-
-export function once<T>(compute: () => T): () => T {
+function once<T>(compute: () => T): () => T {
   let value: { computed: T } | undefined;
   return () => (value ??= { computed: compute() }).computed;
 }

@@ -5,7 +5,7 @@ import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import { retryDelay, shouldFailover } from "../registry/retry-policy.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
 import type { EventChannel } from "./event-channel.js";
-import type { RunEvent } from "./run-events.js";
+import type { RunEvent, SmartRoutingReport } from "./run-events.js";
 import type { RunOutput } from "./run-output.js";
 
 export interface AttemptsContext {
@@ -18,7 +18,7 @@ export interface AttemptsContext {
   deadline: number;
   channel: EventChannel<RunEvent>;
   output: RunOutput;
-  smartRouting?: { mode: string; complexity: number; recommendedModel: string; dryRunChange: string } | undefined;
+  smartRouting?: SmartRoutingReport | undefined;
 }
 
 export interface AttemptsDeps {

@@ -1,5 +1,15 @@
-import type { GatewayError } from "../shared/errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
+import type { ChatAnswer } from "./chat-answer.js";
+import type { RunEnd } from "./run-end.js";
+
+/** Smart routing's decision, as the routing event reports it. */
+export interface SmartRoutingReport {
+  mode: string;
+  complexity: number;
+  recommendedModel: string;
+  dryRunChange: string;
+}
 
 export interface ToolCallDelta {
   index: number;
@@ -22,7 +32,7 @@ export type RunEvent =
       attempts: number;
       cacheHit: boolean;
       /** What smart routing decided, when it ran. */
-      smart?: { mode: string; complexity: number; recommendedModel: string; dryRunChange: string } | undefined;
+      smart?: SmartRoutingReport | undefined;
     }
   | {
       type: "attempt_failed";
@@ -51,3 +61,21 @@ export type RunEvent =
   | { type: "cancelled"; reason: string };
 
 export type TerminalRunEvent = Extract<RunEvent, { type: "completed" | "failed" | "cancelled" }>;
+
+/** The event that ends a chat run's stream, made from its recorded end (and, when it succeeded, its answer). */
+export function terminalEvent(end: RunEnd, answer: ChatAnswer | undefined): TerminalRunEvent {
+  if (end.status === "cancelled") return { type: "cancelled", reason: end.error.message };
+  if (end.status === "succeeded" && answer !== undefined) {
+    return {
+      type: "completed",
+      ...answer,
+      modelId: end.servedBy.modelId,
+      providerId: end.servedBy.providerId,
+      attempts: end.attempts,
+      costUsd: end.cost.costUsd,
+      costEstimated: end.cost.costEstimated,
+    };
+  }
+  // A chat run succeeds only with its answer; this fallback only satisfies the types.
+  return { type: "failed", error: end.error ?? new GatewayError("internal", "the run ended without an answer") };
+}

@@ -1,7 +1,25 @@
 import { invalidRequest } from "../shared/errors.js";
 import type { ChatMessage, ToolDefinition } from "../shared/model-types.js";
 import type { RunInput } from "../shared/run-input.js";
-import { checkId, checkJsonDepth, checkJsonObjectText, checkMetadata, maxOutputTokens, maxTools, shown } from "./input-limits.js";
+import {
+  checkId,
+  checkJsonDepth,
+  checkJsonObjectText,
+  checkMetadata,
+  maxAudioBytes,
+  maxEmbeddingDimensions,
+  maxEmbeddingInputs,
+  maxEmbeddingValues,
+  maxIdLength,
+  maxOutputTokens,
+  maxTools,
+  maxTranscriptionPromptChars,
+  shown,
+} from "./input-limits.js";
+import type { EmbedInput, TranscribeInput } from "./unary-input.js";
+
+// Every run kind's input is validated here, once, before it is admitted: chat (validateRunInput),
+// embeddings and transcription. Errors name the field in the caller's terms.
 
 const toolNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
 const attributionFields = [
@@ -95,5 +113,34 @@ function validateTool(tool: ToolDefinition, path: string): void {
   }
   if (tool.parametersJson !== undefined && tool.parametersJson !== "") {
     checkJsonObjectText(`${path}.function.parameters`, tool.parametersJson);
+  }
+}
+
+/** Throws an invalid_request GatewayError naming the first field of an embeddings request that is wrong. */
+export function validateEmbedInput(input: EmbedInput): void {
+  validateRunIds(input);
+  if (input.inputs.length === 0) throw invalidRequest("input", "at least one input is required");
+  if (input.inputs.length > maxEmbeddingInputs) throw invalidRequest("input", `at most ${maxEmbeddingInputs} inputs are allowed per request`);
+  const empty = input.inputs.findIndex((text) => text.length === 0);
+  if (empty >= 0) throw invalidRequest(`input[${empty}]`, "must not be empty");
+  if (input.dimensions !== undefined && !(Number.isInteger(input.dimensions) && input.dimensions > 0 && input.dimensions <= maxEmbeddingDimensions)) {
+    throw invalidRequest("dimensions", `must be a positive integer no larger than ${maxEmbeddingDimensions}`);
+  }
+  if (input.dimensions !== undefined && input.dimensions * input.inputs.length > maxEmbeddingValues) {
+    throw invalidRequest("dimensions", `${input.inputs.length} inputs of ${input.dimensions} dimensions pass the ${maxEmbeddingValues} values one answer may hold`);
+  }
+}
+
+/** Throws an invalid_request GatewayError naming the first field of a transcription request that is wrong. */
+export function validateTranscribeInput(input: TranscribeInput): void {
+  validateRunIds(input);
+  if (input.fileName.length > maxIdLength) throw invalidRequest("file", `the file name must be at most ${maxIdLength} characters`);
+  if (input.mimeType.length > maxIdLength) throw invalidRequest("file", `the content type must be at most ${maxIdLength} characters`);
+  if ((input.language?.length ?? 0) > 32) throw invalidRequest("language", "must be a language code such as en or pt-BR");
+  if ((input.prompt?.length ?? 0) > maxTranscriptionPromptChars) throw invalidRequest("prompt", `must be at most ${maxTranscriptionPromptChars} characters`);
+  if (input.audio.byteLength === 0) throw invalidRequest("file", "the audio file is empty");
+  if (input.audio.byteLength > maxAudioBytes) throw invalidRequest("file", `the audio file is larger than ${maxAudioBytes / 1024 / 1024} MB`);
+  if (input.temperature !== undefined && !(input.temperature >= 0 && input.temperature <= 1)) {
+    throw invalidRequest("temperature", "must be between 0 and 1");
   }
 }

@@ -1,9 +1,9 @@
 import type { Caller } from "../identity/caller.js";
-import type { Usage } from "../shared/model-types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { Kysely } from "kysely";
 import { insertRun, updateRun } from "../store/runs-repository.js";
-import type { Database, RunKind, RunStatus } from "../store/tables.js";
+import type { Database, RunKind } from "../store/tables.js";
+import type { RunEnd } from "./run-end.js";
 
 /** Who asked for a run and on whose behalf; recorded with it. */
 export interface RunAttribution {
@@ -21,22 +21,6 @@ export interface RunRouting {
   recommendedModel: string | undefined;
   complexity: number;
   dryRunChange: string;
-}
-
-/** How a run ended, as recorded. Usage of failed and cancelled runs is only what the upstream reported. */
-export interface RunOutcome {
-  status: Exclude<RunStatus, "running">;
-  finishReason?: string | undefined;
-  usage?: Usage | undefined;
-  firstOutputMs?: number | undefined;
-  errorKind?: string | undefined;
-  errorMessage?: string | undefined;
-  attempts: number;
-  /** The model that served the run when failover moved it off the admitted one. */
-  servedBy?: { modelId: string; providerId: string; upstreamModel: string } | undefined;
-  cacheHit?: boolean;
-  costUsd?: number;
-  costEstimated?: boolean;
 }
 
 /**
@@ -76,29 +60,28 @@ export async function recordRunStart(
 }
 
 /** Records how a run ended and what it cost; `db` may be the transaction that charges its budgets. */
-export async function recordRunEnd(db: Kysely<Database>, run: { runId: string; startedAt: number; finishedAt: number }, outcome: RunOutcome): Promise<void> {
-  const usage = outcome.usage;
-  await updateRun(db, run.runId, {
-    status: outcome.status,
-    finished_at: run.finishedAt,
-    duration_ms: run.finishedAt - run.startedAt,
-    first_output_ms: outcome.firstOutputMs ?? null,
-    finish_reason: outcome.finishReason ?? null,
+export async function recordRunEnd(db: Kysely<Database>, end: RunEnd): Promise<void> {
+  const { usage, servedBy, error } = end;
+  await updateRun(db, end.runId, {
+    status: end.status,
+    finished_at: end.finishedAt,
+    duration_ms: end.finishedAt - end.startedAt,
+    first_output_ms: end.firstOutputMs ?? null,
+    finish_reason: end.finishReason ?? null,
     input_tokens: usage?.inputTokens ?? 0,
     output_tokens: usage?.outputTokens ?? 0,
     cached_input_tokens: usage?.cachedInputTokens ?? 0,
     cache_write_tokens: usage?.cacheWriteTokens ?? 0,
     usage_estimated: usage?.estimated ? 1 : 0,
-    attempts: outcome.attempts,
-    cache_hit: outcome.cacheHit ? 1 : 0,
-    cost_usd: outcome.costUsd ?? 0,
-    cost_estimated: outcome.costEstimated ? 1 : 0,
-    ...(outcome.servedBy !== undefined && {
-      model_id: outcome.servedBy.modelId,
-      provider_id: outcome.servedBy.providerId,
-      upstream_model: outcome.servedBy.upstreamModel,
-    }),
-    error_kind: outcome.errorKind ?? null,
-    error_message: outcome.errorMessage ?? null,
+    attempts: end.attempts,
+    cache_hit: end.cacheHit ? 1 : 0,
+    cost_usd: end.cost.costUsd,
+    cost_estimated: end.cost.costEstimated ? 1 : 0,
+    // Failover may have moved the run off the model it was admitted (and recorded as started) with.
+    model_id: servedBy.modelId,
+    provider_id: servedBy.providerId,
+    upstream_model: servedBy.upstreamModel,
+    error_kind: error?.kind ?? null,
+    error_message: error?.message ?? null,
   });
 }

@@ -1,58 +1,50 @@
-import { toGatewayError } from "../shared/errors.js";
+import { GatewayError } from "../shared/errors.js";
 import type { Usage } from "../shared/model-types.js";
-import type { Store } from "../store/open-store.js";
-import type { RunEnd } from "./run-end.js";
-import { closeRun, type SettleRun } from "./close-run.js";
+import type { ResolvedModel } from "../registry/model-registry.js";
 import type { RunCost } from "../governance/run-governance.js";
-import { type RunOutcome, recordRunEnd } from "./run-records.js";
-import type { Logger } from "../shared/logger.js";
+import { closeRun } from "./close-run.js";
+import { type RunAdmission, admitRun } from "./run-admission.js";
+import { closeDepsFor, type RunContext } from "./run-context.js";
+import { type RunFacts, servedBy } from "./run-end.js";
 
-export interface UnaryRunParams<T> {
+/** The answer of a one-shot run (embeddings, transcription) and the run that produced it. */
+export interface UnaryRunResult<T> {
   runId: string;
-  startedAt: number;
-  signal: AbortSignal;
-  /** Why the run was cancelled, once it was. */
-  cancelReason: () => string | undefined;
-  work: (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>;
+  resolved: ResolvedModel;
+  result: T;
+  cost: RunCost;
 }
 
+/** A one-shot run's upstream call: its answer and the usage the upstream reported. */
+export type UnaryWork<T> = (signal: AbortSignal) => Promise<{ result: T; usage: Usage | undefined }>;
+
 /**
- * Runs a one-shot call (embeddings, transcription) that is already recorded as running, and records
- * how it ended. Resolves with the end and, on success, the result; never rejects on the call's failure.
+ * Admits a one-shot run (embeddings, transcription), makes its one upstream call and closes it out,
+ * as chat runs are admitted and closed. Aborting `callerSignal` (the caller went away) cancels it.
+ * Resolves with the answer once the run is recorded; throws the run's error when it failed or was cancelled.
  */
-export async function executeUnaryRun<T>(
-  params: UnaryRunParams<T>,
-  deps: {
-    store: Store;
-    now: () => number;
-    logger: Logger;
-    onUsage?: ((usage: Usage) => void) | undefined;
-    settle?: SettleRun | undefined;
-    servedBy: { modelId: string; providerId: string; upstreamModel: string };
-  },
-): Promise<{ end: RunEnd; result?: T; cost: RunCost }> {
-  let end: RunEnd;
-  let outcome: RunOutcome;
+export async function runUnary<T>(context: RunContext, admission: RunAdmission, callerSignal: AbortSignal, work: UnaryWork<T>): Promise<UnaryRunResult<T>> {
+  const run = await admitRun(context, admission);
+  const onCallerGone = () => context.active.cancel(run.active, "the client disconnected");
+  callerSignal.addEventListener("abort", onCallerGone, { once: true });
+  const facts: RunFacts = { servedBy: servedBy(admission.resolved), attempts: 1, cacheHit: false, firstOutputMs: undefined, usage: undefined };
   let result: T | undefined;
-  try {
-    const answer = await params.work(params.signal);
-    result = answer.result;
-    end = { status: "succeeded" };
-    outcome = { status: "succeeded", usage: answer.usage, attempts: 1 };
-  } catch (error) {
-    const reason = params.cancelReason();
-    if (params.signal.aborted && reason !== undefined) {
-      end = { status: "cancelled", reason };
-      outcome = { status: "cancelled", errorKind: "cancelled", errorMessage: reason, attempts: 1 };
-    } else {
-      const failure = toGatewayError(error);
-      end = { status: "failed", error: failure };
-      outcome = { status: "failed", errorKind: failure.kind, errorMessage: failure.message, attempts: 1 };
+  const ended = (async () => {
+    try {
+      const answer = await work(run.signal);
+      result = answer.result;
+      facts.usage = answer.usage;
+    } catch (error) {
+      facts.failure = { error };
+    } finally {
+      callerSignal.removeEventListener("abort", onCallerGone);
     }
-  }
-  if (outcome.usage !== undefined) deps.onUsage?.(outcome.usage);
-  const times = { runId: params.runId, startedAt: params.startedAt, finishedAt: deps.now() };
-  const settlement = { status: outcome.status, ...deps.servedBy, usage: outcome.usage, cacheHit: false };
-  const cost = await closeRun({ db: deps.store.db, settle: deps.settle, logger: deps.logger }, settlement, (db, cost) => recordRunEnd(db, times, { ...outcome, ...cost }));
-  return result === undefined ? { end, cost } : { end, result, cost };
+    return closeRun(closeDepsFor(context, run.caller), run, facts);
+  })();
+  context.active.track(run.runId, run.active, ended);
+
+  const end = await ended;
+  if (end.error !== undefined) throw end.error;
+  if (result === undefined) throw new GatewayError("internal", "the upstream returned no result");
+  return { runId: run.runId, resolved: admission.resolved, result, cost: end.cost };
 }
