@@ -47,7 +47,7 @@ provider_id = "hanging"
 kind = "openai_compatible"
 base_url = "${hangingFake.baseUrl}"
 allow_private_base_url = true
-request_timeout_ms = 1000
+request_timeout_ms = 2000
 max_retries = 0
 
 [[model_provider.providers]]

@@ -18,9 +18,9 @@ export interface AnthropicProviderOptions extends HttpProviderOptions {
 }
 
 /**
- * Talks to Anthropic's Messages API, streamed, or not streamed for a caller that reads the answer
- * whole (its usage is then exact from the body). Chat only: Anthropic offers no embeddings or transcription,
- * so `embed` and `transcribe` are deliberately absent.
+ * Talks to Anthropic's Messages API: streamed, or not streamed for a caller that reads the answer
+ * whole (whose usage then comes exact in the body). Chat only: Anthropic offers no embeddings or
+ * transcription, so `embed` and `transcribe` are deliberately absent.
  */
 export class AnthropicProvider implements ModelProvider {
   readonly kind = "anthropic" as const;
