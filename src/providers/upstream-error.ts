@@ -1,16 +1,24 @@
+import { type IncomingHttpHeaders, STATUS_CODES } from "node:http";
 import { type ErrorKind, GatewayError } from "../shared/errors.js";
 import { sanitizeUpstreamText } from "../shared/sanitize-upstream.js";
+
+/** A failed upstream answer: its status, headers and body text. */
+export interface FailedAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
 
 /**
  * Classifies a failed upstream HTTP response into the gateway's error vocabulary. The message names
  * the provider and carries the upstream's own words, sanitised and length-capped.
  */
-export async function errorFromResponse(response: Response, providerId: string, now = Date.now()): Promise<GatewayError> {
-  const text = await response.text().catch(() => "");
+export function errorFromResponse({ status, headers, text }: FailedAnswer, providerId: string, now = Date.now()): GatewayError {
   const detail = extractMessage(text);
-  const kind = classifyStatus(response.status, `${detail} ${text}`);
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
-  return new GatewayError(kind, `provider "${providerId}" answered ${response.status}: ${sanitizeUpstreamText(detail || response.statusText || "no details")}`, {
+  const kind = classifyStatus(status, `${detail} ${text}`);
+  const retryAfter = headers["retry-after"];
+  const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), now);
+  return new GatewayError(kind, `provider "${providerId}" answered ${status}: ${sanitizeUpstreamText(detail || STATUS_CODES[status] || "no details")}`, {
     code: `upstream_${kind}`,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
   });
@@ -47,7 +55,7 @@ const undiciTimeouts = new Map<unknown, string>([
   ["UND_ERR_BODY_TIMEOUT", "stopped sending its answer for too long"],
 ]);
 
-/** Classifies a fetch that threw: our own abort, a timeout, the address guard's refusal, or a network failure. */
+/** Classifies a request or body read that threw: our own abort, a timeout, the address guard's refusal, or a network failure. */
 export function errorFromException(error: unknown, providerId: string, signal: AbortSignal): GatewayError {
   if (error instanceof GatewayError) return error;
   if (signal.aborted) {
@@ -61,13 +69,13 @@ export function errorFromException(error: unknown, providerId: string, signal: A
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   // The network guard refused the address before connecting: its verdict goes up as it is.
   if (cause instanceof GatewayError) return cause;
-  // undici's own limits (see createGuardedDispatcher), on the error itself or, from fetch, its cause.
+  // undici's own limits (see createGuardedDispatcher), on the error itself or on its cause.
   const code = (error as { code?: unknown } | undefined)?.code ?? cause?.code;
   const stalled = undiciTimeouts.get(code);
   if (stalled !== undefined) {
     return new GatewayError("timeout", `provider "${providerId}" ${stalled}`, { code: "upstream_timeout", cause: error });
   }
-  const what = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  const what = cause?.code ?? code ?? cause?.message ?? (error as Error).message ?? String(error);
   return new GatewayError("network", `provider "${providerId}" could not be reached: ${sanitizeUpstreamText(String(what))}`, {
     code: "upstream_network",
     cause: error,

@@ -45,5 +45,6 @@ export function toChatRequest(input: RunInput, { model }: ResolvedModel): ChatRe
     ...(input.topP !== undefined && { topP: input.topP }),
     ...(input.userId !== undefined && { user: input.userId }),
     ...(input.agentId !== undefined && { agentId: input.agentId }),
+    ...(input.wholeAnswer === true && { wholeAnswer: true }),
   };
 }

@@ -64,6 +64,11 @@ export interface ChatRequest {
   user?: string;
   /** The run's agent: its own auth profile for the provider, if any, replaces the global one. */
   agentId?: string;
+  /**
+   * The caller reads the answer whole: HTTP providers ask the upstream for a non-streaming answer
+   * (whose usage is exact) and yield it as the events a stream would have given, text in one piece.
+   */
+  wholeAnswer?: boolean;
 }
 
 /** What a provider streams back while it answers. */

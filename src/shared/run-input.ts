@@ -25,4 +25,6 @@ export interface RunInput {
   routingMode?: string;
   /** A decided approval for a request a require_approval budget held. */
   approvalId?: string;
+  /** The caller reads the answer whole: the upstream is asked for a non-streaming answer, whose usage is exact. */
+  wholeAnswer?: boolean;
 }

@@ -18,6 +18,7 @@ export function startOf(text: string, overrides: Partial<StartRun> = {}): RunStr
       bypassCache: false,
       routingMode: "",
       approvalId: "",
+      wholeAnswer: false,
       ...overrides,
     },
   };

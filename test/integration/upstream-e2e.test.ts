@@ -115,6 +115,9 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
     expect(response.headers.get("x-palyra-provider")).toBe(model === "gpt-fake" ? "openai" : "anthropic");
     const row = runRow(response.headers.get("x-palyra-run-id") ?? "");
     expect(row).toMatchObject({ status: "succeeded", input_tokens: data.usage?.prompt_tokens, output_tokens: data.usage?.completion_tokens, usage_estimated: 0 });
+    // The caller reads the answer whole, so the upstream is asked for a whole answer, usage in its body.
+    expect(lastBody(upstream()).stream).not.toBe(true);
+    expect(lastBody(upstream()).stream_options).toBeUndefined();
     if (model === "claude-fake") {
       expect(lastBody(anthropicUpstream).system).toContain("be brief");
       // Anthropic reports cache reads and writes beside input_tokens; ours are parts of the prompt.
@@ -122,8 +125,8 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
       expect(row).toMatchObject({ cached_input_tokens: 30, cache_write_tokens: 20 });
       expect(Number(row?.input_tokens)).toBeGreaterThanOrEqual(50);
     } else {
-      expect(lastBody(openaiUpstream).stream_options).toEqual({ include_usage: true });
       expect(data.usage?.prompt_tokens_details?.cached_tokens).toBe(4);
+      expect(row).toMatchObject({ cached_input_tokens: 4 });
     }
   });
 
@@ -143,6 +146,8 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join("")).toBe("echo: one two three four five six");
     expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expect(lastBody(upstream()).stream).toBe(true);
+    if (model === "gpt-fake") expect(lastBody(openaiUpstream).stream_options).toEqual({ include_usage: true });
   });
 
   it("passes tools and images through and returns tool calls", async () => {

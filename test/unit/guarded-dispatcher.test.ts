@@ -6,7 +6,7 @@ import tls from "node:tls";
 import type { Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GatewayError } from "../../src/shared/errors.js";
-import { upstreamFetch } from "../../src/providers/upstream-fetch.js";
+import { readUpstreamText, upstreamRequest } from "../../src/providers/upstream-request.js";
 import { classifyAddress } from "../../src/shared/netguard/address-class.js";
 import { checkResolvedAddresses, createGuardedDispatcher, type GuardedDispatcherOptions, type ResolvedAddress } from "../../src/shared/netguard/guarded-dispatcher.js";
 
@@ -91,15 +91,11 @@ function dispatcher(options: Partial<GuardedDispatcherOptions> = {}): Dispatcher
 }
 
 async function send(url: string, using: Dispatcher): Promise<string> {
-  const { response, release } = await upstreamFetch(
+  const upstream = await upstreamRequest(
     { method: "GET", url, headers: {}, signal: new AbortController().signal, timeoutMs: 10_000, dispatcher: using },
     "guarded",
   );
-  try {
-    return await response.text();
-  } finally {
-    release();
-  }
+  return readUpstreamText(upstream, "guarded");
 }
 
 async function failure(promise: Promise<unknown>): Promise<GatewayError> {
@@ -229,16 +225,14 @@ describe("idle time limits", () => {
 
   it("fails as a timeout when the body stops moving", async () => {
     const guarded = dispatcher({ allowPrivate: true, idleTimeoutMs: 100 });
-    const { response, signal, release } = await upstreamFetch(
+    const upstream = await upstreamRequest(
       { method: "GET", url: `http://127.0.0.1:${stallingPort}/stall-body`, headers: {}, signal: new AbortController().signal, timeoutMs: 10_000, dispatcher: guarded },
       "guarded",
     );
-    const { errorFromException } = await import("../../src/providers/upstream-error.js");
-    const error = await response.text().then(
+    const error = await readUpstreamText(upstream, "guarded").then(
       () => undefined,
-      (caught: unknown) => errorFromException(caught, "guarded", signal),
+      (caught: unknown) => caught as GatewayError,
     );
-    release();
     expect(error).toMatchObject({ kind: "timeout", code: "upstream_timeout" });
     expect(error?.message).toContain("stopped sending its answer");
   });

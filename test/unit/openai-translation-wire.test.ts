@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/shared/errors.js";
 import { toWireChatRequest } from "../../src/providers/openai/chat-request.js";
@@ -219,16 +220,16 @@ describe("readChatStream", () => {
   const finish = frame({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
   const usage = frame({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } });
 
-  function body(pieces: (string | Error)[]): ReadableStream<Uint8Array> {
-    let next = 0;
-    return new ReadableStream({
-      pull(controller) {
-        const piece = pieces[next++];
-        if (piece === undefined) controller.close();
-        else if (piece instanceof Error) controller.error(piece);
-        else controller.enqueue(encoder.encode(piece));
-      },
-    });
+  /** A Node stream, like undici's response body, that yields the pieces one by one or fails at an Error. */
+  function body(pieces: (string | Error)[]): Readable {
+    return Readable.from(
+      (async function* () {
+        for (const piece of pieces) {
+          if (piece instanceof Error) throw piece;
+          yield encoder.encode(piece);
+        }
+      })(),
+    );
   }
 
   async function read(pieces: (string | Error)[]): Promise<{ events: ChatStreamEvent[]; error?: GatewayError }> {

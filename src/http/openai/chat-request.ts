@@ -147,6 +147,7 @@ export function toStartRun(request: ChatRequest, context: ChatRequestContext): S
     bypassCache: context.bypassCache ?? false,
     routingMode: context.routingMode ?? "",
     approvalId: context.approvalId ?? "",
+    wholeAnswer: request.stream !== true,
   });
 }
 

@@ -1,11 +1,11 @@
-import { GatewayError } from "../../shared/errors.js";
 import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import { withoutCredential } from "../../shared/sanitize-upstream.js";
 import { readSse } from "../sse.js";
 import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../../shared/model-types.js";
 import { errorFromException } from "../upstream-error.js";
-import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
+import { joinUrl, readUpstreamText, upstreamRequest } from "../upstream-request.js";
 import { listAnthropicModels } from "./list-models.js";
+import { messageEvents } from "./messages-answer.js";
 import { toMessagesRequest } from "./messages-request.js";
 import { parseMessagesStream } from "./messages-stream.js";
 
@@ -18,8 +18,9 @@ export interface AnthropicProviderOptions extends HttpProviderOptions {
 }
 
 /**
- * Talks to Anthropic's Messages API. Chat only: Anthropic offers no embeddings or transcription,
- * so `embed` and `transcribe` are deliberately absent.
+ * Talks to Anthropic's Messages API: streamed, or not streamed for a caller that reads the answer
+ * whole (whose usage then comes exact in the body). Chat only: Anthropic offers no embeddings or
+ * transcription, so `embed` and `transcribe` are deliberately absent.
  */
 export class AnthropicProvider implements ModelProvider {
   readonly kind = "anthropic" as const;
@@ -39,14 +40,15 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   private async *streamWith(key: string | undefined, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+    const whole = request.wholeAnswer === true;
     const body = toMessagesRequest(request, {
       ...(this.options.maxOutputTokensDefault !== undefined && { maxOutputTokensDefault: this.options.maxOutputTokensDefault }),
     });
-    const upstream = await upstreamFetch(
+    const upstream = await upstreamRequest(
       {
         method: "POST",
         url: joinUrl(this.options.baseUrl, "/messages"),
-        headers: this.headers(key),
+        headers: this.headers(key, whole ? "application/json" : "text/event-stream"),
         body: JSON.stringify(body),
         signal,
         timeoutMs: this.options.requestTimeoutMs,
@@ -54,15 +56,14 @@ export class AnthropicProvider implements ModelProvider {
       },
       this.providerId,
     );
-    const stream = upstream.response.body;
-    if (stream === null) {
-      upstream.release();
-      throw new GatewayError("malformed_response", `provider "${this.providerId}" answered without a body`, { code: "upstream_malformed_response" });
-    }
     try {
-      yield* parseMessagesStream(readSse(stream), this.providerId);
+      if (whole) {
+        yield* messageEvents(await readUpstreamText(upstream, this.providerId), this.providerId);
+        return;
+      }
+      yield* parseMessagesStream(readSse(upstream.body), this.providerId);
     } catch (error) {
-      // Body-read failures (reset, abort, time limit) are classified like failed fetches.
+      // Body-read failures (reset, abort, time limit) are classified like failed requests.
       throw errorFromException(error, this.providerId, upstream.signal);
     } finally {
       upstream.release();
@@ -77,10 +78,10 @@ export class AnthropicProvider implements ModelProvider {
     });
   }
 
-  private headers(key: string | undefined): Record<string, string> {
+  private headers(key: string | undefined, accept: string): Record<string, string> {
     return {
       "content-type": "application/json",
-      accept: "text/event-stream",
+      accept,
       "anthropic-version": anthropicVersion,
       ...(key !== undefined && { "x-api-key": key }),
     };

@@ -1,8 +1,7 @@
 import { GatewayError } from "../../shared/errors.js";
 import type { HttpProviderOptions } from "../provider-options.js";
 import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
-import { errorFromException } from "../upstream-error.js";
-import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
+import { joinUrl, readUpstreamText, upstreamRequest } from "../upstream-request.js";
 
 /** One page of GET /v1/models. */
 interface AnthropicModelPage {
@@ -30,7 +29,7 @@ export async function listAnthropicModels(options: HttpProviderOptions, headers:
 }
 
 async function fetchPage(options: HttpProviderOptions, headers: Record<string, string>, path: string, signal: AbortSignal) {
-  const upstream = await upstreamFetch(
+  const upstream = await upstreamRequest(
     {
       method: "GET",
       url: joinUrl(options.baseUrl, path),
@@ -41,14 +40,7 @@ async function fetchPage(options: HttpProviderOptions, headers: Record<string, s
     },
     options.providerId,
   );
-  let text: string;
-  try {
-    text = await upstream.response.text();
-  } catch (error) {
-    throw errorFromException(error, options.providerId, upstream.signal);
-  } finally {
-    upstream.release();
-  }
+  const text = await readUpstreamText(upstream, options.providerId);
   return fromModelPage(text, options.providerId);
 }
 

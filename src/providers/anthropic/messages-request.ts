@@ -11,7 +11,7 @@ export interface MessagesRequestOptions {
   maxOutputTokensDefault?: number;
 }
 
-/** Translates the internal chat request into an Anthropic Messages API body (streaming). */
+/** Translates the internal chat request into an Anthropic Messages API body: streamed, unless the caller reads the answer whole. */
 export function toMessagesRequest(request: ChatRequest, options: MessagesRequestOptions = {}): AnthropicMessagesRequest {
   const system = systemPrompt(request.messages, request.responseFormat);
   const tools = request.tools.map(toTool);
@@ -27,7 +27,7 @@ export function toMessagesRequest(request: ChatRequest, options: MessagesRequest
     ...(request.topP !== undefined && { top_p: request.topP }),
     ...(request.stop.length > 0 && { stop_sequences: request.stop }),
     ...(request.user !== undefined && request.user !== "" && { metadata: { user_id: request.user } }),
-    stream: true,
+    stream: request.wholeAnswer !== true,
   };
 }
 

@@ -29,6 +29,29 @@ const streamErrorKinds: Record<string, ErrorKind> = {
   not_found_error: "permanent",
 };
 
+/** Anthropic reports cache reads and writes beside input_tokens; ours are subsets of the input. */
+export function fromAnthropicUsage(usage: Record<keyof AnthropicUsage, number>): Usage {
+  const { input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens } = usage;
+  return {
+    inputTokens: input_tokens + cache_read_input_tokens + cache_creation_input_tokens,
+    outputTokens: output_tokens,
+    cachedInputTokens: cache_read_input_tokens,
+    cacheWriteTokens: cache_creation_input_tokens,
+    estimated: false,
+  };
+}
+
+/** An `error` body that came with a 200 (the stream's error event, or a whole answer), classified by its type. */
+export function errorFromAnthropicBody(body: AnthropicErrorBody, providerId: string, what: string): GatewayError {
+  const errorType = typeof body.error?.type === "string" ? body.error.type : "unknown_error";
+  // Unknown types are most likely server trouble, so they may be retried.
+  const kind = streamErrorKinds[errorType] ?? "transient";
+  const message = typeof body.error?.message === "string" ? body.error.message : "no details";
+  return new GatewayError(kind, `provider "${providerId}" ${what} (${errorType}): ${sanitizeUpstreamText(message)}`, {
+    code: `upstream_${kind}`,
+  });
+}
+
 /** Maps an Anthropic stop reason; reasons newer than this code end the answer normally. */
 export function toFinishReason(stopReason: string): FinishReason {
   return finishReasons[stopReason as AnthropicStopReason] ?? "stop";
@@ -127,26 +150,12 @@ export class MessagesStreamParser {
     }
   }
 
-  /** Anthropic reports cache reads and writes beside input_tokens; ours are subsets of the input. */
   private totalUsage(): Usage {
-    const { input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens } = this.usage;
-    return {
-      inputTokens: input_tokens + cache_read_input_tokens + cache_creation_input_tokens,
-      outputTokens: output_tokens,
-      cachedInputTokens: cache_read_input_tokens,
-      cacheWriteTokens: cache_creation_input_tokens,
-      estimated: false,
-    };
+    return fromAnthropicUsage(this.usage);
   }
 
   private streamError(body: AnthropicErrorBody): GatewayError {
-    const errorType = typeof body.error?.type === "string" ? body.error.type : "unknown_error";
-    // Unknown types mid-stream are most likely server trouble, so they may be retried.
-    const kind = streamErrorKinds[errorType] ?? "transient";
-    const message = typeof body.error?.message === "string" ? body.error.message : "no details";
-    return new GatewayError(kind, `provider "${this.providerId}" stream failed (${errorType}): ${sanitizeUpstreamText(message)}`, {
-      code: `upstream_${kind}`,
-    });
+    return errorFromAnthropicBody(body, this.providerId, "stream failed");
   }
 
   private parse(text: string): Record<string, unknown> {

@@ -10,15 +10,15 @@ import type {
 } from "./wire-types.js";
 
 /**
- * Translates the internal chat request into an OpenAI streaming chat completion body. Usage is
- * always requested so every stream can be accounted with the upstream's own numbers.
+ * Translates the internal chat request into an OpenAI chat completion body: streamed, with usage
+ * requested so every stream is accounted with the upstream's own numbers; or, for a caller that
+ * reads the answer whole, not streamed (the body then carries the usage).
  */
 export function toWireChatRequest(request: ChatRequest): WireChatRequest {
   return {
     model: request.upstreamModel,
     messages: request.messages.map((message, index) => toWireMessage(message, `messages[${index}]`)),
-    stream: true,
-    stream_options: { include_usage: true },
+    ...(request.wholeAnswer === true ? { stream: false } : { stream: true, stream_options: { include_usage: true } }),
     ...(request.tools.length > 0 && { tools: request.tools.map((tool, index) => toWireTool(tool, `tools[${index}]`)) }),
     ...(request.toolChoice !== undefined && { tool_choice: toWireToolChoice(request.toolChoice) }),
     ...(request.responseFormat !== undefined && { response_format: toWireResponseFormat(request.responseFormat) }),

@@ -17,7 +17,7 @@ export interface ChunkContent {
  * at the end, because some servers repeat it on every chunk. A stream that stops before `[DONE]` and
  * before any finish reason lost the rest of its answer, and fails.
  */
-export async function* readChatStream(body: ReadableStream<Uint8Array>, providerId: string, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+export async function* readChatStream(body: AsyncIterable<Uint8Array>, providerId: string, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
   let usage: Usage | undefined;
   let finished = false;
   let done = false;

@@ -1,6 +1,5 @@
 import type { HttpProviderOptions } from "../provider-options.js";
-import { errorFromException } from "../upstream-error.js";
-import { joinUrl, upstreamFetch } from "../upstream-fetch.js";
+import { joinUrl, readUpstreamText, upstreamRequest } from "../upstream-request.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireErrorBody } from "./wire-types.js";
 
@@ -13,7 +12,7 @@ interface WireModelList {
 export async function listOpenAIModels(options: HttpProviderOptions, key: string | undefined, signal: AbortSignal): Promise<string[]> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
-  const upstream = await upstreamFetch(
+  const upstream = await upstreamRequest(
     {
       method: "GET",
       url: joinUrl(options.baseUrl, "/models"),
@@ -24,14 +23,7 @@ export async function listOpenAIModels(options: HttpProviderOptions, key: string
     },
     options.providerId,
   );
-  let text: string;
-  try {
-    text = await upstream.response.text();
-  } catch (error) {
-    throw errorFromException(error, options.providerId, upstream.signal);
-  } finally {
-    upstream.release();
-  }
+  const text = await readUpstreamText(upstream, options.providerId);
   return fromWireModelList(text, options.providerId);
 }
 

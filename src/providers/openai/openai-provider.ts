@@ -1,3 +1,4 @@
+import type { GatewayError } from "../../shared/errors.js";
 import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import type {
   ChatRequest,
@@ -9,8 +10,8 @@ import type {
   TranscriptionResult,
 } from "../../shared/model-types.js";
 import { withoutCredential } from "../../shared/sanitize-upstream.js";
-import { errorFromException } from "../upstream-error.js";
-import { joinUrl, type UpstreamResponse, upstreamFetch } from "../upstream-fetch.js";
+import { contentTypeOf, joinUrl, readUpstreamText, type UpstreamResponse, upstreamRequest } from "../upstream-request.js";
+import { completionEvents } from "./chat-completion.js";
 import { toWireChatRequest } from "./chat-request.js";
 import { readChatStream } from "./chat-stream.js";
 import { fromWireEmbeddings, toWireEmbeddingsRequest } from "./embeddings.js";
@@ -21,7 +22,8 @@ import type { WireChatChunk } from "./wire-types.js";
 
 /**
  * Talks to any server with OpenAI's /v1 wire format: OpenAI itself, Groq, Together, vLLM, Ollama,
- * LocalAI. Chat is always streamed upstream, so the first token reaches the caller as soon as it exists.
+ * LocalAI. Chat is streamed upstream, so the first token reaches the caller as soon as it exists;
+ * a caller that reads the answer whole gets a non-streamed upstream answer, whose usage is exact.
  */
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly kind = "openai_compatible" as const;
@@ -33,15 +35,22 @@ export class OpenAICompatibleProvider implements ModelProvider {
 
   async *streamChat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
     const key = await credentialFor(this.options, request.agentId);
+    const whole = request.wholeAnswer === true;
     const body = JSON.stringify(toWireChatRequest(request));
     try {
-      const { response, signal: upstreamSignal, release } = await this.send("/chat/completions", body, signal, "text/event-stream", key);
+      const upstream = await this.send("/chat/completions", body, signal, whole ? "application/json" : "text/event-stream", key);
       try {
-        if (isJson(response)) await this.rejectJson(response, upstreamSignal);
-        if (response.body === null) throw malformedAnswer(this.providerId, "the chat answer has no body");
-        yield* readChatStream(response.body, this.providerId, upstreamSignal);
+        const type = contentTypeOf(upstream);
+        // Either way the answer's shape decides how it is read: a server may stream what was asked whole.
+        if (type === "text/event-stream" || (!whole && type !== "application/json")) {
+          yield* readChatStream(upstream.body, this.providerId, upstream.signal);
+        } else {
+          const text = await readUpstreamText(upstream, this.providerId);
+          if (!whole) throw streamExpected(text, this.providerId);
+          yield* completionEvents(text, this.providerId);
+        }
       } finally {
-        release();
+        upstream.release();
       }
     } catch (error) {
       throw withoutCredential(error, key);
@@ -52,7 +61,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const key = await credentialFor(this.options, request.agentId);
     try {
       const upstream = await this.send("/embeddings", JSON.stringify(toWireEmbeddingsRequest(request)), signal, "application/json", key);
-      return await fromWireEmbeddings(await this.readText(upstream), request, this.providerId);
+      return await fromWireEmbeddings(await readUpstreamText(upstream, this.providerId), request, this.providerId);
     } catch (error) {
       throw withoutCredential(error, key);
     }
@@ -63,7 +72,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const accept = request.responseFormat === "json" || request.responseFormat === "verbose_json" ? "application/json" : "text/plain";
     try {
       const upstream = await this.send("/audio/transcriptions", toTranscriptionForm(request), signal, accept, key);
-      return fromTranscriptionBody(await this.readText(upstream), request, this.providerId);
+      return fromTranscriptionBody(await readUpstreamText(upstream, this.providerId), request, this.providerId);
     } catch (error) {
       throw withoutCredential(error, key);
     }
@@ -78,10 +87,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
 
   private async send(path: string, body: string | FormData, signal: AbortSignal, accept: string, key: string | undefined): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { accept };
-    // FormData bodies get their multipart content type (with boundary) from fetch.
+    // FormData bodies get their multipart content type (with boundary) from undici.
     if (typeof body === "string") headers["content-type"] = "application/json";
     if (key !== undefined) headers.authorization = `Bearer ${key}`;
-    return upstreamFetch(
+    return upstreamRequest(
       {
         method: "POST",
         url: joinUrl(this.options.baseUrl, path),
@@ -94,35 +103,20 @@ export class OpenAICompatibleProvider implements ModelProvider {
       this.providerId,
     );
   }
-
-  private async readText({ response, signal, release }: Pick<UpstreamResponse, "response" | "signal"> & { release?: () => void }): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      throw errorFromException(error, this.providerId, signal);
-    } finally {
-      release?.();
-    }
-  }
-
-  /**
-   * A 200 with JSON where an event stream was asked for: proxies and some servers report errors this
-   * way, and a server that ignored `stream: true` answered in a shape we did not ask for. Either way
-   * it fails. Other content types are read as events, since not every server labels its stream.
-   */
-  private async rejectJson(response: Response, signal: AbortSignal): Promise<never> {
-    const text = await this.readText({ response, signal });
-    let parsed: WireChatChunk | undefined;
-    try {
-      parsed = JSON.parse(text) as WireChatChunk;
-    } catch {
-      // Not JSON either; reported below.
-    }
-    if (typeof parsed?.error === "object" && parsed.error !== null) throw errorFromWireError(parsed.error, this.providerId, "instead of answering");
-    throw malformedAnswer(this.providerId, "expected an event stream, got a JSON body");
-  }
 }
 
-function isJson(response: Response): boolean {
-  return (response.headers.get("content-type") ?? "").toLowerCase().includes("application/json");
+/**
+ * A 200 with JSON where an event stream was asked for: proxies and some servers report errors this
+ * way, and a server that ignored `stream: true` answered in a shape we did not ask for. Either way
+ * it fails. Other content types are read as events, since not every server labels its stream.
+ */
+function streamExpected(text: string, providerId: string): GatewayError {
+  let parsed: WireChatChunk | undefined;
+  try {
+    parsed = JSON.parse(text) as WireChatChunk;
+  } catch {
+    // Not JSON either; reported below.
+  }
+  if (typeof parsed?.error === "object" && parsed.error !== null) return errorFromWireError(parsed.error, providerId, "instead of answering");
+  return malformedAnswer(providerId, "expected an event stream, got a JSON body");
 }

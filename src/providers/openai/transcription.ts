@@ -3,7 +3,7 @@ import { subtitleText } from "./subtitle-text.js";
 import { malformedAnswer } from "./wire-error.js";
 import type { WireTranscription } from "./wire-types.js";
 
-/** The multipart body of /audio/transcriptions; fetch sets the content type with its boundary. */
+/** The multipart body of /audio/transcriptions; undici sets the content type with its boundary. */
 export function toTranscriptionForm(request: TranscriptionRequest): FormData {
   const form = new FormData();
   form.append("file", new Blob([request.audio], { type: request.mimeType }), request.fileName);

@@ -35,8 +35,9 @@ export type WireResponseFormat =
 export interface WireChatRequest {
   model: string;
   messages: WireMessage[];
-  stream: true;
-  stream_options: { include_usage: true };
+  stream: boolean;
+  /** Streams only: without it OpenAI reports no usage on a stream. */
+  stream_options?: { include_usage: true };
   tools?: WireTool[];
   tool_choice?: WireToolChoice;
   response_format?: WireResponseFormat;
@@ -78,6 +79,25 @@ export interface WireChatChunk {
   choices?: WireChunkChoice[] | null;
   usage?: WireUsage | null;
   /** Groq reports usage here on the last chunk. */
+  x_groq?: { usage?: WireUsage | null } | null;
+  error?: WireErrorBody;
+}
+
+export interface WireCompletionChoice {
+  index?: number;
+  message?: {
+    role?: string | null;
+    content?: string | null;
+    tool_calls?: WireToolCallDelta[] | null;
+    function_call?: { name?: string | null; arguments?: string | null } | null;
+  } | null;
+  finish_reason?: string | null;
+}
+
+/** A non-streamed chat completion: the whole answer in one JSON body. */
+export interface WireChatCompletion {
+  choices?: WireCompletionChoice[] | null;
+  usage?: WireUsage | null;
   x_groq?: { usage?: WireUsage | null } | null;
   error?: WireErrorBody;
 }

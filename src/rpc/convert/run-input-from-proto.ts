@@ -47,6 +47,7 @@ export function runInputFromProto(start: StartRun): RunInput {
     ...(start.bypassCache && { bypassCache: true }),
     ...(start.routingMode && { routingMode: start.routingMode }),
     ...(start.approvalId && { approvalId: start.approvalId }),
+    ...(start.wholeAnswer && { wholeAnswer: true }),
   };
 }
 

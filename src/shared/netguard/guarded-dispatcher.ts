@@ -56,7 +56,7 @@ export function checkResolvedAddresses(
  * resolves the host itself, checks every address before any socket opens, then connects to the
  * checked address (never the hostname again, so a DNS answer cannot change between check and
  * connect), with the original hostname as the TLS server name. Redirects are not followed: an Agent
- * never does, and upstreamFetch asks fetch not to.
+ * never does, and upstreamRequest uses undici's `request`, which follows none.
  */
 export function createGuardedDispatcher(options: GuardedDispatcherOptions): Dispatcher {
   return new Agent({

@@ -138,6 +138,11 @@ export interface StartRun {
   routingMode: string;
   /** A decided approval for a request a require_approval budget held. */
   approvalId: string;
+  /**
+   * The caller reads the answer whole (a non-streaming /v1 request): the upstream is asked for a
+   * non-streaming answer, whose usage is exact, and the answer arrives as one delta.
+   */
+  wholeAnswer: boolean;
 }
 
 export interface StartRun_MetadataEntry {
@@ -473,6 +478,7 @@ function createBaseStartRun(): StartRun {
     bypassCache: false,
     routingMode: "",
     approvalId: "",
+    wholeAnswer: false,
   };
 }
 
@@ -531,6 +537,9 @@ export const StartRun: MessageFns<StartRun> = {
     }
     if (message.approvalId !== "") {
       writer.uint32(146).string(message.approvalId);
+    }
+    if (message.wholeAnswer !== false) {
+      writer.uint32(152).bool(message.wholeAnswer);
     }
     return writer;
   },
@@ -695,6 +704,14 @@ export const StartRun: MessageFns<StartRun> = {
             message.approvalId = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.wholeAnswer = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -790,6 +807,11 @@ export const StartRun: MessageFns<StartRun> = {
         : isSet(object.approval_id)
         ? globalThis.String(object.approval_id)
         : "",
+      wholeAnswer: isSet(object.wholeAnswer)
+        ? globalThis.Boolean(object.wholeAnswer)
+        : isSet(object.whole_answer)
+        ? globalThis.Boolean(object.whole_answer)
+        : false,
     };
   },
 
@@ -855,6 +877,9 @@ export const StartRun: MessageFns<StartRun> = {
     if (message.approvalId !== "") {
       obj.approvalId = message.approvalId;
     }
+    if (message.wholeAnswer !== false) {
+      obj.wholeAnswer = message.wholeAnswer;
+    }
     return obj;
   },
 
@@ -893,6 +918,7 @@ export const StartRun: MessageFns<StartRun> = {
     message.bypassCache = object.bypassCache ?? false;
     message.routingMode = object.routingMode ?? "";
     message.approvalId = object.approvalId ?? "";
+    message.wholeAnswer = object.wholeAnswer ?? false;
     return message;
   },
 };
