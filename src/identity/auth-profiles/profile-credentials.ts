@@ -3,7 +3,6 @@ import type { ProviderKind } from "../../config/schema.js";
 import { GatewayError } from "../../shared/errors.js";
 import { findAgentProfile, findAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
-import type { TokenRefresher } from "../oauth/token-refresher.js";
 import type { SecretStore } from "../vault/secret-store.js";
 import { profileFromRow } from "./profile-rows.js";
 import { readRef } from "./profile-secrets.js";
@@ -21,6 +20,12 @@ export interface ProfileBinding {
   profileId: string;
 }
 
+/** What credentials need of oauth/'s TokenRefresher; named here so auth-profiles/ never imports oauth/ (which imports it). */
+export interface OAuthAccessTokens {
+  /** The profile's current access token, refreshed first when it has expired. */
+  accessToken(profile: AuthProfile & { credential: OAuthCredential }): Promise<string>;
+}
+
 /** Which profile kinds a provider entry of each kind can use. */
 const compatibleKinds: Record<ProviderKind, readonly ProfileProviderKind[]> = {
   openai_compatible: ["openai", "openai_compatible"],
@@ -34,7 +39,7 @@ const compatibleKinds: Record<ProviderKind, readonly ProfileProviderKind[]> = {
  * vault; OAuth profiles give their current access token, refreshed first when it has expired.
  */
 export class ProfileCredentials implements ProfileCredentialSource {
-  constructor(private readonly deps: { db: Kysely<Database>; secrets: SecretStore; refresher: TokenRefresher }) {}
+  constructor(private readonly deps: { db: Kysely<Database>; secrets: SecretStore; refresher: OAuthAccessTokens }) {}
 
   async credentialFor(binding: ProfileBinding, agentId: string | undefined): Promise<string> {
     const profile = await this.choose(binding, agentId);
