@@ -8,7 +8,7 @@ import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js
 import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
 import { clip } from "../shared/clip.js";
-import { maxJsonDepth, jsonNestsDeeperThan } from "../shared/json-depth.js";
+import { jsonBody } from "./json-body.js";
 import { requireCredential } from "./require-credential.js";
 import type { RpcClients } from "./rpc-clients.js";
 
@@ -35,7 +35,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // Reached by the authorization server's browser redirect, without a token: the state authenticates it.
   app.get(oauthCallbackPath, oauthCallbackRoute(clients, options.logger));
 
-  app.use("/v1", requireCredential(options.access), express.json({ limit: options.maxBodyBytes, verify: refuseDeepJson }));
+  app.use("/v1", requireCredential(options.access), jsonBody(options.maxBodyBytes));
   app.post("/v1/chat/completions", chatCompletionsRoute(clients));
   app.post("/v1/embeddings", embeddingsRoute(clients));
   app.post("/v1/audio/transcriptions", transcriptionUpload, transcriptionUploadErrors, transcriptionsRoute(clients));
@@ -61,8 +61,3 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 const unknownUrl: RequestHandler = (req, _res, next) => {
   next(new OpenAIRequestError(`Unknown request URL: ${req.method} ${clip(req.originalUrl, 256)}`, { status: 404, code: "unknown_url" }));
 };
-
-/** express.json's verify hook: deep JSON parses fine, but every recursive walk after it would overflow the stack. */
-function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
-  if (jsonNestsDeeperThan(body)) throw new Error(`The JSON body nests deeper than ${maxJsonDepth} levels`);
-}

@@ -1,21 +1,36 @@
-import type { RequestHandler } from "express";
-import { GatewayError } from "../shared/errors.js";
+import { type CallOptions, createContextValues } from "@connectrpc/connect";
+import type { Request, RequestHandler } from "express";
+import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { AccessControl } from "../identity/access.js";
+import { preflightCredentialKey } from "../rpc/caller-context.js";
+import { GatewayError } from "../shared/errors.js";
 import { OpenAIRequestError } from "./openai/openai-error.js";
+
+const verifiedKeys = new WeakMap<Request, VerifiedKey>();
 
 /**
  * Refuses /v1 requests without a valid credential before their body is even parsed, so an
- * unauthenticated caller learns nothing about request validation. The RPC interceptor still makes
- * the authoritative check (identifies the caller, checks its scope and limits) on the in-process call.
+ * unauthenticated caller learns nothing about request validation. The key it verifies goes with the
+ * request's in-process RPC call (rpcCallOptions), where the auth interceptor checks its scope and
+ * limits without verifying it again: one verification per request.
  */
 export function requireCredential(access: AccessControl): RequestHandler {
   return async (req, _res, next) => {
     try {
-      await access.authenticate(req.get("authorization"));
+      verifiedKeys.set(req, await access.verify(req.get("authorization")));
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       return next(new OpenAIRequestError(error.message, { status: 401, type: "authentication_error", code: error.code ?? "invalid_api_key" }));
     }
     next();
   };
+}
+
+/** The options of an RPC call made in process on behalf of a /v1 request: its credential, verified once. */
+export function rpcCallOptions(req: Request, signal?: AbortSignal): CallOptions {
+  const authorization = req.get("authorization");
+  const verified = verifiedKeys.get(req);
+  const contextValues = createContextValues();
+  if (verified !== undefined) contextValues.set(preflightCredentialKey, { verified });
+  return { headers: authorization === undefined ? {} : { authorization }, contextValues, ...(signal !== undefined && { signal }) };
 }

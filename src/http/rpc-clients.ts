@@ -1,7 +1,8 @@
-import { type Client, type ConnectRouter, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { type Client, type ConnectRouter, createClient, type Interceptor } from "@connectrpc/connect";
 import { AuthProfileService } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
+import { createInProcessTransport } from "../rpc/in-process-transport.js";
 
 export interface RpcClients {
   gateway: Client<typeof GatewayService>;
@@ -10,10 +11,11 @@ export interface RpcClients {
 }
 
 /**
- * Clients that call the RPCs in-process, through the same routes and interceptors as the gRPC
- * listener, so /v1 requests take exactly the same path (auth, validation, runs, recording).
+ * Clients that call the RPCs in process with message objects, through the same implementations and
+ * interceptors as the gRPC listener, so /v1 requests take exactly the same path (auth, validation, runs,
+ * recording) without a byte round trip.
  */
 export function createInProcessClients(routes: (router: ConnectRouter) => void, interceptors: Interceptor[]): RpcClients {
-  const transport = createRouterTransport(routes, { router: { interceptors } });
+  const transport = createInProcessTransport(routes, interceptors);
   return { gateway: createClient(GatewayService, transport), models: createClient(ModelsService, transport), auth: createClient(AuthProfileService, transport) };
 }

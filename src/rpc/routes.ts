@@ -43,17 +43,26 @@ export interface RpcDeps extends DiagnosticsSources {
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
 export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
+  // Built once: the gRPC listener and the in-process /v1 transport register the same implementations.
+  const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
+  const pricing = createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone });
+  const gateway = createGatewayService({ engine: deps.engine, startedAt: deps.startedAt });
+  const models = createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine });
+  const diagnostics = createDiagnosticsService(deps);
+  const vault = createVaultService(deps.vault);
+  const apiKeys = createApiKeysService(deps.apiKeys);
+  const authProfiles = createAuthProfileService(deps.auth);
+  const usage = createUsageService(pricing, createBudgetHandlers({ budgets: deps.budgets }));
+  const health = createHealthService(deps.healthBoard);
   return (router) => {
-    const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
-    const pricing = createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone });
-    registerService(router, GatewayService, createGatewayService({ engine: deps.engine, startedAt: deps.startedAt }), limits);
-    registerService(router, ModelsService, createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine }), limits);
-    registerService(router, DiagnosticsService, createDiagnosticsService(deps), limits);
-    registerService(router, VaultService, createVaultService(deps.vault), limits);
-    registerService(router, ApiKeysService, createApiKeysService(deps.apiKeys), limits);
-    registerService(router, AuthProfileService, createAuthProfileService(deps.auth), limits);
-    registerService(router, UsageService, createUsageService(pricing, createBudgetHandlers({ budgets: deps.budgets })), limits);
-    registerService(router, Health, createHealthService(deps.healthBoard), limits);
+    registerService(router, GatewayService, gateway, limits);
+    registerService(router, ModelsService, models, limits);
+    registerService(router, DiagnosticsService, diagnostics, limits);
+    registerService(router, VaultService, vault, limits);
+    registerService(router, ApiKeysService, apiKeys, limits);
+    registerService(router, AuthProfileService, authProfiles, limits);
+    registerService(router, UsageService, usage, limits);
+    registerService(router, Health, health, limits);
     registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_usage]);
   };
 }

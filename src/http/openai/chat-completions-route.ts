@@ -3,12 +3,13 @@ import { ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { RoutingDecision, RunAccepted, RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { RunStreamRequestSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
 import { SseWriter } from "../sse-writer.js";
 import { parseChatRequest, toStartRun } from "./chat-request.js";
 import { chatCompletion, completionId, type CompletionIdentity, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
-import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError } from "./openai-error.js";
-import { callHeaders, costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
+import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError, toOpenAIError } from "./openai-error.js";
+import { costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
 
 type RunEventCase = RunStreamResponse["event"];
 
@@ -31,12 +32,20 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
       if (!res.writableFinished) disconnected.abort();
     });
     const events = clients.gateway
-      .runStream(startOnly(start), { headers: callHeaders(req), signal: disconnected.signal })
+      .runStream(startOnly(start), rpcCallOptions(req, disconnected.signal))
       [Symbol.asyncIterator]();
 
     // Nothing is sent until the run commits to a model (the routing event, after the upstream's first
     // chunk): until then failover may still change it, and errors keep their HTTP status.
-    const committed = await awaitCommit(events);
+    let committed: Commit;
+    try {
+      committed = await awaitCommit(events);
+    } catch (error) {
+      const refusal = toOpenAIError(error);
+      // The gateway's own failures go to the app's error handler, which logs them.
+      if (refusal.status >= 500) throw error;
+      return sendOpenAIError(res, inOpenAITerms(refusal));
+    }
     if ("failure" in committed) return sendOpenAIError(res, committed.failure);
     const { runId, accepted, routing } = committed;
     const identity: CompletionIdentity = {
@@ -149,6 +158,16 @@ function terminalFailure(event: RunEventCase, runId: string): OpenAIErrorRespons
     return fromErrorDetail(`The run was cancelled: ${event.value.reason}`, { kind: ErrorKind.CANCELLED, code: "run_cancelled", runId });
   }
   return undefined;
+}
+
+/** Fields the core names by their RPC name that an OpenAI request names otherwise. */
+const openAIParams: Record<string, string> = { user_id: "user" };
+
+/** A refused start, with the field at fault named as the /v1 caller named it. */
+function inOpenAITerms(refusal: OpenAIErrorResponse): OpenAIErrorResponse {
+  const { param } = refusal.body.error;
+  if (param === null || openAIParams[param] === undefined) return refusal;
+  return { ...refusal, body: { error: { ...refusal.body.error, param: openAIParams[param] } } };
 }
 
 async function* startOnly(start: StartRun): AsyncIterable<RunStreamRequest> {

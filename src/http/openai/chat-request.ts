@@ -9,16 +9,17 @@ import {
 } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type StartRun, StartRunSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { maxOutputTokens } from "../../runs/input-limits.js";
 import { parseOpenAIBody } from "./parse-body.js";
 
 // The OpenAI chat request shape. Unknown top-level fields are tolerated, as OpenAI's SDKs add new
-// ones often; fields we do read are checked, and an error names the field by its OpenAI path.
+// ones often. This schema checks only what translation needs (types and shapes, named by their OpenAI
+// path); what a run's input may hold (counts, ranges, names, JSON) is checked once, for every surface, by
+// the run engine (src/runs/run-input.ts), whose errors name the same fields.
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const imagePart = z.object({
   type: z.literal("image_url"),
-  image_url: z.object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }),
+  image_url: z.object({ url: z.string(), detail: z.enum(["auto", "low", "high"]).optional() }),
 });
 const contentPart = z.discriminatedUnion("type", [textPart, imagePart], {
   error: "content parts must be of type \"text\" or \"image_url\"",
@@ -26,7 +27,7 @@ const contentPart = z.discriminatedUnion("type", [textPart, imagePart], {
 const content = z.union([z.string(), z.array(contentPart)]);
 
 const toolCall = z.object({
-  id: z.string().min(1),
+  id: z.string(),
   type: z.literal("function").default("function"),
   function: z.object({ name: z.string(), arguments: z.string() }),
 });
@@ -43,7 +44,7 @@ const message = z.discriminatedUnion(
       name: z.string().optional(),
       tool_calls: z.array(toolCall).optional(),
     }),
-    z.object({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) }),
+    z.object({ role: z.literal("tool"), content, tool_call_id: z.string() }),
   ],
   { error: "role must be one of system, developer, user, assistant, tool" },
 );
@@ -76,18 +77,17 @@ const responseFormat = z.discriminatedUnion("type", [
   }),
 ]);
 
-const outputTokens = z.number().int().positive().max(maxOutputTokens, `must be at most ${maxOutputTokens}`);
 
 export const chatRequestSchema = z.object({
   model: z.string().optional(),
-  messages: z.array(message).min(1, "at least one message is required"),
+  messages: z.array(message),
   tools: z.array(tool).optional(),
   tool_choice: toolChoice.optional(),
   response_format: responseFormat.optional(),
-  max_tokens: outputTokens.nullish(),
-  max_completion_tokens: outputTokens.nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
+  max_tokens: z.number().nullish(),
+  max_completion_tokens: z.number().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   user: z.string().optional(),
   n: z.literal(1, { error: "only n = 1 is supported" }).nullish(),

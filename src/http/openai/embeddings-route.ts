@@ -1,9 +1,10 @@
 import type { RequestHandler } from "express";
 import { z } from "zod";
+import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
 import { maxEmbeddingDimensions } from "../../runs/unary-input.js";
 import { parseOpenAIBody } from "./parse-body.js";
-import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
+import { costHeader, runHeaders } from "./palyra-headers.js";
 
 const embeddingsRequestSchema = z.object({
   model: z.string().optional(),
@@ -29,7 +30,7 @@ export function embeddingsRoute(clients: RpcClients): RequestHandler {
         sessionId: req.get("x-palyra-session-id") ?? "",
         clientRequestId: req.get("x-request-id") ?? "",
       },
-      { headers: callHeaders(req) },
+      rpcCallOptions(req),
     );
     const base64 = request.encoding_format === "base64";
     const promptTokens = response.usage?.inputTokens ?? 0;

@@ -1,11 +1,5 @@
 import type { Request } from "express";
 
-/** Headers passed from a /v1 request to the RPC it becomes: the credential, and nothing else. */
-export function callHeaders(req: Request): Record<string, string> {
-  const authorization = req.get("authorization");
-  return authorization === undefined ? {} : { authorization };
-}
-
 /** What a run cost, in USD (a header on answers, a trailer on streams, whose headers go out first). */
 export const costHeaderName = "x-palyra-cost-usd";
 

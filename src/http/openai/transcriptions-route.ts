@@ -2,11 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { TranscriptionFormat } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
 import { clip } from "../../shared/clip.js";
 import { OpenAIRequestError } from "./openai-error.js";
 import { parseOpenAIBody } from "./parse-body.js";
-import { callHeaders, costHeader, runHeaders } from "./palyra-headers.js";
+import { costHeader, runHeaders } from "./palyra-headers.js";
 
 /** OpenAI's own limit on audio uploads. */
 const maxAudioBytes = 25 * 1024 * 1024;
@@ -69,7 +70,7 @@ export function transcriptionsRoute(clients: RpcClients): RequestHandler {
         sessionId: req.get("x-palyra-session-id") ?? "",
         clientRequestId: req.get("x-request-id") ?? "",
       },
-      { headers: callHeaders(req) },
+      rpcCallOptions(req),
     );
     res.set({ ...runHeaders(response.runId, response.modelId, response.providerId), ...costHeader(response.costUsd) });
     if (format === "json" || format === "verbose_json") {
