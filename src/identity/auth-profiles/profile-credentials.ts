@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { ProviderKind } from "../../config/schema.js";
 import { GatewayError } from "../../shared/errors.js";
+import type { ProviderKind } from "../../shared/provider-kinds.js";
 import { findAgentProfile, findAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
 import type { SecretStore } from "../vault/secret-store.js";

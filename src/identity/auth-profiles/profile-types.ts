@@ -8,6 +8,12 @@ export function isProfileProviderKind(value: string): value is ProfileProviderKi
   return (profileProviderKinds as readonly string[]).includes(value);
 }
 
+/** `must be "openai", "anthropic" or "openai_compatible"`: the refusal of any other profile kind. */
+export const profileProviderKindProblem = `must be ${profileProviderKinds
+  .map((kind) => `"${kind}"`)
+  .join(", ")
+  .replace(/, ([^,]*)$/, " or $1")}`;
+
 export interface ApiKeyCredential {
   kind: "api_key";
   /** "vault:NAME". */
