@@ -6,7 +6,14 @@ import { ConfigError } from "../../src/config/config-error.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { createProvider } from "../../src/providers/create-provider.js";
 import { providerKindEntries } from "../../src/providers/index.js";
-import { callsHttpUpstream, type ProviderKind, providerKinds } from "../../src/shared/provider-kinds.js";
+import {
+  acceptsProfileKind,
+  callsHttpUpstream,
+  type ProviderKind,
+  profileProviderKinds,
+  providerKindForProfile,
+  providerKinds,
+} from "../../src/shared/provider-kinds.js";
 
 // The provider kinds: one table in shared/ (what config accepts) and one map in providers/ (how each is built).
 // Every kind in the map must get through palyra.toml's validation and build a provider of that kind.
@@ -54,5 +61,12 @@ describe("provider kinds", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).key).toBe("model_provider.providers[0].kind");
+  });
+
+  it("check an auth profile's key through the provider kind that speaks to its upstream", () => {
+    const checkedAs = Object.fromEntries(profileProviderKinds.map((profileKind) => [profileKind, providerKindForProfile(profileKind)]));
+    expect(checkedAs).toEqual({ openai: "openai_compatible", anthropic: "anthropic", openai_compatible: "openai_compatible" });
+    for (const profileKind of profileProviderKinds) expect(acceptsProfileKind(providerKindForProfile(profileKind), profileKind)).toBe(true);
+    expect(profileProviderKinds.some((profileKind) => acceptsProfileKind("deterministic", profileKind))).toBe(false);
   });
 });

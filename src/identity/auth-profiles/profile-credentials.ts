@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { GatewayError } from "../../shared/errors.js";
-import type { ProviderKind } from "../../shared/provider-kinds.js";
+import { acceptsProfileKind, type ProviderKind } from "../../shared/provider-kinds.js";
 import { findAgentProfile, findAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
 import type { SecretStore } from "../vault/secret-store.js";
@@ -25,13 +25,6 @@ export interface OAuthAccessTokens {
   /** The profile's current access token, refreshed first when it has expired. */
   accessToken(profile: AuthProfile & { credential: OAuthCredential }): Promise<string>;
 }
-
-/** Which profile kinds a provider entry of each kind can use. */
-const compatibleKinds: Record<ProviderKind, readonly ProfileProviderKind[]> = {
-  openai_compatible: ["openai", "openai_compatible"],
-  anthropic: ["anthropic"],
-  deterministic: [],
-};
 
 /**
  * Resolves profile-bound provider credentials per request: the run's agent's own profile for the
@@ -62,7 +55,7 @@ export class ProfileCredentials implements ProfileCredentialSource {
       });
     }
     const bound = profileFromRow(boundRow);
-    if (!compatibleKinds[binding.providerKind].includes(bound.providerKind)) {
+    if (!acceptsProfileKind(binding.providerKind, bound.providerKind)) {
       throw new GatewayError("auth", `${where}: auth profile "${bound.profileId}" is for ${bound.providerKind}, not a ${binding.providerKind} provider`, {
         code: "auth_profile_mismatch",
       });

@@ -1,8 +1,8 @@
 import type { ModelProviderConfig } from "../../config/schema.js";
+import { type ProfileProviderKind, profileProviderKinds } from "../../shared/provider-kinds.js";
 
-/** What an auth profile is, independent of storage and transport. */
-export const profileProviderKinds = ["openai", "anthropic", "openai_compatible"] as const;
-export type ProfileProviderKind = (typeof profileProviderKinds)[number];
+/** What an auth profile is, independent of storage and transport. The kinds a profile authenticates are shared/'s list. */
+export { type ProfileProviderKind, profileProviderKinds };
 
 export function isProfileProviderKind(value: string): value is ProfileProviderKind {
   return (profileProviderKinds as readonly string[]).includes(value);
