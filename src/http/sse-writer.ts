@@ -17,7 +17,7 @@ export class SseWriter {
       // Tell reverse proxies not to buffer the stream.
       "x-accel-buffering": "no",
     });
-    this.res.flushHeaders();
+    // No flushHeaders(): the first event follows at once, and the head goes out in the same write.
   }
 
   async data(payload: unknown): Promise<void> {
