@@ -1,4 +1,4 @@
-import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
+import type { ProviderConfig } from "../config/schema.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../shared/errors.js";
 import { createProvider } from "../providers/create-provider.js";
 import { BlockedUrlError } from "../shared/netguard/upstream-url.js";

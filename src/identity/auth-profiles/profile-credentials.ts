@@ -6,7 +6,7 @@ import type { Database } from "../../store/tables.js";
 import type { SecretStore } from "../vault/secret-store.js";
 import { profileFromRow } from "./profile-rows.js";
 import { readRef } from "./profile-secrets.js";
-import type { AuthProfile, OAuthCredential, ProfileProviderKind } from "./profile-types.js";
+import type { AuthProfile, OAuthCredential } from "./profile-types.js";
 
 /** What a provider bound to an auth profile needs: its credential for one request. */
 export interface ProfileCredentialSource {
