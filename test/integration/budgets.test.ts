@@ -319,7 +319,7 @@ describe("budgets through the daemon", () => {
     // Scope ids are ids: a document-sized one is refused, naming the field.
     const huge = await apiError(byUser("u".repeat(300)));
     expect(huge.status).toBe(400);
-    expect(huge.param).toBe("user_id");
+    expect(huge.param).toBe("user");
     expect(huge.message).toContain("the end-user id (OpenAI's user) must be at most 256 characters");
 
     // An api_key policy binds the runs of that client key, and no other caller's.
