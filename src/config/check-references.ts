@@ -1,4 +1,5 @@
 import { BlockedUrlError, checkUpstreamUrl } from "../shared/netguard/upstream-url.js";
+import { callsHttpUpstream } from "../shared/provider-kinds.js";
 import type { ReportProblem } from "./config-error.js";
 import type { GatewayConfig, ModelRole } from "./schema.js";
 
@@ -9,7 +10,7 @@ export function checkProviders(config: GatewayConfig, report: ReportProblem): vo
     const key = `model_provider.providers[${index}]`;
     if (providerIds.has(provider.provider_id)) report(`${key}.provider_id`, `duplicate provider_id "${provider.provider_id}"`);
     providerIds.add(provider.provider_id);
-    if (provider.kind !== "deterministic" && provider.base_url === undefined) report(`${key}.base_url`, `required for kind "${provider.kind}"`);
+    if (callsHttpUpstream(provider.kind) && provider.base_url === undefined) report(`${key}.base_url`, `required for kind "${provider.kind}"`);
     if (provider.base_url !== undefined) checkBaseUrl(provider.base_url, `${key}.base_url`, report);
     const credentials = (["api_key", "api_key_vault_ref", "api_key_secret_ref", "auth_profile_id"] as const).filter(
       (field) => provider[field] !== undefined,

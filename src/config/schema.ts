@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { budgetActions, budgetIntervalKinds, budgetMetricKinds, budgetScopeKinds } from "../shared/budget-policy.js";
+import { providerKinds } from "../shared/provider-kinds.js";
 
 /** palyra.toml, version 1. Every table is strict: an unknown key is an error that names it. */
 
@@ -22,9 +23,6 @@ const secretRef = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("env"), variable: z.string().min(1) }),
   z.strictObject({ kind: z.literal("file"), path: z.string().min(1) }),
 ]);
-
-export const providerKinds = ["deterministic", "openai_compatible", "anthropic"] as const;
-export type ProviderKind = (typeof providerKinds)[number];
 
 const providerSchema = z.strictObject({
   provider_id: identifier,

@@ -1,7 +1,8 @@
-import type { ModelProviderConfig, ProviderConfig } from "../config/schema.js";
+import type { ProviderConfig } from "../config/schema.js";
 import { GatewayError, invalidRequest, toGatewayError } from "../shared/errors.js";
 import { createProvider } from "../providers/create-provider.js";
 import { BlockedUrlError } from "../shared/netguard/upstream-url.js";
+import { providerKindForProfile } from "../shared/provider-kinds.js";
 import { redactSecrets } from "../shared/redact-secrets.js";
 import type { ApiKeyCheck } from "../identity/auth-profiles/profile-types.js";
 
@@ -16,7 +17,7 @@ const validationTimeoutMs = 15_000;
 export async function validateApiKey(check: ApiKeyCheck): Promise<string[]> {
   const config: ProviderConfig = {
     provider_id: check.providerKind,
-    kind: check.providerKind === "anthropic" ? "anthropic" : "openai_compatible",
+    kind: providerKindForProfile(check.providerKind),
     base_url: check.baseUrl,
     allow_private_base_url: check.allowPrivate,
     enabled: true,

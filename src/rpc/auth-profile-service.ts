@@ -3,7 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthProfileService, ProfileScope } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { invalidRequest } from "../shared/errors.js";
 import type { AuthProfiles, ProfileInput } from "../identity/auth-profiles/auth-profiles.js";
-import { isProfileProviderKind, type ProfileProviderKind } from "../identity/auth-profiles/profile-types.js";
+import { isProfileProviderKind, type ProfileProviderKind, profileProviderKindProblem } from "../identity/auth-profiles/profile-types.js";
 import type { OAuthLogins } from "../identity/oauth/oauth-logins.js";
 import type { TokenRefresher } from "../identity/oauth/token-refresher.js";
 import { profileToProto } from "./convert/auth-profile-to-proto.js";
@@ -91,7 +91,7 @@ function requireProfileId(profileId: string): string {
 }
 
 function parseKind(kind: string, param: string): ProfileProviderKind {
-  if (!isProfileProviderKind(kind)) throw invalidRequest(param, 'must be "openai", "anthropic" or "openai_compatible"');
+  if (!isProfileProviderKind(kind)) throw invalidRequest(param, profileProviderKindProblem);
   return kind;
 }
 

@@ -2,7 +2,7 @@
  * The one internal request/response model every provider translates to and from its wire format.
  * Nothing outside a provider's folder knows a wire format.
  */
-import type { ProviderKind } from "../config/schema.js";
+import type { ProviderKind } from "./provider-kinds.js";
 
 export type Role = "system" | "developer" | "user" | "assistant" | "tool";
 

@@ -1,5 +1,4 @@
 import type { AddressInfo, Server } from "node:net";
-import type { BindAddress } from "../config/bind-address.js";
 
 /** A listener the daemon can stop in two steps: first stop accepting, then close what is left. */
 export interface ListeningServer {
@@ -14,7 +13,7 @@ export interface ListeningServer {
 export const closeTimeoutMs = 2000;
 
 /** Starts listening; rejects with the listen error (port in use, bad host). */
-export async function listen(server: Server, bind: BindAddress): Promise<AddressInfo> {
+export async function listen(server: Server, bind: { host: string; port: number }): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(bind.port, bind.host, () => {

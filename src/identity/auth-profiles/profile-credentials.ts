@@ -1,13 +1,12 @@
 import type { Kysely } from "kysely";
-import type { ProviderKind } from "../../config/schema.js";
 import { GatewayError } from "../../shared/errors.js";
+import { acceptsProfileKind, type ProviderKind } from "../../shared/provider-kinds.js";
 import { findAgentProfile, findAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database } from "../../store/tables.js";
-import type { TokenRefresher } from "../oauth/token-refresher.js";
 import type { SecretStore } from "../vault/secret-store.js";
 import { profileFromRow } from "./profile-rows.js";
 import { readRef } from "./profile-secrets.js";
-import type { AuthProfile, OAuthCredential, ProfileProviderKind } from "./profile-types.js";
+import type { AuthProfile, OAuthCredential } from "./profile-types.js";
 
 /** What a provider bound to an auth profile needs: its credential for one request. */
 export interface ProfileCredentialSource {
@@ -21,12 +20,11 @@ export interface ProfileBinding {
   profileId: string;
 }
 
-/** Which profile kinds a provider entry of each kind can use. */
-const compatibleKinds: Record<ProviderKind, readonly ProfileProviderKind[]> = {
-  openai_compatible: ["openai", "openai_compatible"],
-  anthropic: ["anthropic"],
-  deterministic: [],
-};
+/** What credentials need of oauth/'s TokenRefresher; named here so auth-profiles/ never imports oauth/ (which imports it). */
+export interface OAuthAccessTokens {
+  /** The profile's current access token, refreshed first when it has expired. */
+  accessToken(profile: AuthProfile & { credential: OAuthCredential }): Promise<string>;
+}
 
 /**
  * Resolves profile-bound provider credentials per request: the run's agent's own profile for the
@@ -34,7 +32,7 @@ const compatibleKinds: Record<ProviderKind, readonly ProfileProviderKind[]> = {
  * vault; OAuth profiles give their current access token, refreshed first when it has expired.
  */
 export class ProfileCredentials implements ProfileCredentialSource {
-  constructor(private readonly deps: { db: Kysely<Database>; secrets: SecretStore; refresher: TokenRefresher }) {}
+  constructor(private readonly deps: { db: Kysely<Database>; secrets: SecretStore; refresher: OAuthAccessTokens }) {}
 
   async credentialFor(binding: ProfileBinding, agentId: string | undefined): Promise<string> {
     const profile = await this.choose(binding, agentId);
@@ -57,7 +55,7 @@ export class ProfileCredentials implements ProfileCredentialSource {
       });
     }
     const bound = profileFromRow(boundRow);
-    if (!compatibleKinds[binding.providerKind].includes(bound.providerKind)) {
+    if (!acceptsProfileKind(binding.providerKind, bound.providerKind)) {
       throw new GatewayError("auth", `${where}: auth profile "${bound.profileId}" is for ${bound.providerKind}, not a ${binding.providerKind} provider`, {
         code: "auth_profile_mismatch",
       });

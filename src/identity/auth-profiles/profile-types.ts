@@ -1,12 +1,18 @@
 import type { ModelProviderConfig } from "../../config/schema.js";
+import { type ProfileProviderKind, profileProviderKinds } from "../../shared/provider-kinds.js";
 
-/** What an auth profile is, independent of storage and transport. */
-export const profileProviderKinds = ["openai", "anthropic", "openai_compatible"] as const;
-export type ProfileProviderKind = (typeof profileProviderKinds)[number];
+/** What an auth profile is, independent of storage and transport. The kinds a profile authenticates are shared/'s list. */
+export { type ProfileProviderKind, profileProviderKinds };
 
 export function isProfileProviderKind(value: string): value is ProfileProviderKind {
   return (profileProviderKinds as readonly string[]).includes(value);
 }
+
+/** `must be "openai", "anthropic" or "openai_compatible"`: the refusal of any other profile kind. */
+export const profileProviderKindProblem = `must be ${profileProviderKinds
+  .map((kind) => `"${kind}"`)
+  .join(", ")
+  .replace(/, ([^,]*)$/, " or $1")}`;
 
 export interface ApiKeyCredential {
   kind: "api_key";

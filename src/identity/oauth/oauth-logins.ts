@@ -6,7 +6,7 @@ import type { Database, OAuthAttemptRow } from "../../store/tables.js";
 import type { AuthProfiles, ProfileView } from "../auth-profiles/auth-profiles.js";
 import { profileFromRow, profileToRow } from "../auth-profiles/profile-rows.js";
 import { deleteOwnedRefs, newProfileSecretRef, putRef, readRef } from "../auth-profiles/profile-secrets.js";
-import { isProfileProviderKind, type OAuthCredential, profileIdPattern } from "../auth-profiles/profile-types.js";
+import { isProfileProviderKind, type OAuthCredential, profileIdPattern, profileProviderKindProblem } from "../auth-profiles/profile-types.js";
 import { referencedSecrets } from "../auth-profiles/profile-health.js";
 import { type SecretStore, vaultRefName } from "../vault/secret-store.js";
 import { oauthClientSettings, requireOAuthProvider } from "./oauth-settings.js";
@@ -57,7 +57,7 @@ export class OAuthLogins {
     const config = requireOAuthProvider(this.deps.auth.oauth, input.oauthProvider);
     if (!profileIdPattern.test(input.profileId)) throw invalidRequest("profile_id", "must be 1-64 letters, digits, dots, dashes or underscores");
     const providerKind = input.providerKind || "openai_compatible";
-    if (!isProfileProviderKind(providerKind)) throw invalidRequest("provider_kind", 'must be "openai", "anthropic" or "openai_compatible"');
+    if (!isProfileProviderKind(providerKind)) throw invalidRequest("provider_kind", profileProviderKindProblem);
     await this.deps.profiles.checkAgentSlot(input.agentId || undefined, providerKind, input.profileId);
     const redirectUri = config.redirect_uri ?? this.deps.defaultRedirectUri();
     if (redirectUri === undefined) throw new GatewayError("unavailable", "the daemon's callback URL is not known yet; set redirect_uri", { code: "oauth_no_redirect" });
