@@ -7,7 +7,7 @@ import type { Store } from "../store/open-store.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunKind, RunStatus } from "../store/tables.js";
 import { chatBudgetQuery } from "../governance/budgets/chat-budget-query.js";
-import { promptTokenCounter, textsTokenCounter } from "../shared/tokens.js";
+import { promptTokenCounter, textsTokenCounter, type TokenCount } from "../shared/tokens.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
@@ -202,7 +202,7 @@ export class RunEngine {
   }
 
   /** Smart routing's decision for a chat run; undefined when it is off, so nothing about it is recorded. */
-  private async smartRoute(input: RunInput, caller: Caller, promptTokens: () => number): Promise<SmartRoutingDecision | undefined> {
+  private async smartRoute(input: RunInput, caller: Caller, promptTokens: TokenCount): Promise<SmartRoutingDecision | undefined> {
     const decision = await this.deps.router?.decide(input, { caller, promptTokens });
     return decision?.mode === "off" ? undefined : decision;
   }
