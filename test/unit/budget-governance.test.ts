@@ -444,6 +444,14 @@ describe("BudgetGovernance with a prompt's upper bound", () => {
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 0 });
   });
 
+  it("never over-reserves under many concurrent admissions, reserving bounds while there is room and exact counts near the limit", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => governance.admit(boundedRequest({ exact: 100, bound: 400 }, 400).admission)));
+    // 800 reserved by bound while 1,600 fit (11 runs, 8,800), then 500 by exact count while it fits (2 more).
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(13);
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 9_800 });
+  });
+
   it("counts exactly once the bound would leave less than its own size of room, though the bound itself fits", async () => {
     const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 1000 })]);
     const { admission, exactCounts } = boundedRequest({ exact: 100, bound: 200 }, 400);
