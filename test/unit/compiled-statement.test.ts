@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
+import { type Dialect, DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compiledStatement } from "../../src/store/compiled-statement.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
@@ -116,14 +116,18 @@ describe("compiledStatement", () => {
 
   it("compiles for each dialect it runs on", async () => {
     const executed: string[] = [];
+    // PostgreSQL's adapter and compiler over a driver that runs nothing: the SQL is logged, not sent.
+    const dialect: Dialect = {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    };
     const postgres = new Kysely<Database>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (db) => new PostgresIntrospector(db),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
+      dialect,
+      log: (event) => {
+        executed.push(event.query.sql);
       },
-      log: (event) => executed.push(event.query.sql),
     });
     const find = compiledStatement((db, params: { policyId: string }) => db.selectFrom("budget_counters").selectAll().where("policy_id", "=", params.policyId));
     await find.execute(postgres, { policyId: "p" });
