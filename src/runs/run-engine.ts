@@ -215,7 +215,7 @@ export class RunEngine {
   }
 
   /** The candidates a chat request would be tried on, kept and dropped, in order. */
-  private planRoute(input: RunInput, resolved: ResolvedModel, promptTokens: () => number): RouteCandidate[] {
+  private planRoute(input: RunInput, resolved: ResolvedModel, promptTokens: TokenCount): RouteCandidate[] {
     const healthRankOf = this.deps.healthRankOf ?? (() => 0);
     return planCandidates({
       registry: this.deps.registry,

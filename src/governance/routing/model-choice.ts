@@ -1,6 +1,6 @@
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
-import type { RequestNeeds } from "../../registry/route-candidates.js";
+import { fitsContext, type RequestNeeds } from "../../registry/route-candidates.js";
 
 /** Which capable model a complexity band asks for. */
 export type ModelTarget = "cheapest" | "default" | "strongest";
@@ -8,11 +8,6 @@ export type ModelTarget = "cheapest" | "default" | "strongest";
 export interface ModelChoiceInputs {
   registry: ModelRegistry;
   needs: RequestNeeds;
-  /**
-   * A cheap upper bound of needs.contextTokens(): models with at least this window fit without
-   * tokenizing the prompt (the prompt's upper bound plus max_tokens).
-   */
-  contextBound: number;
   /** The model the request gets without smart routing; deterministic models are candidates only when it is one. */
   baseline: RegisteredModel | undefined;
   circuitOf: (providerId: string) => CircuitSnapshot;
@@ -44,7 +39,7 @@ export function capableModels(inputs: ModelChoiceInputs): RegisteredModel[] {
       (!needs.tools || model.capabilities.toolCalls) &&
       (!needs.vision || model.capabilities.vision) &&
       (!needs.jsonMode || model.capabilities.jsonMode) &&
-      (model.maxContextTokens >= inputs.contextBound || needs.contextTokens() <= model.maxContextTokens),
+      fitsContext(needs, model.maxContextTokens),
   );
 }
 

@@ -86,7 +86,6 @@ export class ComplexityRouter implements SmartRouter {
       {
         registry,
         needs: needsOf(input, promptTokens),
-        contextBound: promptTokens.upperBound + (input.maxTokens ?? 0),
         baseline,
         circuitOf: (providerId) => this.deps.circuits.snapshot(providerId),
         healthRankOf: this.deps.healthRankOf,
