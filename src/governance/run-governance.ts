@@ -3,6 +3,7 @@ import type { Caller } from "../identity/caller.js";
 import type { Usage } from "../shared/model-types.js";
 import type { Database, RunKind } from "../store/tables.js";
 import type { RunInput } from "../shared/run-input.js";
+import type { TokenCount } from "../shared/tokens.js";
 
 // The seams between the run engine and usage governance (src/governance): the engine asks, governance
 // decides. Both are optional, so the engine runs without governance in unit tests.
@@ -29,9 +30,15 @@ export interface BudgetQuery {
   models: readonly ServingModel[];
   /**
    * The worst case on one of the models: the prompt by tokenizer, and the answer at max_tokens (or
-   * the model's output cap). Only called when a budget applies, so others never pay for tokenizing.
+   * the model's output cap). Only called when a budget applies and its limit is near (or there is no
+   * upper bound), so others never pay for tokenizing.
    */
   projectTokens(model: ServingModel): { input: number; output: number };
+  /**
+   * The same without the tokenizer, never below projectTokens: budgets judge by it first, and count
+   * exactly only when a limit is near. Absent: projectTokens is used.
+   */
+  projectTokensUpperBound?: ((model: ServingModel) => { input: number; output: number }) | undefined;
 }
 
 /** A run asking to be admitted. */
@@ -110,6 +117,6 @@ export interface SmartRoutingDecision {
 }
 
 export interface SmartRouter {
-  /** `promptTokens` counts the request's prompt (once, however often it is asked). */
-  decide(input: RunInput, context: { caller: Caller; promptTokens: () => number }): Promise<SmartRoutingDecision>;
+  /** `promptTokens` counts the request's prompt (once, however often it is asked), and bounds it for free. */
+  decide(input: RunInput, context: { caller: Caller; promptTokens: TokenCount }): Promise<SmartRoutingDecision>;
 }

@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolDefinition } from "../shared/model-types.js";
+import type { TokenCount } from "../shared/tokens.js";
 import type { CircuitSnapshot } from "./circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel, RegisteredProvider, ResolvedModel } from "./model-registry.js";
 
@@ -9,6 +10,13 @@ export interface RequestNeeds {
   jsonMode: boolean;
   /** Tokens the prompt and the answer need from the context window. */
   contextTokens: () => number;
+  /** A free upper bound of contextTokens(); a window at least this large fits without counting. */
+  contextUpperBound?: number | undefined;
+}
+
+/** Whether a request fits a context window: by its upper bound when that settles it, else by its exact count. */
+export function fitsContext(needs: RequestNeeds, window: number): boolean {
+  return (needs.contextUpperBound ?? Number.POSITIVE_INFINITY) <= window || needs.contextTokens() <= window;
 }
 
 export interface RouteCandidate {
@@ -94,18 +102,19 @@ function dropReason(candidate: RouteCandidate, inputs: CandidatePlanInputs): str
   if (needs.tools && !model.capabilities.toolCalls) return "no tool calls";
   if (needs.vision && !model.capabilities.vision) return "no image inputs";
   if (needs.jsonMode && !model.capabilities.jsonMode) return "no JSON mode";
-  if (needs.contextTokens() > model.maxContextTokens) return `context window of ${model.maxContextTokens} tokens is too small`;
+  if (!fitsContext(needs, model.maxContextTokens)) return `context window of ${model.maxContextTokens} tokens is too small`;
   if (candidate.circuit.state === "open") return `circuit open for provider "${provider.providerId}"`;
   return undefined;
 }
 
-/** The needs of a chat request, with the token count computed only if a candidate's window asks for it. */
-export function needsOf(request: { messages: ChatMessage[]; tools: ToolDefinition[]; responseFormat?: { kind: string } | undefined; maxTokens?: number | undefined }, countPrompt: () => number): RequestNeeds {
+/** The needs of a chat request, with the token count computed only if a candidate's window is near its upper bound. */
+export function needsOf(request: { messages: ChatMessage[]; tools: ToolDefinition[]; responseFormat?: { kind: string } | undefined; maxTokens?: number | undefined }, countPrompt: TokenCount): RequestNeeds {
   let tokens: number | undefined;
   return {
     tools: request.tools.length > 0,
     vision: request.messages.some((message) => message.parts.some((part) => part.type === "image")),
     jsonMode: request.responseFormat !== undefined && request.responseFormat.kind !== "text",
     contextTokens: () => (tokens ??= countPrompt() + (request.maxTokens ?? 0)),
+    contextUpperBound: countPrompt.upperBound + (request.maxTokens ?? 0),
   };
 }

@@ -1,7 +1,7 @@
 import { GatewayError } from "../shared/errors.js";
-import type { ChatMessage, ToolDefinition } from "../shared/model-types.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { RunInput } from "../shared/run-input.js";
+import type { TokenCount } from "../shared/tokens.js";
 
 /** Refuses requests the chosen model cannot serve, naming the feature. */
 export function checkCapabilities(input: RunInput, { model }: ResolvedModel): void {
@@ -19,35 +19,19 @@ export function checkCapabilities(input: RunInput, { model }: ResolvedModel): vo
 
 /**
  * Refuses a prompt that cannot fit the model's context window, before anything is sent upstream.
- * A token is at least one byte, so prompts shorter in bytes than the window are not tokenized at all:
- * the common case costs a length check, and only large prompts pay for the tokenizer.
+ * A token is at least one byte, so a prompt whose upper bound fits the window is not tokenized at
+ * all: the common case costs a length check, and only prompts near the window pay for the tokenizer.
  */
-export function checkContextWindow(input: RunInput, { model }: ResolvedModel, countPromptTokens: () => number): void {
+export function checkContextWindow(input: RunInput, { model }: ResolvedModel, promptTokens: TokenCount): void {
   const limit = model.maxContextTokens;
   const reserved = input.maxTokens ?? 0;
-  if (promptBytesUpperBound(input.messages, input.tools) + reserved <= limit) return;
-  const promptTokens = countPromptTokens();
-  if (promptTokens + reserved <= limit) return;
-  const asked = reserved > 0 ? `${promptTokens} tokens in the messages plus ${reserved} for the answer` : `${promptTokens} tokens`;
+  if (promptTokens.upperBound + reserved <= limit) return;
+  const counted = promptTokens();
+  if (counted + reserved <= limit) return;
+  const asked = reserved > 0 ? `${counted} tokens in the messages plus ${reserved} for the answer` : `${counted} tokens`;
   throw new GatewayError(
     "context_overflow",
     `This model's maximum context length is ${limit} tokens. However, you requested ${asked}. Please reduce the length of the messages.`,
     { param: "messages", code: "context_length_exceeded" },
   );
-}
-
-// Images count as a fixed token figure in the tokenizer estimate; this bound must stay above it.
-const imageBytesBound = 1024;
-
-function promptBytesUpperBound(messages: readonly ChatMessage[], tools: readonly ToolDefinition[]): number {
-  let bytes = 16;
-  for (const message of messages) {
-    bytes += 8;
-    for (const part of message.parts) bytes += part.type === "text" ? Buffer.byteLength(part.text) : imageBytesBound;
-    for (const call of message.toolCalls ?? []) bytes += Buffer.byteLength(call.name) + Buffer.byteLength(call.argumentsJson);
-  }
-  for (const tool of tools) {
-    bytes += Buffer.byteLength(tool.name) + Buffer.byteLength(tool.description ?? "") + Buffer.byteLength(tool.parametersJson ?? "");
-  }
-  return bytes;
 }

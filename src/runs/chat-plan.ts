@@ -2,7 +2,7 @@ import type { Caller } from "../identity/caller.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
 import type { RunInput } from "../shared/run-input.js";
-import { promptTokenCounter } from "../shared/tokens.js";
+import { promptTokenCounter, type TokenCount } from "../shared/tokens.js";
 import type { SmartRoutingDecision } from "../governance/run-governance.js";
 import type { RunContext } from "./run-context.js";
 import { validateRunInput } from "./run-input.js";
@@ -12,8 +12,8 @@ import { withCallerAgent } from "./run-request.js";
 export interface ChatPlan {
   /** The input as run: bound to the caller's agent, and validated. */
   input: RunInput;
-  /** Counts the prompt once, however often it is asked (context window, failover, smart routing, budgets). */
-  promptTokens: () => number;
+  /** The prompt's upper bound, free; called, counts the prompt once, however often it is asked (context window, failover, smart routing, budgets). */
+  promptTokens: TokenCount;
   /** Smart routing's decision; undefined when it is off, so nothing about it is recorded. */
   smart: SmartRoutingDecision | undefined;
   /** The model the run is admitted with. */

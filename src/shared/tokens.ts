@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { countTokens, decode, encode } from "gpt-tokenizer";
 import type { ChatMessage, ToolDefinition } from "./model-types.js";
+import { tokenizer } from "./tokenizer-encoding.js";
 
 // Chat formats add a few tokens of framing per message; OpenAI documents about 3 plus 3 for the reply.
 const tokensPerMessage = 3;
@@ -47,7 +47,7 @@ function sliceEnd(text: string, start: number): number {
  */
 export function countTextTokens(text: string): number {
   let total = 0;
-  for (const slice of tokenizerSlices(text)) total += countTokens(slice, plainText);
+  for (const slice of tokenizerSlices(text)) total += tokenizer().countTokens(slice, plainText);
   return total;
 }
 
@@ -58,7 +58,7 @@ export function countTextTokens(text: string): number {
 export function countTextTokensUpTo(text: string, limit: number): number | undefined {
   let total = 0;
   for (const slice of tokenizerSlices(text)) {
-    total += countTokens(slice, plainText);
+    total += tokenizer().countTokens(slice, plainText);
     if (total > limit) return undefined;
   }
   return total;
@@ -86,7 +86,7 @@ async function forEachSlice(texts: Iterable<string>, step: (slice: string) => bo
 export async function countTextsTokens(texts: Iterable<string>): Promise<number> {
   let total = 0;
   await forEachSlice(texts, (slice) => {
-    total += countTokens(slice, plainText);
+    total += tokenizer().countTokens(slice, plainText);
   });
   return total;
 }
@@ -96,38 +96,62 @@ export async function countPromptTokens(messages: readonly ChatMessage[], tools:
   return promptFraming(messages) + (await countTextsTokens(promptTexts(messages, tools)));
 }
 
+/**
+ * A prompt's (or a batch's) tokens for code that asks synchronously (route planning, budgets, the
+ * context window): `upperBound` costs nothing, and calling it counts exactly, once. A token stands
+ * for at least one UTF-8 byte, so the bound is never below the count; a decision asks for the exact
+ * count only when the bound does not settle it (it is near or past the decision's limit).
+ */
+export interface TokenCount {
+  (): number;
+  readonly upperBound: number;
+}
+
 // Prompts up to this size are counted on demand in well under a millisecond; larger ones are counted
 // ahead, cooperatively, so later synchronous questions ("does it fit?") never tokenize a large text.
 const onDemandPromptChars = 16 * 1024;
 
 /**
- * A prompt's token count for code that asks synchronously (route planning, budget projection):
- * a small prompt is tokenized on first use (or never, when nothing asks), a large one up front
- * without holding the event loop. Either way it is counted once.
+ * A prompt's token count: a small prompt is tokenized on first use (or never, when its bound settles
+ * every question), a large one up front without holding the event loop. Either way it is counted once.
  */
-export async function promptTokenCounter(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): Promise<() => number> {
-  const texts = () => promptTexts(messages, tools);
+export async function promptTokenCounter(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): Promise<TokenCount> {
   const framing = promptFraming(messages);
-  const counter = await textsTokenCounter(texts);
-  return () => framing + counter();
+  const counter = await textsTokenCounter(() => promptTexts(messages, tools));
+  return Object.assign(() => framing + counter(), { upperBound: framing + counter.upperBound });
 }
 
 /** The same for plain texts (an embeddings batch): counted on first use when small, up front when large. */
-export async function textsTokenCounter(texts: () => Iterable<string>): Promise<() => number> {
+export async function textsTokenCounter(texts: () => Iterable<string>): Promise<TokenCount> {
   let chars = 0;
-  for (const text of texts()) chars += text.length;
+  let bytes = 0;
+  for (const text of texts()) {
+    chars += text.length;
+    bytes += Buffer.byteLength(text);
+  }
   if (chars > onDemandPromptChars) {
     const counted = await countTextsTokens(texts());
-    return () => counted;
+    return Object.assign(() => counted, { upperBound: bytes });
   }
   let counted: number | undefined;
-  return () => {
+  const count = () => {
     if (counted === undefined) {
       counted = 0;
       for (const text of texts()) counted += countTextTokens(text);
     }
     return counted;
   };
+  return Object.assign(count, { upperBound: bytes });
+}
+
+/**
+ * At least as many tokens as countPromptTokens gives, without the tokenizer: the framing it adds
+ * plus the UTF-8 bytes of every text it counts (messages, tool calls, tool definitions).
+ */
+export function promptTokensUpperBound(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): number {
+  let bytes = promptFraming(messages);
+  for (const text of promptTexts(messages, tools)) bytes += Buffer.byteLength(text);
+  return bytes;
 }
 
 /** The first `limit` tokens of a text, for cutting output at max_tokens; counts no further than it must. */
@@ -136,6 +160,7 @@ export async function truncateToTokens(text: string, limit: number): Promise<{ t
   let consumed = 0;
   let cut: string | undefined;
   await forEachSlice([text], (slice) => {
+    const { encode, decode } = tokenizer();
     const sliceTokens = encode(slice, plainText);
     if (tokens + sliceTokens.length > limit) {
       cut = text.slice(0, consumed) + decode(sliceTokens.slice(0, limit - tokens));

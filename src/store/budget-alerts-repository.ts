@@ -1,14 +1,19 @@
 import type { Kysely } from "kysely";
+import { compiledStatement } from "./compiled-statement.js";
 import type { BudgetAlertRow, Database } from "./tables.js";
+
+// Part of a settlement's transaction when a charge crosses a limit: compiled once, see compiled-statement.ts.
+const insertOnceStatement = compiledStatement((db, row: BudgetAlertRow) =>
+  db
+    .insertInto("budget_alerts")
+    .values(row)
+    .onConflict((conflict) => conflict.columns(["policy_id", "interval_start"]).doNothing()),
+);
 
 /** Records an alert unless the policy already has one for the interval; true when this one was new. */
 export async function insertAlertOnce(db: Kysely<Database>, row: BudgetAlertRow): Promise<boolean> {
-  const result = await db
-    .insertInto("budget_alerts")
-    .values(row)
-    .onConflict((conflict) => conflict.columns(["policy_id", "interval_start"]).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  const result = await insertOnceStatement.execute(db, row);
+  return Number(result.numAffectedRows ?? 0) > 0;
 }
 
 /** Alerts, newest first, at most `limit`; one policy's when policyId is given. */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { compiledStatement } from "./compiled-statement.js";
 import type { BudgetCounterRow, Database } from "./tables.js";
 
 /** One policy's calendar interval. */
@@ -11,15 +12,35 @@ export interface CounterKey {
 /** What is left reserved below this (USD or tokens) is rounding error: a nano-dollar, a billionth of a token. */
 const releaseDust = 1e-9;
 
+// The statements every run executes (admission, settlement, smart routing's budget preview) are
+// compiled once per number of counters: see compiled-statement.ts.
+
+const readStatement = compiledStatement((db, keys: readonly { policyId: string; intervalStart: number }[]) =>
+  db
+    .selectFrom("budget_counters")
+    .selectAll()
+    .where((eb) => eb.or(keys.map((key) => eb.and([eb("policy_id", "=", key.policyId), eb("interval_start", "=", key.intervalStart)])))),
+);
+
 /** Counters by key, as they stand (read-only: ExplainRouting, smart routing). */
 export async function readCounters(db: Kysely<Database>, keys: readonly CounterKey[]): Promise<BudgetCounterRow[]> {
   if (keys.length === 0) return [];
-  return db
-    .selectFrom("budget_counters")
-    .selectAll()
-    .where((eb) => eb.or(keys.map((key) => eb.and([eb("policy_id", "=", key.policyId), eb("interval_start", "=", key.intervalStart)]))))
-    .execute();
+  const result = await readStatement.execute(
+    db,
+    keys.map((key) => ({ policyId: key.policyId, intervalStart: key.intervalStart })),
+  );
+  return result.rows;
 }
+
+const reserveStatement = compiledStatement((db, entries: readonly { policyId: string; intervalStart: number; intervalEnd: number; amount: number }[]) =>
+  db
+    .insertInto("budget_counters")
+    .values(entries.map((entry) => ({ policy_id: entry.policyId, interval_start: entry.intervalStart, interval_end: entry.intervalEnd, consumed: 0, reserved: entry.amount })))
+    .onConflict((conflict) =>
+      conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({ reserved: eb("budget_counters.reserved", "+", eb.ref("excluded.reserved")) })),
+    )
+    .returningAll(),
+);
 
 /**
  * Adds each amount to its counter's reservation, creating counters as needed, in one statement, and
@@ -29,25 +50,44 @@ export async function readCounters(db: Kysely<Database>, keys: readonly CounterK
  */
 export async function reserveOnCounters(db: Kysely<Database>, entries: readonly { key: CounterKey; amount: number }[]): Promise<BudgetCounterRow[]> {
   if (entries.length === 0) return [];
-  return db
-    .insertInto("budget_counters")
-    .values(entries.map(({ key, amount }) => ({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed: 0, reserved: amount })))
-    .onConflict((conflict) =>
-      conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({ reserved: eb("budget_counters.reserved", "+", eb.ref("excluded.reserved")) })),
-    )
-    .returningAll()
-    .execute();
+  const result = await reserveStatement.execute(
+    db,
+    entries.map(({ key, amount }) => ({ policyId: key.policyId, intervalStart: key.intervalStart, intervalEnd: key.intervalEnd, amount })),
+  );
+  return result.rows;
 }
+
+const releaseStatement = compiledStatement((db, release: { policyId: string; intervalStart: number; amount: number }) =>
+  db
+    .updateTable("budget_counters")
+    .set({ reserved: sql<number>`case when reserved - ${number(release.amount)} < ${releaseDust} then 0 else reserved - ${number(release.amount)} end` })
+    .where("policy_id", "=", release.policyId)
+    .where("interval_start", "=", release.intervalStart),
+);
 
 /** Takes back part of a reservation made in the same transaction (never below 0). */
 export async function releaseOnCounter(db: Kysely<Database>, key: CounterKey, amount: number): Promise<void> {
-  await db
-    .updateTable("budget_counters")
-    .set({ reserved: sql<number>`case when reserved - ${number(amount)} < ${releaseDust} then 0 else reserved - ${number(amount)} end` })
-    .where("policy_id", "=", key.policyId)
-    .where("interval_start", "=", key.intervalStart)
-    .execute();
+  await releaseStatement.execute(db, { policyId: key.policyId, intervalStart: key.intervalStart, amount });
 }
+
+const chargeStatement = compiledStatement((db, charges: readonly { policyId: string; intervalStart: number; intervalEnd: number; consumed: number; released: number }[]) => {
+  const released = sql<number>`case budget_counters.policy_id ${sql.join(
+    charges.map((charge) => sql`when ${charge.policyId} then ${number(charge.released)}`),
+    sql` `,
+  )} else 0 end`;
+  return db
+    .insertInto("budget_counters")
+    .values(charges.map((charge) => ({ policy_id: charge.policyId, interval_start: charge.intervalStart, interval_end: charge.intervalEnd, consumed: charge.consumed, reserved: 0 })))
+    .onConflict((conflict) =>
+      conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
+        consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
+        // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
+        // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
+        reserved: sql<number>`case when budget_counters.reserved - ${released} < ${releaseDust} then 0 else budget_counters.reserved - ${released} end`,
+      })),
+    )
+    .returning(["policy_id", "consumed"]);
+});
 
 /**
  * Charges what a run used and releases its reservations (never below 0), on every counter at once,
@@ -59,23 +99,10 @@ export async function chargeCounters(
   charges: readonly { key: CounterKey; consumed: number; released: number }[],
 ): Promise<{ policyId: string; consumed: number }[]> {
   if (charges.length === 0) return [];
-  const released = sql<number>`case budget_counters.policy_id ${sql.join(
-    charges.map((charge) => sql`when ${charge.key.policyId} then ${number(charge.released)}`),
-    sql` `,
-  )} else 0 end`;
-  const rows = await db
-    .insertInto("budget_counters")
-    .values(charges.map(({ key, consumed }) => ({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed, reserved: 0 })))
-    .onConflict((conflict) =>
-      conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
-        consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
-        // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
-        // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
-        reserved: sql<number>`case when budget_counters.reserved - ${released} < ${releaseDust} then 0 else budget_counters.reserved - ${released} end`,
-      })),
-    )
-    .returning(["policy_id", "consumed"])
-    .execute();
+  const { rows } = await chargeStatement.execute(
+    db,
+    charges.map(({ key, consumed, released }) => ({ policyId: key.policyId, intervalStart: key.intervalStart, intervalEnd: key.intervalEnd, consumed, released })),
+  );
   return rows.map((row) => ({ policyId: row.policy_id, consumed: Number(row.consumed) }));
 }
 

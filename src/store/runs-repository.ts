@@ -1,12 +1,19 @@
 import type { Kysely } from "kysely";
+import { compiledStatement } from "./compiled-statement.js";
 import type { Database, NewRunRow, RunRow, RunRowUpdate, RunStatus } from "./tables.js";
 
+// Every run writes its start and its end: compiled once (per set of columns), see compiled-statement.ts.
+const insertStatement = compiledStatement((db, row: NewRunRow) => db.insertInto("runs").values(row));
+const updateStatement = compiledStatement((db, update: { runId: string; patch: RunRowUpdate }) =>
+  db.updateTable("runs").set(update.patch).where("run_id", "=", update.runId),
+);
+
 export async function insertRun(db: Kysely<Database>, row: NewRunRow): Promise<void> {
-  await db.insertInto("runs").values(row).execute();
+  await insertStatement.execute(db, row);
 }
 
 export async function updateRun(db: Kysely<Database>, runId: string, patch: RunRowUpdate): Promise<void> {
-  await db.updateTable("runs").set(patch).where("run_id", "=", runId).execute();
+  await updateStatement.execute(db, { runId, patch });
 }
 
 export async function findRun(db: Kysely<Database>, runId: string): Promise<RunRow | undefined> {

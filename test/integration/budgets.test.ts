@@ -35,6 +35,12 @@ const burstMaxTokens = 8;
 const burstWorstCase = ((await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }])) * echoPrices.input + burstMaxTokens * echoPrices.output) / 1e6;
 const burstLimit = 10.5 * burstWorstCase;
 
+// The edge test's request: a prompt whose upper bound (its bytes) is several times its token count,
+// against a token budget it meets exactly at one max_tokens and passes by one token at the next.
+const edgePrompt = "The quick brown fox jumps over the lazy dog while the committee reviews its budget. ".repeat(8);
+const edgePromptTokens = await countPromptTokens([{ role: "user", parts: [{ type: "text", text: edgePrompt }] }]);
+const edgeLimit = 400;
+
 beforeAll(async () => {
   upstream = await startFakeOpenAI({ cachedTokens });
   gateway = await startTestGateway({
@@ -89,6 +95,14 @@ scope_id = "burst-agent"
 metric_kind = "usd_cost"
 interval_kind = "daily"
 hard_limit_value = ${burstLimit}
+
+[[usage.budgets]]
+policy_id = "edge-tokens"
+scope_kind = "agent"
+scope_id = "edge-agent"
+metric_kind = "tokens"
+interval_kind = "daily"
+hard_limit_value = ${edgeLimit}
 
 [[usage.budgets]]
 policy_id = "stream-tokens"
@@ -293,6 +307,17 @@ describe("budgets through the daemon", () => {
     const standing = await standingOf("cached-usd");
     expect(standing.consumed).toBeCloseTo(expected, 12);
     expect(standing.reserved).toBe(0);
+  });
+
+  it("judges a request right at a budget's limit by its exact token count, not by its upper bound", async () => {
+    expect(Buffer.byteLength(edgePrompt)).toBeGreaterThan(edgeLimit);
+    const messages = [{ role: "user" as const, content: edgePrompt }];
+    const over = await apiError(openai("edge-agent").chat.completions.create({ model: "palyra-echo", messages, max_tokens: edgeLimit - edgePromptTokens + 1 }));
+    expect(over.status).toBe(429);
+    expect(over.message).toContain(`budget "edge-tokens" (tokens, daily) allows ${edgeLimit} tokens more; this request could use up to ${edgeLimit + 1} tokens`);
+    const exact = await openai("edge-agent").chat.completions.create({ model: "palyra-echo", messages, max_tokens: edgeLimit - edgePromptTokens });
+    expect(exact.usage?.prompt_tokens).toBe(edgePromptTokens);
+    expect(await standingOf("edge-tokens")).toMatchObject({ consumed: edgePromptTokens + (exact.usage?.completion_tokens ?? 0), reserved: 0 });
   });
 
   it("keeps scopes apart: agent A is blocked, agent B is not, streamed or not", async () => {

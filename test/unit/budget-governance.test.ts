@@ -400,3 +400,63 @@ describe("BudgetGovernance", () => {
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 10_000, remaining: 0 });
   });
 });
+
+describe("BudgetGovernance with a prompt's upper bound", () => {
+  /** A request whose prompt has an upper bound and an exact count; counting is recorded. */
+  function boundedRequest(prompt: { exact: number; bound: number }, output: number) {
+    const exactCounts = { made: 0 };
+    const admission = request({
+      projectTokens: () => {
+        exactCounts.made++;
+        return { input: prompt.exact, output };
+      },
+      projectTokensUpperBound: () => ({ input: prompt.bound, output }),
+    });
+    return { admission, exactCounts };
+  }
+
+  it("reserves the bound without counting exactly while the limit leaves ample room, and charges actual usage", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
+    const { admission, exactCounts } = boundedRequest({ exact: 100, bound: 400 }, 100);
+    const admitted = await governance.admit(admission);
+    expect(exactCounts.made).toBe(0);
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 500 });
+    await governance.settle(admitted, settled({ usage: usage(100, 50) }));
+    expect(await standing(administration, "tok")).toMatchObject({ consumed: 150, reserved: 0 });
+    expect(await governance.preview(boundedRequest({ exact: 100, bound: 400 }, 100).admission)).toMatchObject({ admitted: true });
+  });
+
+  it("counts exactly near the limit: a request that fits by its exact count is admitted and reserves that", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 1000 })]);
+    const { admission, exactCounts } = boundedRequest({ exact: 600, bound: 2400 }, 400);
+    expect(await governance.preview(admission)).toMatchObject({ admitted: true });
+    await governance.admit(admission);
+    expect(exactCounts.made).toBeGreaterThan(0);
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 1000, remaining: 0 });
+  });
+
+  it("counts exactly near the limit: a request one token over by its exact count is refused with the exact figures", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 1000 })]);
+    const { admission } = boundedRequest({ exact: 601, bound: 2400 }, 400);
+    expect(await governance.preview(admission)).toMatchObject({ admitted: false, code: "budget_exceeded" });
+    const error = await refusal(governance.admit(admission));
+    expect(error.message).toContain("allows 1,000 tokens more; this request could use up to 1,001 tokens");
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 0 });
+  });
+
+  it("never over-reserves under many concurrent admissions, reserving bounds while there is room and exact counts near the limit", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => governance.admit(boundedRequest({ exact: 100, bound: 400 }, 400).admission)));
+    // 800 reserved by bound while 1,600 fit (11 runs, 8,800), then 500 by exact count while it fits (2 more).
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(13);
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 9_800 });
+  });
+
+  it("counts exactly once the bound would leave less than its own size of room, though the bound itself fits", async () => {
+    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 1000 })]);
+    const { admission, exactCounts } = boundedRequest({ exact: 100, bound: 200 }, 400);
+    await governance.admit(admission);
+    expect(exactCounts.made).toBeGreaterThan(0);
+    expect(await standing(administration, "tok")).toMatchObject({ reserved: 500 });
+  });
+});

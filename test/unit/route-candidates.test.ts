@@ -96,6 +96,26 @@ describe("planCandidates", () => {
     expect(kept(withC)).toEqual(["a-large", "c-small-window", "b-cheap", "b-fast", "b-slow", "a-mini"]);
   });
 
+  it("decides context windows by the prompt's upper bound, counting only for a window below it", () => {
+    let counted = 0;
+    const counting = (tokens: number, upperBound: number) =>
+      needs({
+        contextTokens: () => {
+          counted++;
+          return tokens;
+        },
+        contextUpperBound: upperBound,
+      });
+    // Every window holds the bound: nothing is counted, every model is kept.
+    expect(kept(plan({ needs: counting(8, 10) }))).toContain("c-small-window");
+    expect(counted).toBe(0);
+    // The bound passes c's 10-token window but the exact count fits it; a count past it drops c.
+    expect(kept(plan({ needs: counting(10, 40) }))).toContain("c-small-window");
+    expect(counted).toBeGreaterThan(0);
+    const dropped = plan({ needs: counting(11, 40) }).find((candidate) => candidate.model.modelId === "c-small-window");
+    expect(dropped?.reason).toBe("context window of 10 tokens is too small");
+  });
+
   it("keeps only the requested model when failover is off", () => {
     const candidates = plan({ failover: false });
     expect(kept(candidates)).toEqual(["a-large"]);

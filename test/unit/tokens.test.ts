@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { countTokens } from "gpt-tokenizer";
 import { describe, expect, it } from "vitest";
+import type { ChatMessage, ToolDefinition } from "../../src/shared/model-types.js";
 import {
   countPromptTokens,
   countTextTokens,
   countTextTokensUpTo,
   promptTokenCounter,
+  promptTokensUpperBound,
   tokenizerSlices,
   truncateToTokens,
 } from "../../src/shared/tokens.js";
@@ -78,6 +80,37 @@ describe("token counting", () => {
     const large = [{ role: "user" as const, parts: [{ type: "text" as const, text: unbroken.cjk ?? "" }] }];
     const largeCount = await promptTokenCounter(large);
     expect(largeCount()).toBe(await countPromptTokens(large));
+  });
+});
+
+describe("a prompt's upper bound", () => {
+  const text = (value: string) => ({ type: "text" as const, text: value });
+  const prompts: Record<string, { messages: ChatMessage[]; tools?: ToolDefinition[] }> = {
+    ascii: { messages: [{ role: "system", parts: [text("You are terse.")] }, { role: "user", parts: [text(prose)] }] },
+    cjk: { messages: [{ role: "user", parts: [text("漢字仮名交じり文、東京特許許可局。".repeat(300))] }] },
+    emoji: { messages: [{ role: "user", parts: [text("👩‍👩‍👧‍👦🏳️‍🌈😀 ok ".repeat(300))] }] },
+    "tool JSON": {
+      messages: [
+        { role: "user", parts: [text("what is the weather?")] },
+        { role: "assistant", parts: [], toolCalls: [{ id: "c1", name: "weather", argumentsJson: '{"city":"Zürich","days":[1,2,3],"units":"metric"}' }] },
+        { role: "tool", parts: [text('{"temp":[12.5,13.1],"sky":"☁️"}')], toolCallId: "c1" },
+      ],
+      tools: [{ name: "weather", description: "Looks up the forecast", parametersJson: JSON.stringify({ type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "integer" } } } }) }],
+    },
+    "special-token markers": { messages: [{ role: "user", parts: [text("<|endoftext|><|im_start|>".repeat(50))] }] },
+    "an image and empty text": { messages: [{ role: "user", parts: [text(""), { type: "image", url: "https://images.test/cat.png" }] }] },
+    "unbroken runs": { messages: Object.values(unbroken).map((value) => ({ role: "user" as const, parts: [text(value.slice(0, 20_000))] })) },
+  };
+
+  it("is never below the exact count, on every kind of text", async () => {
+    for (const [name, { messages, tools = [] }] of Object.entries(prompts)) {
+      const bound = promptTokensUpperBound(messages, tools);
+      const counted = await countPromptTokens(messages, tools);
+      expect(bound, name).toBeGreaterThanOrEqual(counted);
+      const counter = await promptTokenCounter(messages, tools);
+      expect(counter.upperBound, name).toBe(bound);
+      expect(counter(), name).toBe(counted);
+    }
   });
 });
 

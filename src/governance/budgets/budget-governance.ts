@@ -10,7 +10,7 @@ import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSenten
 import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
 import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
 import { type BudgetPolicy, measureOf } from "../../shared/budget-policy.js";
-import { affordableModels, checksOn, type PolicyStanding, reservationOf } from "./failover-fit.js";
+import { affordableModels, checksOn, fitsComfortably, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
 import { SoftLimitAlerts } from "./soft-limit-alerts.js";
 
@@ -73,7 +73,7 @@ export class BudgetGovernance implements RunGovernance {
 
   async admit(request: AdmissionRequest, recordStart: LedgerWrite = noLedgerWrite): Promise<Admission> {
     const at = this.now();
-    const planned = this.plan(request, at);
+    const planned = this.plan(request, at, boundOrExact(request));
     if (planned.length === 0) {
       await recordStart(this.deps.store.db);
       return admissionOf(request.runId, request.models.map((model) => model.modelId), []);
@@ -86,8 +86,11 @@ export class BudgetGovernance implements RunGovernance {
       decision = await db.transaction().execute(async (trx): Promise<Decision> => {
         // Reserve the worst case on every model first, then judge by what the counters held before it:
         // one statement reads and locks them all, and a refusal rolls the reservation back.
+        // The worst case is first the prompt's upper bound; where it leaves a limit no comfortable room the
+        // prompt is counted exactly, and the exact figures decide (and are what stays reserved).
         const worst = planned.map((entry) => ({ key: entry.key, amount: reservationOf(entry, everyModel) }));
-        const standings = standingsBefore(planned, worst, await reserveOnCounters(trx, worst));
+        const bounded = standingsBefore(planned, worst, await reserveOnCounters(trx, worst));
+        const standings = this.decidingStandings(bounded, request, at);
         const verdict = judgeAdmission(checksOn(standings, 0));
         if (verdict.kind === "block") throw new Refused({ kind: "blocked", check: verdict.check, note: "" });
         if (verdict.kind === "approval") {
@@ -133,10 +136,10 @@ export class BudgetGovernance implements RunGovernance {
   /** What admission would decide now, without reserving or asking for approval (ExplainRouting, smart routing). */
   async preview(query: BudgetQuery): Promise<BudgetOutcome> {
     const at = this.now();
-    const planned = this.plan(query, at);
+    const planned = this.plan(query, at, boundOrExact(query));
     if (planned.length === 0) return { admitted: true, models: query.models.map((model) => model.modelId) };
     const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key));
-    const standings = withCounters(planned, rows);
+    const standings = this.decidingStandings(withCounters(planned, rows), query, at);
     const verdict = judgeAdmission(checksOn(standings, 0));
     if (verdict.kind === "block") return { admitted: false, code: "budget_exceeded", message: budgetExceededError(verdict.check, at).message };
     if (verdict.kind === "approval") {
@@ -181,14 +184,26 @@ export class BudgetGovernance implements RunGovernance {
   }
 
   /**
+   * The standings a decision is made on: those by the prompt's upper bound when every model fits them
+   * comfortably (then the exact count could not change the decision, and the bound is what is
+   * reserved), else the same counters with the worst cases by the exact count, so near a limit the
+   * exact count decides and a request that fits is never refused for its bound.
+   */
+  private decidingStandings<S extends PolicyStanding>(bounded: S[], request: BudgetQuery, at: number): S[] {
+    if (request.projectTokensUpperBound === undefined || fitsComfortably(bounded, request.models.length)) return bounded;
+    const exact = this.plan(request, at, request.projectTokens);
+    return bounded.map((standing, index) => ({ ...standing, projectedByModel: exact[index]?.projectedByModel ?? standing.projectedByModel }));
+  }
+
+  /**
    * The applicable policies' current intervals and the request's worst case under each, on each model
    * that may serve it, by policy id: every transaction touches counters in that one order, so on
    * PostgreSQL two never deadlock. Tokens are projected once per model, and only when a policy applies.
    */
-  private plan(request: BudgetQuery, at: number): PlannedStanding[] {
+  private plan(request: BudgetQuery, at: number, projectTokens: BudgetQuery["projectTokens"]): PlannedStanding[] {
     const policies = this.deps.policies.applicable(subjectOf(request)).sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0));
     if (policies.length === 0) return [];
-    const worstCases = request.models.map((model) => this.worstCaseOn(model, request.projectTokens(model), at));
+    const worstCases = request.models.map((model) => this.worstCaseOn(model, projectTokens(model), at));
     return policies.map((policy) => {
       const interval = this.clock.at(policy.intervalKind, at);
       return {
@@ -239,6 +254,11 @@ function standingsBefore(
   rows: readonly BudgetCounterRow[],
 ): (PolicyStanding & { key: CounterKey })[] {
   return withCounters(planned, rows).map((standing, index) => ({ ...standing, reserved: standing.reserved - (reserved[index]?.amount ?? 0) }));
+}
+
+/** The query's cheap worst case when it has one (never below the exact one), else its exact one. */
+function boundOrExact(query: BudgetQuery): BudgetQuery["projectTokens"] {
+  return query.projectTokensUpperBound ?? query.projectTokens;
 }
 
 function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[]): Admission {

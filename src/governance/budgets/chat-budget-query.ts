@@ -2,13 +2,15 @@ import type { Caller } from "../../identity/caller.js";
 import type { RegisteredModel } from "../../registry/model-registry.js";
 import type { BudgetQuery } from "../run-governance.js";
 import type { RunInput } from "../../shared/run-input.js";
+import type { TokenCount } from "../../shared/tokens.js";
 
 /**
  * What budgets judge for a chat that `models` may serve (the admitted one first, then failover
  * candidates): the prompt's tokens, and the answer at max_tokens or else at each model's output cap.
- * `promptTokens` is passed in, counting once, so one prompt is tokenized once however many queries it takes.
+ * `promptTokens` is passed in, counting once, so one prompt is tokenized once however many queries it
+ * takes, and only when its upper bound comes near a budget's limit.
  */
-export function chatBudgetQuery(input: RunInput, caller: Caller, models: readonly RegisteredModel[], promptTokens: () => number): BudgetQuery {
+export function chatBudgetQuery(input: RunInput, caller: Caller, models: readonly RegisteredModel[], promptTokens: TokenCount): BudgetQuery {
   return {
     caller,
     agentId: input.agentId,
@@ -16,5 +18,6 @@ export function chatBudgetQuery(input: RunInput, caller: Caller, models: readonl
     userId: input.userId,
     models: models.map(({ modelId, providerId, upstreamModel, maxOutputTokens }) => ({ modelId, providerId, upstreamModel, maxOutputTokens })),
     projectTokens: (model) => ({ input: promptTokens(), output: input.maxTokens ?? model.maxOutputTokens }),
+    projectTokensUpperBound: (model) => ({ input: promptTokens.upperBound, output: input.maxTokens ?? model.maxOutputTokens }),
   };
 }

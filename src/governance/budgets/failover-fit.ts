@@ -25,3 +25,17 @@ export function affordableModels(standings: readonly PolicyStanding[], modelCoun
 export function reservationOf(standing: Pick<PolicyStanding, "projectedByModel">, models: readonly number[]): number {
   return Math.max(0, ...models.map((index) => standing.projectedByModel[index] ?? 0));
 }
+
+// A worst case by an upper bound decides only where the limit leaves room for this many times it:
+// then the exact figure (never above the bound) could not change the decision, and the room left
+// for other runs while this one reserves its bound stays ample.
+const comfortFactor = 2;
+
+/** Whether every applicable policy would admit the request on every model even at twice its worst case. */
+export function fitsComfortably(standings: readonly PolicyStanding[], modelCount: number): boolean {
+  const doubled = standings.map((standing) => ({ ...standing, projectedByModel: standing.projectedByModel.map((value) => value * comfortFactor) }));
+  for (let index = 0; index < modelCount; index += 1) {
+    if (judgeAdmission(checksOn(doubled, index)).kind !== "admit") return false;
+  }
+  return true;
+}

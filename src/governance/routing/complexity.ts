@@ -1,4 +1,3 @@
-import { countTextTokensUpTo } from "../../shared/tokens.js";
 import type { ChatMessage, ResponseFormat, ToolDefinition } from "../../shared/model-types.js";
 
 /** What complexity scoring reads from a chat request. */
@@ -36,6 +35,10 @@ export const complexityWeights: Readonly<Record<ComplexityFactor, number>> = {
 // count up to the saturation point, since going from 1k to 2k tokens matters about as much as 4k to 8k.
 const tokenFloor = 256;
 const tokenSaturation = 8192;
+// The length is graded on a log scale over a factor of 32, so an estimate from UTF-8 bytes serves as
+// well as a count: o200k averages about 4 bytes a token in English prose and code (CJK about 3), and
+// being off by a third moves the factor by a few hundredths. So scoring never loads the tokenizer.
+const bytesPerToken = 4;
 
 /** Cues that a request asks for reasoning rather than recall; each counts once. */
 const reasoningCues: readonly RegExp[] = [
@@ -59,7 +62,7 @@ const codeFence = /```/g;
 /**
  * Scores how demanding a chat request is, from its prompt tokens, turns, images, tools, JSON mode,
  * reasoning cues, code blocks and number of asks. Pure and deterministic; adding an image, a tool,
- * a message or a reasoning cue never lowers the score. Short prompts never reach the tokenizer.
+ * a message or a reasoning cue never lowers the score. No prompt reaches the tokenizer.
  */
 export function complexityOf(input: ComplexityInput): Complexity {
   const asks = input.messages.filter((message) => message.role === "user" || message.role === "system" || message.role === "developer");
@@ -83,20 +86,11 @@ export function complexityOf(input: ComplexityInput): Complexity {
   return { score: round(Math.min(1, Math.max(0, sum))), factors };
 }
 
-/**
- * 0 up to the floor, 1 from the saturation point, logarithmic between. A token is at least one byte,
- * so text within the floor in bytes is within it in tokens: short prompts skip the tokenizer and get
- * exactly the answer it would give. Longer ones are counted only up to the saturation point.
- */
+/** 0 up to the floor, 1 from the saturation point, logarithmic between, by the tokens estimated from the text's bytes. */
 function promptTokensFactor(messages: readonly ChatMessage[]): number {
-  const texts = messages.flatMap((message) => message.parts.flatMap((part) => (part.type === "text" ? [part.text] : [])));
-  if (texts.reduce((bytes, text) => bytes + Buffer.byteLength(text), 0) <= tokenFloor) return 0;
-  let tokens = 0;
-  for (const text of texts) {
-    const counted = countTextTokensUpTo(text, tokenSaturation - tokens);
-    if (counted === undefined) return 1;
-    tokens += counted;
-  }
+  let bytes = 0;
+  for (const message of messages) for (const part of message.parts) if (part.type === "text") bytes += Buffer.byteLength(part.text);
+  const tokens = bytes / bytesPerToken;
   if (tokens <= tokenFloor) return 0;
   return Math.min(1, Math.log(tokens / tokenFloor) / Math.log(tokenSaturation / tokenFloor));
 }

@@ -1,7 +1,6 @@
-import type { ChatMessage, ToolDefinition } from "../../shared/model-types.js";
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
-import type { RequestNeeds } from "../../registry/route-candidates.js";
+import { fitsContext, type RequestNeeds } from "../../registry/route-candidates.js";
 
 /** Which capable model a complexity band asks for. */
 export type ModelTarget = "cheapest" | "default" | "strongest";
@@ -9,11 +8,6 @@ export type ModelTarget = "cheapest" | "default" | "strongest";
 export interface ModelChoiceInputs {
   registry: ModelRegistry;
   needs: RequestNeeds;
-  /**
-   * A cheap upper bound of needs.contextTokens(): models with at least this window fit without
-   * tokenizing the prompt (see contextUpperBound).
-   */
-  contextBound: number;
   /** The model the request gets without smart routing; deterministic models are candidates only when it is one. */
   baseline: RegisteredModel | undefined;
   circuitOf: (providerId: string) => CircuitSnapshot;
@@ -45,7 +39,7 @@ export function capableModels(inputs: ModelChoiceInputs): RegisteredModel[] {
       (!needs.tools || model.capabilities.toolCalls) &&
       (!needs.vision || model.capabilities.vision) &&
       (!needs.jsonMode || model.capabilities.jsonMode) &&
-      (model.maxContextTokens >= inputs.contextBound || needs.contextTokens() <= model.maxContextTokens),
+      fitsContext(needs, model.maxContextTokens),
   );
 }
 
@@ -71,23 +65,6 @@ export async function chooseModel(inputs: ModelChoiceInputs, target: ModelTarget
     overBudget.push(model);
   }
   return { model: first, withinBudget: false, overBudget: [] };
-}
-
-/**
- * An upper bound of the context a request needs, from byte lengths: a token is at least one byte, and
- * the allowances for message framing and images stay above what the token estimate counts for them.
- */
-export function contextUpperBound(request: { messages: readonly ChatMessage[]; tools: readonly ToolDefinition[]; maxTokens?: number | undefined }): number {
-  let bytes = 16 + (request.maxTokens ?? 0);
-  for (const message of request.messages) {
-    bytes += 8;
-    for (const part of message.parts) bytes += part.type === "text" ? Buffer.byteLength(part.text) : 1024;
-    for (const call of message.toolCalls ?? []) bytes += Buffer.byteLength(call.name) + Buffer.byteLength(call.argumentsJson);
-  }
-  for (const tool of request.tools) {
-    bytes += Buffer.byteLength(tool.name) + Buffer.byteLength(tool.description ?? "") + Buffer.byteLength(tool.parametersJson ?? "");
-  }
-  return bytes;
 }
 
 function availabilityKey(model: RegisteredModel, inputs: ModelChoiceInputs): number[] {

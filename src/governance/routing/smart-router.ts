@@ -8,7 +8,8 @@ import type { RunInput } from "../../shared/run-input.js";
 import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../run-governance.js";
 import { chatBudgetQuery } from "../budgets/chat-budget-query.js";
 import { complexityOf } from "./complexity.js";
-import { chooseModel, contextUpperBound, type ModelTarget } from "./model-choice.js";
+import { chooseModel, type ModelTarget } from "./model-choice.js";
+import type { TokenCount } from "../../shared/tokens.js";
 
 export type RoutingMode = SmartRoutingDecision["mode"];
 
@@ -46,7 +47,7 @@ const offDecision: SmartRoutingDecision = {
 export class ComplexityRouter implements SmartRouter {
   constructor(private readonly deps: ComplexityRouterDeps) {}
 
-  async decide(input: RunInput, { caller, promptTokens }: { caller: Caller; promptTokens: () => number }): Promise<SmartRoutingDecision> {
+  async decide(input: RunInput, { caller, promptTokens }: { caller: Caller; promptTokens: TokenCount }): Promise<SmartRoutingDecision> {
     const mode = this.modeFor(input.routingMode);
     if (mode === "off") return offDecision;
 
@@ -72,7 +73,7 @@ export class ComplexityRouter implements SmartRouter {
   }
 
   /** The complexity band's model for this request, and why, in words. */
-  private async recommend(input: RunInput, caller: Caller, promptTokens: () => number, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
+  private async recommend(input: RunInput, caller: Caller, promptTokens: TokenCount, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
     const { registry, config, withinBudget } = this.deps;
     const complexity = complexityOf(input).score;
     const [target, band] =
@@ -85,7 +86,6 @@ export class ComplexityRouter implements SmartRouter {
       {
         registry,
         needs: needsOf(input, promptTokens),
-        contextBound: contextUpperBound(input),
         baseline,
         circuitOf: (providerId) => this.deps.circuits.snapshot(providerId),
         healthRankOf: this.deps.healthRankOf,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
 
 /** How slow an answer to /healthz may be: anything slower means something held the daemon's event loop. */
 export const healthzBudgetMs = 100;
@@ -29,12 +30,14 @@ export function probeForStalls(healthzUrl: string, daemonPid: number): { stop():
       const at = Date.now();
       const ranBefore = mainThreadRunningMs(daemonPid);
       const started = performance.now();
-      const response = await fetch(healthzUrl);
-      await response.arrayBuffer();
+      // A fresh connection per probe: a pooled one may be a socket the hostile requests left for the
+      // server to close, and reusing it would report the race as a failure of the daemon.
+      const response = await request(healthzUrl, { reset: true });
+      await response.body.arrayBuffer();
       const wallMs = performance.now() - started;
       const ranAfter = mainThreadRunningMs(daemonPid);
       probes++;
-      if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
+      if (response.statusCode !== 200) throw new Error(`/healthz answered ${response.statusCode}`);
       const runningMs = ranBefore === undefined || ranAfter === undefined ? undefined : ranAfter - ranBefore;
       if (wallMs > healthzBudgetMs && (runningMs === undefined || runningMs > healthzBudgetMs * 0.8)) stalls.push({ at, wallMs, runningMs });
       await sleep(probeEveryMs);
