@@ -1,5 +1,12 @@
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
-import type { ToolCallDelta } from "./run-events.js";
+
+/** A piece of a streamed tool call, as a provider reports it; the output joins them by index. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  argumentsFragment: string;
+}
 
 /** Assembles a run's streamed deltas into its complete output. */
 export class RunOutput {
