@@ -1,6 +1,7 @@
 import { GatewayError } from "../shared/errors.js";
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 import type { ChatAnswer } from "./chat-answer.js";
+import type { ToolCallDelta } from "./run-output.js";
 import type { RunEnd } from "./run-end.js";
 
 /** Smart routing's decision, as the routing event reports it. */
@@ -9,13 +10,6 @@ export interface SmartRoutingReport {
   complexity: number;
   recommendedModel: string;
   dryRunChange: string;
-}
-
-export interface ToolCallDelta {
-  index: number;
-  id?: string;
-  name?: string;
-  argumentsFragment: string;
 }
 
 /** What a run reports while it runs. A run ends with exactly one of completed, failed or cancelled. */

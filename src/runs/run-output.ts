@@ -1,5 +1,12 @@
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
-import type { ToolCallDelta } from "./run-events.js";
+
+/** A piece of one streamed tool call: its index in the answer, and the id and name with the first piece. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  argumentsFragment: string;
+}
 
 /** Assembles a run's streamed deltas into its complete output. */
 export class RunOutput {
