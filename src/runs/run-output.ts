@@ -1,6 +1,6 @@
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 
-/** A piece of a streamed tool call, as a provider reports it; the output joins them by index. */
+/** A piece of one streamed tool call: its index in the answer, and the id and name with the first piece. */
 export interface ToolCallDelta {
   index: number;
   id?: string;
