@@ -14,8 +14,8 @@ import { configSchema } from "../src/config/schema.js";
 import { createBudgets } from "../src/governance/budgets/create-budgets.js";
 import { pricesFromConfig } from "../src/governance/pricing/model-price.js";
 import { PriceCatalog } from "../src/governance/pricing/price-catalog.js";
-import { adminCaller } from "../src/identity/caller.js";
 import type { AdmissionRequest, RunSettlement } from "../src/governance/run-governance.js";
+import { adminCaller } from "../src/identity/caller.js";
 import { openSqliteStore, type Store } from "../src/store/open-store.js";
 import { insertRun, updateRun } from "../src/store/runs-repository.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";
@@ -53,13 +53,26 @@ const usage = configSchema.parse({
     budgets: [
       { policy_id: "bench-global-usd", scope_kind: "global", metric_kind: "usd_cost", interval_kind: "daily", soft_limit_value: 1e8, hard_limit_value: 1e9 },
       { policy_id: "bench-agent-tokens", scope_kind: "agent", scope_id: agentId, metric_kind: "tokens", interval_kind: "monthly", hard_limit_value: 1e15 },
-      { policy_id: "bench-agent-weekly", scope_kind: "agent", scope_id: agentId, metric_kind: "usd_cost", interval_kind: "weekly", soft_limit_value: 1e7, action: "alert_only" },
+      {
+        policy_id: "bench-agent-weekly",
+        scope_kind: "agent",
+        scope_id: agentId,
+        metric_kind: "usd_cost",
+        interval_kind: "weekly",
+        soft_limit_value: 1e7,
+        action: "alert_only",
+      },
     ],
   },
 }).usage;
 
 /** Measures admissions and settlements over each ledger size, smallest first. */
-export async function measureBudgetAdmission(options: { ledgerRows: number[]; admissions: number; warmup: number; progress: (message: string) => void }): Promise<BudgetAdmissionResults> {
+export async function measureBudgetAdmission(options: {
+  ledgerRows: number[];
+  admissions: number;
+  warmup: number;
+  progress: (message: string) => void;
+}): Promise<BudgetAdmissionResults> {
   const cases: BudgetLedgerCase[] = [];
   for (const ledgerRows of options.ledgerRows) {
     const dir = mkdtempSync(join(tmpdir(), "palyra-bench-budgets-"));
@@ -69,9 +82,17 @@ export async function measureBudgetAdmission(options: { ledgerRows: number[]; ad
       const started = performance.now();
       await fillLedger(store, ledgerRows, historicCounters);
       const fillSeconds = (performance.now() - started) / 1000;
-      options.progress(`budget admission: ledger of ${ledgerRows.toLocaleString("en-US")} runs filled in ${fillSeconds.toFixed(1)} s; ${options.warmup} + ${options.admissions} admissions`);
+      options.progress(
+        `budget admission: ledger of ${ledgerRows.toLocaleString("en-US")} runs filled in ${fillSeconds.toFixed(1)} s; ${options.warmup} + ${options.admissions} admissions`,
+      );
       const timings = await admitAndSettle(store, options.warmup, options.admissions);
-      cases.push({ ledgerRows, historicCounters, fillSeconds: round(fillSeconds, 2), admitMs: roundSummary(summarize(timings.admit)), settleMs: roundSummary(summarize(timings.settle)) });
+      cases.push({
+        ledgerRows,
+        historicCounters,
+        fillSeconds: round(fillSeconds, 2),
+        admitMs: roundSummary(summarize(timings.admit)),
+        settleMs: roundSummary(summarize(timings.settle)),
+      });
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -104,7 +125,9 @@ async function fillLedger(store: Store, rows: number, historicCounters: number):
     insert into budget_counters (policy_id, interval_start, interval_end, consumed, reserved)
     with recursive n(i) as (select 1 union all select i + 1 from n where i <= ${historicCounters})
     select p.policy_id, ${now} - (n.i + 1) * ${day}, ${now} - n.i * ${day}, 1000, 0
-    from n cross join (select ${usage.budgets[0]?.policy_id} as policy_id union all select ${usage.budgets[1]?.policy_id} union all select ${usage.budgets[2]?.policy_id}) p`.execute(store.db);
+    from n cross join (select ${usage.budgets[0]?.policy_id} as policy_id union all select ${usage.budgets[1]?.policy_id} union all select ${usage.budgets[2]?.policy_id}) p`.execute(
+    store.db,
+  );
 }
 
 async function admitAndSettle(store: Store, warmup: number, admissions: number): Promise<{ admit: number[]; settle: number[] }> {
@@ -133,11 +156,28 @@ async function admitAndSettle(store: Store, warmup: number, admissions: number):
     };
     const started = performance.now();
     const admission = await governance.admit(request, (db) =>
-      insertRun(db, { run_id: runId, created_at: Date.now(), finished_at: null, status: "running", caller_id: "admin", agent_id: agentId, model_id: modelId, provider_id: "local", upstream_model: modelId }),
+      insertRun(db, {
+        run_id: runId,
+        created_at: Date.now(),
+        finished_at: null,
+        status: "running",
+        caller_id: "admin",
+        agent_id: agentId,
+        model_id: modelId,
+        provider_id: "local",
+        upstream_model: modelId,
+      }),
     );
     const admitted = performance.now();
     await governance.settle(admission, settlement, (db, cost) =>
-      updateRun(db, runId, { status: "succeeded", finished_at: Date.now(), input_tokens: 120, output_tokens: 480, cost_usd: cost.costUsd, cost_estimated: cost.costEstimated ? 1 : 0 }),
+      updateRun(db, runId, {
+        status: "succeeded",
+        finished_at: Date.now(),
+        input_tokens: 120,
+        output_tokens: 480,
+        cost_usd: cost.costUsd,
+        cost_estimated: cost.costEstimated ? 1 : 0,
+      }),
     );
     const settled = performance.now();
     if (index < warmup) continue;

@@ -18,7 +18,14 @@ export async function captureResponse(
 ): Promise<{ response: CapturedResponse; raw: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: target.host, port: target.port, path: target.path, method: "POST", headers: { ...target.headers, "content-length": Buffer.byteLength(body) }, agent: false },
+      {
+        host: target.host,
+        port: target.port,
+        path: target.path,
+        method: "POST",
+        headers: { ...target.headers, "content-length": Buffer.byteLength(body) },
+        agent: false,
+      },
       (response) => {
         const parts: Buffer[] = [];
         response.on("data", (chunk: Buffer) => parts.push(chunk));

@@ -122,9 +122,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
   let deadline: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_, reject) => {
     child.once("error", (error) => reject(new DaemonStartError(`could not run the daemon: ${error.message}`)));
-    void exited.then((exit) =>
-      reject(new DaemonStartError(`the daemon exited before it was ready (${describeExit(exit)})\n${output.text()}`)),
-    );
+    void exited.then((exit) => reject(new DaemonStartError(`the daemon exited before it was ready (${describeExit(exit)})\n${output.text()}`)));
     deadline = setTimeout(
       () => reject(new DaemonStartError(`the daemon was not ready within ${startupDeadlineMs / 1000} s\n${output.text()}`)),
       startupDeadlineMs,

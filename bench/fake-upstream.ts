@@ -19,7 +19,14 @@ const streamFlag = Buffer.from('"stream":true');
 const json = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8");
 const frame = (value: unknown) => Buffer.from(`data: ${JSON.stringify(value)}\n\n`, "utf8");
 const chunk = (delta: Record<string, string>, finishReason: string | null) =>
-  frame({ id, object: "chat.completion.chunk", created, model: upstreamModel, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], usage: null });
+  frame({
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model: upstreamModel,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    usage: null,
+  });
 
 const sseFrames: Buffer[] = [
   ...replyPieces.map((content, index) => chunk(index === 0 ? { role: "assistant", content } : { content }, null)),
@@ -42,7 +49,7 @@ const completionHeaders = { "content-type": "application/json", "content-length"
 const models = json({ object: "list", data: [{ id: upstreamModel, object: "model", created, owned_by: "palyra-bench" }] });
 const modelsHeaders = { "content-type": "application/json", "content-length": models.length };
 
-function errorBody(status: number, message: string, type: string, code: string): [Buffer, Record<string, string | number>] {
+function errorBody(_status: number, message: string, type: string, code: string): [Buffer, Record<string, string | number>] {
   const body = json({ error: { message, type, param: null, code } });
   return [body, { "content-type": "application/json", "content-length": body.length }];
 }

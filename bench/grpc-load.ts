@@ -1,7 +1,7 @@
+import { performance } from "node:perf_hooks";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { performance } from "node:perf_hooks";
 import { Role } from "../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService, type RunStreamRequestSchema } from "../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { Operation, Timing } from "./load.js";

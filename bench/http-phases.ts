@@ -2,7 +2,18 @@
 // front of it, and the gateway in front of it; JSON and SSE; concurrency 1 (latency) and saturation
 // (throughput). Each phase runs the references first, then the gateway, each with its own pool.
 import type { BenchSettings } from "./bench-config.js";
-import { type AnswerCheck, type ErrorTally, httpPost, type HttpTarget, type HttpTiming, keepAliveAgent, runSaturated, runSequential, type SaturationResult, type Timing } from "./load.js";
+import {
+  type AnswerCheck,
+  type ErrorTally,
+  type HttpTarget,
+  type HttpTiming,
+  httpPost,
+  keepAliveAgent,
+  runSaturated,
+  runSequential,
+  type SaturationResult,
+  type Timing,
+} from "./load.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";
 
 export const targetNames = ["direct", "proxy", "gateway"] as const;

@@ -126,7 +126,11 @@ export function tableRows(results: Omit<BenchResults, "targets">, judge: boolean
       check(`/v1 SSE ÷ gRPC RunStream, c=${c} (req/s ratio)`, v1Ratio, "≤ 1.5", v1Ratio <= 1.5),
     ),
     gatewayOnly("peak RSS (MB)", megabytes(results.daemon.peakRssBytes), "", "≤ 200 MB", check("peak RSS (MB)", peakMb, "≤ 200 MB", peakMb <= 200)),
-    gatewayOnly(`RSS after ${thousands(soak.checkpoint.requests)} soak requests (MB)`, megabytes(soak.checkpoint.rssBytes), `${perSecond(soak.requestsPerSecond)} req/s`),
+    gatewayOnly(
+      `RSS after ${thousands(soak.checkpoint.requests)} soak requests (MB)`,
+      megabytes(soak.checkpoint.rssBytes),
+      `${perSecond(soak.requestsPerSecond)} req/s`,
+    ),
     gatewayOnly(
       endLabel,
       megabytes(soak.end.rssBytes),
@@ -153,14 +157,24 @@ export function tableRows(results: Omit<BenchResults, "targets">, judge: boolean
       ms(large?.admitMs.p50 ?? Number.NaN),
       `${times(ledgerRatio((entry) => entry.admitMs.p50))} ${small?.ledgerRows ?? "?"} runs`,
       "flat (≤ 1.5×)",
-      check("budget admit p50, large ÷ small ledger", ledgerRatio((entry) => entry.admitMs.p50), "≤ 1.5", ledgerRatio((entry) => entry.admitMs.p50) <= 1.5),
+      check(
+        "budget admit p50, large ÷ small ledger",
+        ledgerRatio((entry) => entry.admitMs.p50),
+        "≤ 1.5",
+        ledgerRatio((entry) => entry.admitMs.p50) <= 1.5,
+      ),
     ),
     gatewayOnly(
       `budget settle p50, ${thousands(large?.ledgerRows ?? 0)}-run ledger (ms)`,
       ms(large?.settleMs.p50 ?? Number.NaN),
       `${times(ledgerRatio((entry) => entry.settleMs.p50))} ${small?.ledgerRows ?? "?"} runs`,
       "flat (≤ 1.5×)",
-      check("budget settle p50, large ÷ small ledger", ledgerRatio((entry) => entry.settleMs.p50), "≤ 1.5", ledgerRatio((entry) => entry.settleMs.p50) <= 1.5),
+      check(
+        "budget settle p50, large ÷ small ledger",
+        ledgerRatio((entry) => entry.settleMs.p50),
+        "≤ 1.5",
+        ledgerRatio((entry) => entry.settleMs.p50) <= 1.5,
+      ),
     ),
   ];
   return { rows, targets };
@@ -171,7 +185,11 @@ export function formatTable(results: BenchResults, rows: Row[]): string {
   const { environment, settings } = results;
   const header: Row = ["", "direct", "proxy", "gateway", "gateway vs.", "target", "met"];
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]?.length ?? 0)));
-  const line = (row: Row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ").trimEnd();
+  const line = (row: Row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd();
   const out = [
     `Palyra gateway benchmark (${results.mode}${results.profiled ? ", under the CPU profiler" : ""})  ${results.timestamp}`,
     `node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel}), load average ${environment.loadAverage.join(" ")}; ` +

@@ -16,10 +16,10 @@ import { type ChatTarget, runChatPhases, type TargetName, targetNames, throughpu
 import { type ErrorTally, httpPost, keepAliveAgent, runCounted, runSaturated, runSequential } from "./load.js";
 import { formatProfileSummary, summarizeProfiles } from "./profile-summary.js";
 import { type BenchResults, formatTable, type SoakResults, tableRows, writeResults } from "./report.js";
+import type { ServerProcess } from "./server-process.js";
 import { measureCli, measureStartups } from "./startup.js";
 import { round, roundSummary, summarize } from "./stats.js";
 import { type FakeUpstreamProcess, startFakeUpstream, startPassthroughProxy } from "./upstream-processes.js";
-import type { ServerProcess } from "./server-process.js";
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -30,7 +30,8 @@ function loopbackHostPort(address: string): { host: string; port: number } {
   const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
   const port = Number(address.slice(colon + 1));
   if (colon < 0 || !Number.isInteger(port)) throw new BenchError(`the daemon reported an address that is not host:port: ${address}`);
-  if (host !== "::1" && !host.startsWith("127.")) throw new BenchError(`the daemon listens on ${address}, which is not loopback; the bench only talks to loopback`);
+  if (host !== "::1" && !host.startsWith("127."))
+    throw new BenchError(`the daemon listens on ${address}, which is not loopback; the bench only talks to loopback`);
   return { host, port };
 }
 
@@ -41,7 +42,10 @@ function chatTargets(fakePort: number, proxyPort: number, gatewayHttp: string): 
   const upstream = (port: number): ChatTarget => ({
     target: { host: "127.0.0.1", port, path, headers: { "content-type": "application/json", authorization: `Bearer ${upstreamApiKey}` } },
     json: { body: JSON.stringify({ model: upstreamModel, messages, stream: false }), check: (body) => jsonAnswerProblem(body, upstreamModel) },
-    sse: { body: JSON.stringify({ model: upstreamModel, messages, stream: true, stream_options: { include_usage: true } }), check: (body) => sseAnswerProblem(body, upstreamModel) },
+    sse: {
+      body: JSON.stringify({ model: upstreamModel, messages, stream: true, stream_options: { include_usage: true } }),
+      check: (body) => sseAnswerProblem(body, upstreamModel),
+    },
   });
   return {
     direct: upstream(fakePort),
@@ -49,7 +53,10 @@ function chatTargets(fakePort: number, proxyPort: number, gatewayHttp: string): 
     gateway: {
       target: { ...loopbackHostPort(gatewayHttp), path, headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` } },
       json: { body: JSON.stringify({ model: fakeModel, messages }), check: (body) => jsonAnswerProblem(body, fakeModel) },
-      sse: { body: JSON.stringify({ model: fakeModel, messages, stream: true, stream_options: { include_usage: true } }), check: (body) => sseAnswerProblem(body, fakeModel) },
+      sse: {
+        body: JSON.stringify({ model: fakeModel, messages, stream: true, stream_options: { include_usage: true } }),
+        check: (body) => sseAnswerProblem(body, fakeModel),
+      },
     },
   };
 }
@@ -152,7 +159,9 @@ async function main(): Promise<number> {
     const expected = sent.direct + sent.proxy + sent.gateway;
     const seen = upstream.chatStreamed + upstream.chatJson;
     if (seen !== expected || upstream.rejected !== 0) {
-      warnings.push(`the fake upstream answered ${seen} chat completion(s) and rejected ${upstream.rejected}, but the bench sent ${expected}: every request should cost exactly one upstream call`);
+      warnings.push(
+        `the fake upstream answered ${seen} chat completion(s) and rejected ${upstream.rejected}, but the bench sent ${expected}: every request should cost exactly one upstream call`,
+      );
     }
     const peakRssBytes = running.peakRssBytes() ?? null;
     progress("stopping the daemon (SIGTERM)");
@@ -172,7 +181,13 @@ async function main(): Promise<number> {
       warmup: Math.min(500, settings.budgetAdmissions),
       progress,
     });
-    const profile = settings.profile ? summarizeProfiles(readdirSync(settings.profileDir).filter((file) => file.endsWith(".cpuprofile")).map((file) => join(settings.profileDir, file))) : undefined;
+    const profile = settings.profile
+      ? summarizeProfiles(
+          readdirSync(settings.profileDir)
+            .filter((file) => file.endsWith(".cpuprofile"))
+            .map((file) => join(settings.profileDir, file)),
+        )
+      : undefined;
 
     const { mode, profile: profiled, resultsPath: _path, profileDir: _dir, ...counts } = settings;
     const partial: Omit<BenchResults, "targets"> = {

@@ -52,7 +52,11 @@ export async function measureCli(daemon: DaemonProcess, count: number, expectMod
   for (let run = 1; run <= count; run++) {
     progress(`CLI: palyra models list, run ${run} of ${count}`);
     const started = performance.now();
-    const child = spawn(process.execPath, [join(repoRoot, "bin", "palyra.js"), "models", "list"], { cwd: daemon.stateDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(repoRoot, "bin", "palyra.js"), "models", "list"], {
+      cwd: daemon.stateDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const output: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => output.push(chunk));

@@ -1,34 +1,34 @@
 import { join } from "node:path";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
-import { stateDirFor } from "./config/state-dir.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
+import { stateDirFor } from "./config/state-dir.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { ComplexityRouter } from "./governance/routing/smart-router.js";
+import type { BudgetQuery } from "./governance/run-governance.js";
+import { oauthCallbackUrl } from "./http/oauth-callback-route.js";
 import { startHttpServer } from "./http/server.js";
 import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
 import { ApiKeys } from "./identity/api-keys/api-keys.js";
 import { ApiKeyRateLimits } from "./identity/api-keys/rate-limits.js";
 import { createAuthCore } from "./identity/auth-core.js";
-import { validateApiKey } from "./registry/validate-api-key.js";
-import { oauthCallbackUrl } from "./http/oauth-callback-route.js";
 import { loadMasterKeys } from "./identity/vault/master-key.js";
 import { Vault } from "./identity/vault/vault.js";
-import { createLogger, type Logger } from "./shared/logger.js";
 import { checkProviderSettings, createProvider } from "./providers/create-provider.js";
 import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
-import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { createProviderCircuits } from "./registry/provider-circuits.js";
+import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { ResponseCache } from "./registry/response-cache.js";
+import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
 import { RunEngine } from "./runs/run-engine.js";
-import type { BudgetQuery } from "./governance/run-governance.js";
 import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
+import { createLogger, type Logger } from "./shared/logger.js";
 import { openSqliteStore } from "./store/open-store.js";
 import { closeInterruptedRuns } from "./store/runs-repository.js";
 import { secureStateDirectory } from "./store/state-directory.js";
@@ -106,7 +106,9 @@ async function startLocked(
   const interrupted = await closeInterruptedRuns(store.db, startedAt);
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
-  const registry = new ModelRegistry(config.model_provider, (provider) => createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }));
+  const registry = new ModelRegistry(config.model_provider, (provider) =>
+    createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }),
+  );
   const circuits = createProviderCircuits(registry, logger, options.circuitClock);
   const cache = new ResponseCache({
     enabled: config.model_provider.response_cache_enabled,
@@ -128,7 +130,24 @@ async function startLocked(
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({ store, registry, engine, logger, startedAt, configSource: source, loadedConfig, healthBoard, providerHealth, circuits, cache, vault, apiKeys, auth, priceCatalog, budgets: budgets.administration });
+  const routes = createRoutes({
+    store,
+    registry,
+    engine,
+    logger,
+    startedAt,
+    configSource: source,
+    loadedConfig,
+    healthBoard,
+    providerHealth,
+    circuits,
+    cache,
+    vault,
+    apiKeys,
+    auth,
+    priceCatalog,
+    budgets: budgets.administration,
+  });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
@@ -190,7 +209,17 @@ function pickBind(...candidates: [source: string, value: string | undefined][]):
 /** The listen addresses: flag, else environment variable, else [daemon] in the config, else the default. */
 function pickBinds(options: GatewayOptions, env: NodeJS.ProcessEnv, { config, source }: LoadedConfig): { grpcBind: BindAddress; httpBind: BindAddress } {
   return {
-    grpcBind: pickBind(["--grpc-bind", options.grpcBind], ["PALYRA_GRPC_BIND", env.PALYRA_GRPC_BIND], [`${source}: daemon.grpc_bind`, config.daemon.grpc_bind], ["the default", defaultGrpcBind]),
-    httpBind: pickBind(["--http-bind", options.httpBind], ["PALYRA_HTTP_BIND", env.PALYRA_HTTP_BIND], [`${source}: daemon.http_bind`, config.daemon.http_bind], ["the default", defaultHttpBind]),
+    grpcBind: pickBind(
+      ["--grpc-bind", options.grpcBind],
+      ["PALYRA_GRPC_BIND", env.PALYRA_GRPC_BIND],
+      [`${source}: daemon.grpc_bind`, config.daemon.grpc_bind],
+      ["the default", defaultGrpcBind],
+    ),
+    httpBind: pickBind(
+      ["--http-bind", options.httpBind],
+      ["PALYRA_HTTP_BIND", env.PALYRA_HTTP_BIND],
+      [`${source}: daemon.http_bind`, config.daemon.http_bind],
+      ["the default", defaultHttpBind],
+    ),
   };
 }

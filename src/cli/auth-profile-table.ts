@@ -1,4 +1,4 @@
-import { type AuthProfile, profileHealthStateToJSON, ProfileScope } from "../../gen/grpc-js/palyra/gateway/v1/auth.js";
+import { type AuthProfile, ProfileScope, profileHealthStateToJSON } from "../../gen/grpc-js/palyra/gateway/v1/auth.js";
 import { enumLabel, formatTable } from "./output.js";
 
 /** One row per profile: id, provider kind, scope, credential, health and why. */
@@ -27,7 +27,9 @@ function credentialLabel(profile: AuthProfile): string {
 export function describeProfile(profile: AuthProfile | undefined): string[] {
   if (profile === undefined) return [];
   const health = profile.health ? `${enumLabel(profileHealthStateToJSON(profile.health.state), "PROFILE_HEALTH_STATE_")}: ${profile.health.reason}` : "-";
-  const lines = [`profile ${profile.profileId} (${profile.providerKind}, ${profile.scope === ProfileScope.PROFILE_SCOPE_AGENT ? `agent ${profile.agentId}` : "global"})`];
+  const lines = [
+    `profile ${profile.profileId} (${profile.providerKind}, ${profile.scope === ProfileScope.PROFILE_SCOPE_AGENT ? `agent ${profile.agentId}` : "global"})`,
+  ];
   if (profile.oauth?.expiresAt !== undefined) lines.push(`access token expires ${profile.oauth.expiresAt.toISOString()}`);
   lines.push(`health ${health}`);
   return lines;

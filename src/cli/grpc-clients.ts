@@ -71,9 +71,7 @@ export class DaemonClients {
 }
 
 /** Adapts a grpc-js callback-style unary call to a promise. */
-export function callUnary<Response>(
-  invoke: (callback: (error: ServiceError | null, response: Response) => void) => void,
-): Promise<Response> {
+export function callUnary<Response>(invoke: (callback: (error: ServiceError | null, response: Response) => void) => void): Promise<Response> {
   return new Promise((resolve, reject) => {
     invoke((error, response) => (error ? reject(error) : resolve(response)));
   });

@@ -1,6 +1,6 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { CliError } from "./cli-error.js";
 import { processIsRunning } from "../shared/daemon-info.js";
+import { CliError } from "./cli-error.js";
 import type { DaemonConnection } from "./daemon-connection.js";
 
 export function isServiceError(error: unknown): error is ServiceError {

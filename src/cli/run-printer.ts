@@ -17,8 +17,15 @@ export class RunPrinter {
     if (event.delta?.text) this.write(event.delta.text);
     const failedAttempt = event.attemptFailed;
     if (failedAttempt) {
-      const kind = errorKindToJSON(failedAttempt.kind).replace(/^ERROR_KIND_/, "").toLowerCase();
-      const next = failedAttempt.next === "retry" ? `retrying in ${failedAttempt.backoffMs} ms` : failedAttempt.next === "failover" ? "trying the next model" : "giving up";
+      const kind = errorKindToJSON(failedAttempt.kind)
+        .replace(/^ERROR_KIND_/, "")
+        .toLowerCase();
+      const next =
+        failedAttempt.next === "retry"
+          ? `retrying in ${failedAttempt.backoffMs} ms`
+          : failedAttempt.next === "failover"
+            ? "trying the next model"
+            : "giving up";
       process.stderr.write(`palyra: attempt ${failedAttempt.attempt} on ${failedAttempt.modelId} (${failedAttempt.providerId}) failed: ${kind}: ${failedAttempt.message}; ${next}
 `);
     }

@@ -63,11 +63,7 @@ export function streamRun(
     });
     call.on("end", () => {
       const event = terminal;
-      settle(() =>
-        event
-          ? resolve({ kind: "terminal", event, interrupted })
-          : reject(new Error("the daemon ended the run stream before the run finished")),
-      );
+      settle(() => (event ? resolve({ kind: "terminal", event, interrupted }) : reject(new Error("the daemon ended the run stream before the run finished"))));
     });
     call.write({ start });
   });

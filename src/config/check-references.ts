@@ -12,9 +12,7 @@ export function checkProviders(config: GatewayConfig, report: ReportProblem): vo
     providerIds.add(provider.provider_id);
     if (callsHttpUpstream(provider.kind) && provider.base_url === undefined) report(`${key}.base_url`, `required for kind "${provider.kind}"`);
     if (provider.base_url !== undefined) checkBaseUrl(provider.base_url, `${key}.base_url`, report);
-    const credentials = (["api_key", "api_key_vault_ref", "api_key_secret_ref", "auth_profile_id"] as const).filter(
-      (field) => provider[field] !== undefined,
-    );
+    const credentials = (["api_key", "api_key_vault_ref", "api_key_secret_ref", "auth_profile_id"] as const).filter((field) => provider[field] !== undefined);
     if (credentials.length > 1) report(key, `set only one of ${credentials.join(", ")}`);
     if (provider.stream_chunk_delay_ms !== undefined && provider.kind !== "deterministic") {
       report(`${key}.stream_chunk_delay_ms`, 'only valid for kind "deterministic"');

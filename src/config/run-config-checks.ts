@@ -23,7 +23,12 @@ const configChecks: readonly ConfigCheck[] = [
   },
   { reads: [providerIds, model("model_id"), model("provider_id")], check: checkModels },
   {
-    reads: [providerIds, model("model_id"), model("role"), ...["chat", "embeddings", "audio_transcription"].map((role) => `model_provider.default_${role}_model_id`)],
+    reads: [
+      providerIds,
+      model("model_id"),
+      model("role"),
+      ...["chat", "embeddings", "audio_transcription"].map((role) => `model_provider.default_${role}_model_id`),
+    ],
     check: checkDefaultModels,
   },
   { reads: [providerIds, model("model_id"), "usage.pricing[].model_id", "usage.pricing[].effective_from"], check: checkPricing },

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { formatKeyPath } from "./key-path.js";
-import { mayBeOmitted } from "./schema-shape.js";
 import { configSchema, type GatewayConfig } from "./schema.js";
+import { mayBeOmitted } from "./schema-shape.js";
 
 export interface SalvagedConfig {
   config: GatewayConfig;

@@ -55,5 +55,5 @@ function keysOf(schema: z.ZodType): string[] {
 /** True when the value at `path` may be left out (it is optional or has a default). */
 export function mayBeOmitted(root: z.ZodType, path: readonly PropertyKey[]): boolean {
   const schema = schemaAt(root, path);
-  return schema !== undefined && schema.safeParse(undefined).success;
+  return schema?.safeParse(undefined).success === true;
 }

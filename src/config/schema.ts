@@ -6,9 +6,7 @@ import { providerKinds } from "../shared/provider-kinds.js";
 
 const positiveMs = z.number().int().positive();
 const tier = z.number().int().min(0).max(10);
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 letters, digits or . _ : / - (starting with a letter or digit)");
+const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "must be 1-128 letters, digits or . _ : / - (starting with a letter or digit)");
 
 /** Settings a provider inherits from [model_provider] and may override. */
 const providerTuning = {
@@ -31,7 +29,10 @@ const providerSchema = z.strictObject({
   allow_private_base_url: z.boolean().default(false),
   enabled: z.boolean().default(true),
   api_key: z.string().min(1).optional(),
-  api_key_vault_ref: z.string().regex(/^vault:.+/, 'must look like "vault:NAME"').optional(),
+  api_key_vault_ref: z
+    .string()
+    .regex(/^vault:.+/, 'must look like "vault:NAME"')
+    .optional(),
   api_key_secret_ref: secretRef.optional(),
   auth_profile_id: z.string().min(1).optional(),
   /** Deterministic provider only: pause between streamed chunks, to simulate a slow model. */
@@ -89,7 +90,11 @@ const daemonSchema = z.strictObject({
   /** How long a stopping daemon lets in-flight runs finish before cancelling them. */
   shutdown_grace_ms: z.number().int().min(0).default(10_000),
   /** Largest accepted /v1 request body. */
-  max_request_body_bytes: z.number().int().positive().default(20 * 1024 * 1024),
+  max_request_body_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -99,9 +104,7 @@ function isHttpsOrLoopback(url: string): boolean {
   return protocol === "https:" || hostname === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === "[::1]";
 }
 
-const oauthUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .refine(isHttpsOrLoopback, "must use https (http only with a loopback host)");
+const oauthUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).refine(isHttpsOrLoopback, "must use https (http only with a loopback host)");
 
 /** One [auth.oauth.<name>]: an authorization server the daemon logs in with (authorization code + PKCE). */
 const oauthProviderSchema = z.strictObject({
@@ -142,7 +145,6 @@ const pricingSchema = z.strictObject({
   /** RFC 3339 date-time; unset means since always. */
   effective_from: z.iso.datetime({ offset: true }).optional(),
 });
-
 
 /** [[usage.budgets]]: a limit on tokens or USD per calendar interval, for one scope. */
 const budgetSchema = z.strictObject({

@@ -1,12 +1,12 @@
 import type { LoadedConfig } from "../config/load-config.js";
 import type { CircuitSnapshot } from "../registry/circuit-breaker.js";
-import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ModelRegistry, RegisteredProvider } from "../registry/model-registry.js";
+import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { HealthRecord, ProviderHealth } from "../registry/provider-health.js";
 import type { RunEngine } from "../runs/run-engine.js";
-import { countRunsByStatus } from "../store/runs-repository.js";
-import type { Store } from "../store/open-store.js";
 import { gatewayVersion } from "../shared/version.js";
+import type { Store } from "../store/open-store.js";
+import { countRunsByStatus } from "../store/runs-repository.js";
 
 export interface DiagnosticsSources {
   /** The effective config and the keys set from the environment. */

@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Caller } from "../identity/caller.js";
 import type { Usage } from "../shared/model-types.js";
-import type { Database, RunKind } from "../store/tables.js";
 import type { RunInput } from "../shared/run-input.js";
 import type { TokenCount } from "../shared/tokens.js";
+import type { Database, RunKind } from "../store/tables.js";
 
 // The seams between the run engine and usage governance (src/governance): the engine asks, governance
 // decides. Both are optional, so the engine runs without governance in unit tests.
@@ -55,9 +55,7 @@ export interface AdmissionRequest extends BudgetQuery {
  * What admission would decide for a query now (ExplainRouting, smart routing's budget preference):
  * admitted, with the models the run could be served by, or refused and why.
  */
-export type BudgetOutcome =
-  | { admitted: true; models: readonly string[] }
-  | { admitted: false; code: "budget_exceeded" | "approval_required"; message: string };
+export type BudgetOutcome = { admitted: true; models: readonly string[] } | { admitted: false; code: "budget_exceeded" | "approval_required"; message: string };
 
 /**
  * Writes a run's row in the ledger (the runs table). Governance runs it inside the transaction that

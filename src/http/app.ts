@@ -1,14 +1,14 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { AccessControl } from "../identity/access.js";
+import { clip } from "../shared/clip.js";
 import type { Logger } from "../shared/logger.js";
+import { jsonBody } from "./json-body.js";
+import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
 import { embeddingsRoute } from "./openai/embeddings-route.js";
 import { modelsRouter } from "./openai/models-route.js";
-import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
-import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { OpenAIRequestError, sendOpenAIError, toOpenAIError } from "./openai/openai-error.js";
-import { clip } from "../shared/clip.js";
-import { jsonBody } from "./json-body.js";
+import { transcriptionsRoute, transcriptionUpload, transcriptionUploadErrors } from "./openai/transcriptions-route.js";
 import { requireCredential } from "./require-credential.js";
 import type { RpcClients } from "./rpc-clients.js";
 

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Request, RequestHandler } from "express";
-import { maxJsonDepth, jsonNestsDeeperThan } from "../shared/json-depth.js";
+import { jsonNestsDeeperThan, maxJsonDepth } from "../shared/json-depth.js";
 import { OpenAIRequestError } from "./openai/openai-error.js";
 
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -53,8 +53,16 @@ function tooLarge(maxBytes: number): OpenAIRequestError {
 function decoded(req: Request): Readable {
   const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (encoding === "identity" || encoding === "") return req;
-  const inflate = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : encoding === "br" ? createBrotliDecompress() : undefined;
-  if (inflate === undefined) throw new OpenAIRequestError(`Unsupported Content-Encoding "${encoding}": send gzip, deflate, br or none`, { status: 415, code: "unsupported_encoding" });
+  const inflate =
+    encoding === "gzip" || encoding === "x-gzip"
+      ? createGunzip()
+      : encoding === "deflate"
+        ? createInflate()
+        : encoding === "br"
+          ? createBrotliDecompress()
+          : undefined;
+  if (inflate === undefined)
+    throw new OpenAIRequestError(`Unsupported Content-Encoding "${encoding}": send gzip, deflate, br or none`, { status: 415, code: "unsupported_encoding" });
   req.on("error", (error) => inflate.destroy(error));
   return req.pipe(inflate);
 }
@@ -80,9 +88,7 @@ function readBody(source: Readable, maxBytes: number, done: (error: Error | unde
   };
   source.on("data", onData);
   source.once("end", () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-  source.once("error", (error) =>
-    finish(new OpenAIRequestError(`The request body could not be read: ${error.message}`, { code: "invalid_request" })),
-  );
+  source.once("error", (error) => finish(new OpenAIRequestError(`The request body could not be read: ${error.message}`, { code: "invalid_request" })));
 }
 
 function parseJson(body: Buffer): unknown {

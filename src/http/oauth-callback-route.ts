@@ -1,8 +1,8 @@
 import { ConnectError } from "@connectrpc/connect";
 import type { RequestHandler, Response } from "express";
-import type { Logger } from "../shared/logger.js";
 import { kindOfConnectError } from "../rpc/error-mapping.js";
 import { presentationOf } from "../rpc/error-table.js";
+import type { Logger } from "../shared/logger.js";
 import type { RpcClients } from "./rpc-clients.js";
 
 export const oauthCallbackPath = "/oauth/callback";
@@ -44,7 +44,9 @@ function page(res: Response, status: number, title: string, message: string): vo
   res
     .status(status)
     .set({ "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "referrer-policy": "no-referrer" })
-    .send(`<!doctype html><html><head><meta charset="utf-8"><title>Palyra: ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`);
+    .send(
+      `<!doctype html><html><head><meta charset="utf-8"><title>Palyra: ${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`,
+    );
 }
 
 function escapeHtml(text: string): string {

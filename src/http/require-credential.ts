@@ -1,7 +1,7 @@
 import { type CallOptions, createContextValues } from "@connectrpc/connect";
 import type { Request, RequestHandler } from "express";
-import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { AccessControl } from "../identity/access.js";
+import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import { preflightCredentialKey } from "../rpc/caller-context.js";
 
 const verifiedKeys = new WeakMap<Request, VerifiedKey>();

@@ -17,5 +17,9 @@ export interface RpcClients {
  */
 export function createInProcessClients(routes: (router: ConnectRouter) => void, interceptors: Interceptor[]): RpcClients {
   const transport = createInProcessTransport(routes, interceptors);
-  return { gateway: createClient(GatewayService, transport), models: createClient(ModelsService, transport), auth: createClient(AuthProfileService, transport) };
+  return {
+    gateway: createClient(GatewayService, transport),
+    models: createClient(ModelsService, transport),
+    auth: createClient(AuthProfileService, transport),
+  };
 }

@@ -87,7 +87,8 @@ function vaultCredential(providerId: string, ref: string, vault: SecretStore | u
 
 /** The bound auth profile's credential, per request: the run's agent's own profile for that provider kind comes first. */
 function profileCredential(provider: ProviderConfig, profileId: string, profiles: ProfileCredentialSource | undefined) {
-  if (profiles === undefined) throw new SecretRefError(`provider "${provider.provider_id}": auth_profile_id needs auth profiles, which this daemon was not given`);
+  if (profiles === undefined)
+    throw new SecretRefError(`provider "${provider.provider_id}": auth_profile_id needs auth profiles, which this daemon was not given`);
   const binding = { providerId: provider.provider_id, providerKind: provider.kind, profileId };
   return (agentId: string | undefined) => profiles.credentialFor(binding, agentId);
 }

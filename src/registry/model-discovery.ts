@@ -1,7 +1,7 @@
 import { GatewayError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { type PeriodicTask, startPeriodicTask } from "../shared/periodic-task.js";
 import type { ModelRegistry, RegisteredModel, RegisteredProvider } from "./model-registry.js";
-import { startPeriodicTask, type PeriodicTask } from "../shared/periodic-task.js";
 import { type ConnectionOutcome, defaultProbeTimeoutMs, ProviderHealth } from "./provider-health.js";
 
 /** What discovery found on one provider. */

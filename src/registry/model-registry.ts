@@ -82,8 +82,7 @@ export class ModelRegistry {
     this.defaults = {
       chatModelId: config.default_chat_model_id ?? this.firstUsable("chat")?.modelId,
       embeddingsModelId: config.default_embeddings_model_id ?? this.firstUsable("embeddings")?.modelId,
-      audioTranscriptionModelId:
-        config.default_audio_transcription_model_id ?? this.firstUsable("audio_transcription")?.modelId,
+      audioTranscriptionModelId: config.default_audio_transcription_model_id ?? this.firstUsable("audio_transcription")?.modelId,
       failoverEnabled: config.failover_enabled,
       responseCacheEnabled: config.response_cache_enabled,
     };
@@ -91,9 +90,7 @@ export class ModelRegistry {
 
   listModels(filter: { role?: ModelRole; includeDisabled?: boolean } = {}): RegisteredModel[] {
     return [...this.models.values()].filter(
-      (model) =>
-        (filter.role === undefined || model.role === filter.role) &&
-        (filter.includeDisabled === true || this.isUsable(model)),
+      (model) => (filter.role === undefined || model.role === filter.role) && (filter.includeDisabled === true || this.isUsable(model)),
     );
   }
 

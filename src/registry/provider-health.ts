@@ -1,7 +1,7 @@
 import { GatewayError, toGatewayError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import type { ModelRegistry, RegisteredProvider } from "./model-registry.js";
 import { type PeriodicTask, startPeriodicTask } from "../shared/periodic-task.js";
+import type { ModelRegistry, RegisteredProvider } from "./model-registry.js";
 
 /** What probing a provider's model listing found. */
 export type ConnectionOutcome = "ok" | "auth_failed" | "rate_limited" | "endpoint_failed" | "timeout" | "blocked" | "not_applicable";

@@ -56,12 +56,7 @@ const DEFAULT_MAX_BACKOFF_MS = 10_000;
  * Exponential backoff with full jitter: a random whole number of milliseconds in
  * [0, min(maxMs, baseMs * 2^(attempt-1))]. `attempt` counts from 1; `random` returns [0, 1) like Math.random.
  */
-export function backoffDelay(
-  attempt: number,
-  baseMs: number,
-  random: () => number = Math.random,
-  maxMs: number = DEFAULT_MAX_BACKOFF_MS,
-): number {
+export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random, maxMs: number = DEFAULT_MAX_BACKOFF_MS): number {
   if (!(baseMs > 0) || !(maxMs > 0)) return 0;
   // Capping the exponent keeps the product finite; the cap on the delay applies long before.
   const exponent = Math.min(Math.max(Math.floor(attempt), 1) - 1, 52);
@@ -91,9 +86,7 @@ export function retryDelay(error: GatewayError, context: RetryContext): number |
   if (context.attempt > context.maxRetries) return undefined;
   const retryAfter = error.retryAfterMs;
   const wait =
-    retryAfter !== undefined && Number.isFinite(retryAfter)
-      ? Math.max(0, retryAfter)
-      : backoffDelay(context.attempt, context.baseMs, context.random);
+    retryAfter !== undefined && Number.isFinite(retryAfter) ? Math.max(0, retryAfter) : backoffDelay(context.attempt, context.baseMs, context.random);
   // Waiting until the deadline itself would leave no time for the retry to succeed.
   return wait < context.remainingMs ? wait : undefined;
 }

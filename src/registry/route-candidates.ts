@@ -47,7 +47,7 @@ export interface CandidatePlanInputs {
  * dropped are listed too, with the reason, so routing can be explained.
  */
 export function planCandidates(inputs: CandidatePlanInputs): RouteCandidate[] {
-  const { registry, primary, needs } = inputs;
+  const { registry, primary } = inputs;
   const view = (model: RegisteredModel, provider: RegisteredProvider, kept: boolean, reason: string): RouteCandidate => ({
     model,
     provider,
@@ -108,7 +108,10 @@ function dropReason(candidate: RouteCandidate, inputs: CandidatePlanInputs): str
 }
 
 /** The needs of a chat request, with the token count computed only if a candidate's window is near its upper bound. */
-export function needsOf(request: { messages: ChatMessage[]; tools: ToolDefinition[]; responseFormat?: { kind: string } | undefined; maxTokens?: number | undefined }, countPrompt: TokenCount): RequestNeeds {
+export function needsOf(
+  request: { messages: ChatMessage[]; tools: ToolDefinition[]; responseFormat?: { kind: string } | undefined; maxTokens?: number | undefined },
+  countPrompt: TokenCount,
+): RequestNeeds {
   let tokens: number | undefined;
   return {
     tools: request.tools.length > 0,

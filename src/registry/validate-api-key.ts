@@ -1,10 +1,10 @@
 import type { ProviderConfig } from "../config/schema.js";
-import { GatewayError, invalidRequest, toGatewayError } from "../shared/errors.js";
+import type { ApiKeyCheck } from "../identity/auth-profiles/profile-types.js";
 import { createProvider } from "../providers/create-provider.js";
+import { GatewayError, invalidRequest, toGatewayError } from "../shared/errors.js";
 import { BlockedUrlError } from "../shared/netguard/upstream-url.js";
 import { providerKindForProfile } from "../shared/provider-kinds.js";
 import { redactSecrets } from "../shared/redact-secrets.js";
-import type { ApiKeyCheck } from "../identity/auth-profiles/profile-types.js";
 
 const validationTimeoutMs = 15_000;
 
@@ -49,7 +49,9 @@ function describeFailure(error: unknown, check: ApiKeyCheck): GatewayError {
   if (failure.kind === "auth" || failure.kind === "permission") {
     return new GatewayError("invalid_request", `the provider refused the API key: ${said}`, { param: "api_key", code: "api_key_rejected" });
   }
-  return new GatewayError(failure.kind, `could not check the API key against ${check.baseUrl}/models: ${said}`, { code: failure.code ?? "api_key_check_failed" });
+  return new GatewayError(failure.kind, `could not check the API key against ${check.baseUrl}/models: ${said}`, {
+    code: failure.code ?? "api_key_check_failed",
+  });
 }
 
 function redact(text: string, secret: string): string {

@@ -1,9 +1,9 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { ApiKeyInfo as ProtoApiKeyInfo, ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
-import { invalidRequest } from "../shared/errors.js";
+import type { ApiKeysService, ApiKeyInfo as ProtoApiKeyInfo } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
 import type { ApiKeyInfo } from "../identity/api-keys/api-key-info.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
+import { invalidRequest } from "../shared/errors.js";
 
 /** ApiKeysService: issues, lists and revokes client API keys (admin only, see procedure-scopes.ts). */
 export function createApiKeysService(apiKeys: ApiKeys): ServiceImpl<typeof ApiKeysService> {

@@ -1,11 +1,11 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { type AuthProfileService, ProfileScope } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
-import { invalidRequest } from "../shared/errors.js";
 import type { AuthProfiles, ProfileInput } from "../identity/auth-profiles/auth-profiles.js";
 import { isProfileProviderKind, type ProfileProviderKind, profileProviderKindProblem } from "../identity/auth-profiles/profile-types.js";
 import type { OAuthLogins } from "../identity/oauth/oauth-logins.js";
 import type { TokenRefresher } from "../identity/oauth/token-refresher.js";
+import { invalidRequest } from "../shared/errors.js";
 import { profileToProto } from "./convert/auth-profile-to-proto.js";
 
 export interface AuthProfileServiceDeps {

@@ -1,7 +1,7 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { GatewayError } from "../shared/errors.js";
 import type { VerifiedKey } from "../identity/api-keys/api-keys.js";
 import type { Caller } from "../identity/caller.js";
+import { GatewayError } from "../shared/errors.js";
 
 /** The authenticated caller of the current RPC, set by the auth interceptor. */
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });

@@ -34,7 +34,8 @@ async function grpcWeb(response: UniversalServerResponse): Promise<UniversalServ
   const first = await chunks.next();
   if (first.done) return { ...response, body: createAsyncIterable([]) };
   let head = first.value;
-  const isWholeTrailerFrame = head[0] === trailerFlag && head.byteLength >= 5 && head.byteLength === 5 + new DataView(head.buffer, head.byteOffset).getUint32(1);
+  const isWholeTrailerFrame =
+    head[0] === trailerFlag && head.byteLength >= 5 && head.byteLength === 5 + new DataView(head.buffer, head.byteOffset).getUint32(1);
   if (isWholeTrailerFrame) {
     const error = findTrailerError(trailerParse(head.subarray(5)));
     const reclassified = error && reclassifyDecodeFailure(error);

@@ -1,7 +1,7 @@
-import { redactConfig } from "../config/redact-config.js";
-import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
+import { redactConfig } from "../config/redact-config.js";
 import { collectDiagnostics, type DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import { providerStatusToProto } from "./convert/models-to-proto.js";
 

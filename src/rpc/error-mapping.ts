@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorDetail, ErrorDetailSchema } from "../../gen/es/palyra/gateway/v1/common_pb.js";
-import { type ErrorKind, GatewayError, toGatewayError } from "../shared/errors.js";
 import { clip } from "../shared/clip.js";
+import { type ErrorKind, GatewayError, toGatewayError } from "../shared/errors.js";
 import { kindFromCode, kindFromProto, presentationOf, toProtoErrorKind } from "./error-table.js";
 
 // Core errors become ConnectErrors here, by the one table in error-table.ts; the kind travels with
@@ -44,7 +44,9 @@ export function reclassifyDecodeFailure(error: ConnectError): ConnectError | und
 }
 
 function connectErrorOf(error: GatewayError): ConnectError {
-  return new ConnectError(clipMessage(error.message), presentationOf(error.kind).grpcCode, undefined, [{ desc: ErrorDetailSchema, value: toErrorDetail(error) }]);
+  return new ConnectError(clipMessage(error.message), presentationOf(error.kind).grpcCode, undefined, [
+    { desc: ErrorDetailSchema, value: toErrorDetail(error) },
+  ]);
 }
 
 // Error messages travel in a header (grpc-message) that HTTP/2 peers cap at a few KB: a message that

@@ -1,15 +1,15 @@
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { RunStatus as ProtoRunStatus } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { GatewayService, RunStreamRequest } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../shared/errors.js";
 import type { RunEngine, RunHandle } from "../runs/run-engine.js";
-import type { RunStatus } from "../store/tables.js";
+import { invalidRequest } from "../shared/errors.js";
 import { gatewayVersion } from "../shared/version.js";
+import type { RunStatus } from "../store/tables.js";
 import { requireCaller } from "./caller-context.js";
 import { runEventToProto } from "./convert/run-event-to-proto.js";
-import { reclassifyDecodeFailure } from "./error-mapping.js";
 import { runInputFromProto } from "./convert/run-input-from-proto.js";
 import { embedInputFromProto, embedResponseToProto, transcribeInputFromProto, transcribeResponseToProto } from "./convert/unary-runs-proto.js";
+import { reclassifyDecodeFailure } from "./error-mapping.js";
 
 export interface GatewayServiceDeps {
   engine: RunEngine;

@@ -1,6 +1,6 @@
 import { EventEmitter, on } from "node:events";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/es/grpc/health/v1/health_pb.js";
+import { type Health, HealthCheckResponse_ServingStatus } from "../../gen/es/grpc/health/v1/health_pb.js";
 
 /** What a component reports about itself; an unknown service is simply absent from the board. */
 export type ServingStatus = "SERVING" | "NOT_SERVING";
@@ -90,9 +90,7 @@ export function createHealthService(board: HealthStatusBoard): ServiceImpl<typeo
       return { status: wireStatus(status) };
     },
     list() {
-      const statuses = Object.fromEntries(
-        board.entries().map(([service, status]) => [service, { status: wireStatus(status) }]),
-      );
+      const statuses = Object.fromEntries(board.entries().map(([service, status]) => [service, { status: wireStatus(status) }]));
       return { statuses };
     },
     async *watch(request, context) {

@@ -31,7 +31,13 @@ export function createInProcessTransport(routes: (router: ConnectRouter) => void
   const procedures = collectProcedures(routes);
   const chain = (innermost: AnyFn): AnyFn => interceptors.reduceRight<AnyFn>((next, interceptor) => interceptor(next as never) as AnyFn, innermost);
 
-  function begin(method: DescMethod, signal: AbortSignal | undefined, timeoutMs: number | undefined, header: ConstructorParameters<typeof Headers>[0] | undefined, values: ContextValues | undefined) {
+  function begin(
+    method: DescMethod,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: ConstructorParameters<typeof Headers>[0] | undefined,
+    values: ContextValues | undefined,
+  ) {
     const procedure = procedures.get(method);
     if (procedure === undefined) throw new ConnectError(`${method.parent.typeName}.${method.name} is not served in process`, Code.Unimplemented);
     const context = createHandlerContext({
@@ -45,10 +51,22 @@ export function createInProcessTransport(routes: (router: ConnectRouter) => void
       ...(header !== undefined && { requestHeader: header }),
       ...(values !== undefined && { contextValues: values }),
     });
-    const common = { service: method.parent, requestMethod: "POST", url: context.url, signal: context.signal, header: context.requestHeader, contextValues: context.values };
+    const common = {
+      service: method.parent,
+      requestMethod: "POST",
+      url: context.url,
+      signal: context.signal,
+      header: context.requestHeader,
+      contextValues: context.values,
+    };
     const replyCommon = { service: method.parent, header: context.responseHeader, trailer: context.responseTrailer };
     // Interceptors may replace the signal, headers or values: the implementation sees the request's.
-    const handlerContext = (request: AnyRequest): HandlerContext => ({ ...context, requestHeader: request.header, signal: request.signal, values: request.contextValues });
+    const handlerContext = (request: AnyRequest): HandlerContext => ({
+      ...context,
+      requestHeader: request.header,
+      signal: request.signal,
+      values: request.contextValues,
+    });
     return { procedure, common, replyCommon, handlerContext };
   }
 
@@ -57,7 +75,12 @@ export function createInProcessTransport(routes: (router: ConnectRouter) => void
       const { procedure, common, replyCommon, handlerContext } = begin(method, signal, timeoutMs, header, contextValues);
       const call = chain(async (request) => {
         const output = await procedure.impl(request.message, handlerContext(request));
-        return { ...replyCommon, stream: false, method, message: asMessage(method.output as DescMessage, output as MessageInitShape<DescMessage>) } as UnaryResponse;
+        return {
+          ...replyCommon,
+          stream: false,
+          method,
+          message: asMessage(method.output as DescMessage, output as MessageInitShape<DescMessage>),
+        } as UnaryResponse;
       });
       const request = { ...common, stream: false, method, message: asMessage(method.input, input) } as UnaryRequest;
       return (await call(request)) as never;
@@ -68,8 +91,7 @@ export function createInProcessTransport(routes: (router: ConnectRouter) => void
       const call = chain(async (request) => {
         const messages = request.message as AsyncIterable<MessageShape<DescMessage>>;
         const context = handlerContext(request);
-        const output =
-          method.methodKind === "server_streaming" ? procedure.impl(await single(messages, method), context) : procedure.impl(messages, context);
+        const output = method.methodKind === "server_streaming" ? procedure.impl(await single(messages, method), context) : procedure.impl(messages, context);
         const answers = outputs(method.output, method.methodKind === "client_streaming" ? once(output) : output, context.signal);
         return { ...replyCommon, stream: true, method, message: answers } as StreamResponse;
       });

@@ -1,18 +1,18 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ModelRole, type ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
-import { invalidRequest } from "../shared/errors.js";
+import type { BudgetOutcome } from "../governance/run-governance.js";
 import { discoverModels, requireProvider } from "../registry/model-discovery.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
+import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import { defaultProbeTimeoutMs, type ProviderHealth } from "../registry/provider-health.js";
+import type { ResponseCache } from "../registry/response-cache.js";
+import type { RunEngine } from "../runs/run-engine.js";
+import { invalidRequest } from "../shared/errors.js";
+import { requireCaller } from "./caller-context.js";
 import { discoveryResultToProto, probeResultToProto } from "./convert/health-to-proto.js";
 import { modelRoleFromProto, modelToProto, providerStatusToProto } from "./convert/models-to-proto.js";
 import { cacheStatusToProto, explanationToProto } from "./convert/resilience-to-proto.js";
 import { runInputFromProto } from "./convert/run-input-from-proto.js";
-import { requireCaller } from "./caller-context.js";
-import type { ProviderCircuits } from "../registry/provider-circuits.js";
-import type { ResponseCache } from "../registry/response-cache.js";
-import type { RunEngine } from "../runs/run-engine.js";
-import type { BudgetOutcome } from "../governance/run-governance.js";
 
 /** A probe that takes longer than this is not a connection test any more. */
 const maxProbeTimeoutMs = 300_000;
@@ -39,14 +39,16 @@ export function createModelsService(deps: ModelsServiceDeps): ServiceImpl<typeof
       const models = registry.listModels({ includeDisabled: true });
       const { defaults } = registry;
       return {
-        providers: registry.listProviders().map((provider) =>
-          providerStatusToProto(
-            provider,
-            models.filter((model) => model.providerId === provider.providerId).length,
-            health.stateOf(provider.providerId),
-            circuits.snapshot(provider.providerId),
+        providers: registry
+          .listProviders()
+          .map((provider) =>
+            providerStatusToProto(
+              provider,
+              models.filter((model) => model.providerId === provider.providerId).length,
+              health.stateOf(provider.providerId),
+              circuits.snapshot(provider.providerId),
+            ),
           ),
-        ),
         cache: cacheStatusToProto(cache.stats()),
         defaults: {
           chatModelId: defaults.chatModelId ?? "",

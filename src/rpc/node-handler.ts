@@ -1,7 +1,7 @@
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import { Code, type ConnectRouter, ConnectError, createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { Code, ConnectError, type ConnectRouter, createConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { createAsyncIterable, encodeEnvelope, type UniversalHandler } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../shared/logger.js";
 import { preflightCredentialKey } from "./caller-context.js";

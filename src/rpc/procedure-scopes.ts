@@ -58,9 +58,7 @@ const scopesByService: Record<string, Record<string, Scope>> = {
 
 /** The scope each procedure ("/<service>/<method>") needs. */
 export const procedureScopes: ReadonlyMap<string, Scope> = new Map(
-  Object.entries(scopesByService).flatMap(([service, methods]) =>
-    Object.entries(methods).map(([method, scope]) => [`/${service}/${method}`, scope] as const),
-  ),
+  Object.entries(scopesByService).flatMap(([service, methods]) => Object.entries(methods).map(([method, scope]) => [`/${service}/${method}`, scope] as const)),
 );
 
 /** Procedures that start runs, and so count against a key's request and token limits. */

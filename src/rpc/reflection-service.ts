@@ -1,4 +1,4 @@
-import { create, createFileRegistry, toBinary, type DescFile, type FileRegistry } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type DescFile, type FileRegistry, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/es/grpc/reflection/v1/reflection_pb.js";
@@ -37,9 +37,7 @@ export interface ReflectionIndex {
 /** Builds the index over the given files and, transitively, everything they import. */
 export function createReflectionIndex(files: Iterable<DescFile>): ReflectionIndex {
   const roots = [...files];
-  const registry = createFileRegistry(
-    create(FileDescriptorSetSchema, { file: dependencyOrder(roots).map((file) => file.proto) }),
-  );
+  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependencyOrder(roots).map((file) => file.proto) }));
   const serviceNames = new Set(roots.flatMap((file) => file.services.map((service) => service.typeName)));
   return { registry, serviceNames: [...serviceNames].sort() };
 }
@@ -59,10 +57,7 @@ function dependencyOrder(roots: readonly DescFile[]): DescFile[] {
 }
 
 /** Answers one reflection request; failures are error answers, since the stream must carry on. */
-export function answerReflection(
-  index: ReflectionIndex,
-  request: ReflectionRequest["messageRequest"],
-): ReflectionAnswer {
+export function answerReflection(index: ReflectionIndex, request: ReflectionRequest["messageRequest"]): ReflectionAnswer {
   const { registry } = index;
   switch (request.case) {
     case "listServices":
@@ -73,18 +68,12 @@ export function answerReflection(
     case "fileByFilename":
       return fileAnswer(registry.getFile(request.value), `file "${request.value}" not found`);
     case "fileContainingSymbol":
-      return fileAnswer(
-        fileContainingSymbol(registry, request.value),
-        `symbol "${request.value}" not found`,
-      );
+      return fileAnswer(fileContainingSymbol(registry, request.value), `symbol "${request.value}" not found`);
     case "fileContainingExtension": {
       const { containingType, extensionNumber } = request.value;
       const extendee = registry.getMessage(containingType);
       const extension = extendee && registry.getExtensionFor(extendee, extensionNumber);
-      return fileAnswer(
-        extension?.file,
-        `extension ${extensionNumber} of "${containingType}" not found`,
-      );
+      return fileAnswer(extension?.file, `extension ${extensionNumber} of "${containingType}" not found`);
     }
     case "allExtensionNumbersOfType": {
       const typeName = request.value;
@@ -119,10 +108,7 @@ export function fileContainingSymbol(registry: FileRegistry, symbol: string): De
     case "service":
       return parent.methods.some((method) => method.name === member) ? parent.file : undefined;
     case "message":
-      return parent.fields.some((field) => field.name === member) ||
-        parent.oneofs.some((oneof) => oneof.name === member)
-        ? parent.file
-        : undefined;
+      return parent.fields.some((field) => field.name === member) || parent.oneofs.some((oneof) => oneof.name === member) ? parent.file : undefined;
     default:
       return undefined;
   }
@@ -132,9 +118,7 @@ export function fileContainingSymbol(registry: FileRegistry, symbol: string): De
 function fileAnswer(file: DescFile | undefined, notFoundMessage: string): ReflectionAnswer {
   if (!file) return notFound(notFoundMessage);
   const [requested, ...imports] = dependencyOrder([file]).reverse();
-  const fileDescriptorProto = [requested ?? file, ...imports].map((f) =>
-    toBinary(FileDescriptorProtoSchema, f.proto),
-  );
+  const fileDescriptorProto = [requested ?? file, ...imports].map((f) => toBinary(FileDescriptorProtoSchema, f.proto));
   return { case: "fileDescriptorResponse", value: { fileDescriptorProto } };
 }
 
@@ -154,8 +138,7 @@ function errorAnswer(errorCode: Code, errorMessage: string): ReflectionAnswer {
  */
 export function registerReflection(router: ConnectRouter, files: readonly DescFile[] = []): ConnectRouter {
   let index: ReflectionIndex | undefined;
-  const currentIndex = (): ReflectionIndex =>
-    (index ??= createReflectionIndex([...files, ...router.handlers.map((handler) => handler.service.file)]));
+  const currentIndex = (): ReflectionIndex => (index ??= createReflectionIndex([...files, ...router.handlers.map((handler) => handler.service.file)]));
 
   async function* serverReflectionInfo<Request extends ReflectionRequest>(requests: AsyncIterable<Request>) {
     for await (const request of requests) {
@@ -169,7 +152,5 @@ export function registerReflection(router: ConnectRouter, files: readonly DescFi
 
   // Reflection requests name a symbol or file; anyone may call it, so its messages stay small.
   const options = { readMaxBytes: 64 * 1024 };
-  return router
-    .service(ServerReflectionV1, { serverReflectionInfo }, options)
-    .service(ServerReflectionV1alpha, { serverReflectionInfo }, options);
+  return router.service(ServerReflectionV1, { serverReflectionInfo }, options).service(ServerReflectionV1alpha, { serverReflectionInfo }, options);
 }

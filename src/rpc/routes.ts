@@ -10,11 +10,11 @@ import { file_palyra_gateway_v1_vault, VaultService } from "../../gen/es/palyra/
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import type { BudgetAdministration } from "../governance/budgets/budget-administration.js";
 import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
-import type { ResponseCache } from "../registry/response-cache.js";
 import type { AccessControl } from "../identity/access.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
 import type { AuthCore } from "../identity/auth-core.js";
 import type { Vault } from "../identity/vault/vault.js";
+import type { ResponseCache } from "../registry/response-cache.js";
 import type { Logger } from "../shared/logger.js";
 import { createApiKeysService } from "./api-keys-service.js";
 import { createAuthProfileService } from "./auth-profile-service.js";
@@ -45,7 +45,12 @@ export interface RpcDeps extends DiagnosticsSources {
 export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   // Built once: the gRPC listener and the in-process /v1 transport register the same implementations.
   const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
-  const pricing = createPricingHandlers({ db: deps.store.db, catalog: deps.priceCatalog, registry: deps.registry, timeZone: deps.loadedConfig.config.usage.timezone });
+  const pricing = createPricingHandlers({
+    db: deps.store.db,
+    catalog: deps.priceCatalog,
+    registry: deps.registry,
+    timeZone: deps.loadedConfig.config.usage.timezone,
+  });
   const gateway = createGatewayService({ engine: deps.engine, startedAt: deps.startedAt });
   const models = createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine });
   const diagnostics = createDiagnosticsService(deps);
@@ -63,7 +68,15 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     registerService(router, AuthProfileService, authProfiles, limits);
     registerService(router, UsageService, usage, limits);
     registerService(router, Health, health, limits);
-    registerReflection(router, [file_palyra_gateway_v1_gateway, file_palyra_gateway_v1_models, file_palyra_gateway_v1_diagnostics, file_palyra_gateway_v1_api_keys, file_palyra_gateway_v1_vault, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_usage]);
+    registerReflection(router, [
+      file_palyra_gateway_v1_gateway,
+      file_palyra_gateway_v1_models,
+      file_palyra_gateway_v1_diagnostics,
+      file_palyra_gateway_v1_api_keys,
+      file_palyra_gateway_v1_vault,
+      file_palyra_gateway_v1_auth,
+      file_palyra_gateway_v1_usage,
+    ]);
   };
 }
 

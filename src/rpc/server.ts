@@ -28,7 +28,10 @@ export async function startRpcServer(options: RpcHandlerOptions & { bind: BindAd
       server.close();
       // Sessions told to close end by themselves once their last stream has flushed its final
       // events and status; only a session still open after the cap is cut off.
-      await settleWithin(closeTimeoutMs, [...sessions].map((session) => once(session, "close")));
+      await settleWithin(
+        closeTimeoutMs,
+        [...sessions].map((session) => once(session, "close")),
+      );
       for (const session of sessions) session.destroy();
       await closed;
     },

@@ -1,10 +1,10 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Kysely } from "kysely";
-import { invalidRequest } from "../shared/errors.js";
 import { summarizeUsage } from "../governance/ledger/usage-summary.js";
 import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
 import { setRuntimePrice } from "../governance/pricing/runtime-prices.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
+import { invalidRequest } from "../shared/errors.js";
 import type { Database } from "../store/tables.js";
 import { groupKeyFromProto, priceToProto, usageRowToProto } from "./convert/usage-to-proto.js";
 import type { PricingHandlers } from "./usage-service.js";

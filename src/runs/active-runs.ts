@@ -1,5 +1,5 @@
-import { GatewayError } from "../shared/errors.js";
 import type { Caller } from "../identity/caller.js";
+import { GatewayError } from "../shared/errors.js";
 import { settleWithin } from "../shared/server-lifecycle.js";
 import type { RunStatus } from "../store/tables.js";
 import { clipReason, shown } from "./input-limits.js";

@@ -1,5 +1,5 @@
-import { GatewayError } from "../shared/errors.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
+import { GatewayError } from "../shared/errors.js";
 import type { RunInput } from "../shared/run-input.js";
 import type { TokenCount } from "../shared/tokens.js";
 

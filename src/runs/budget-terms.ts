@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import type { BudgetQuery } from "../governance/run-governance.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
-import type { BudgetQuery } from "../governance/run-governance.js";
 import type { RunAttribution } from "./run-records.js";
 
 /** What budgets judge a run by (computed only when governance asks): its worst case, and the fingerprint approvals bind to. */

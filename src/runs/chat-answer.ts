@@ -1,5 +1,5 @@
-import { countPromptTokens, countTextsTokens } from "../shared/tokens.js";
 import type { ChatRequest, FinishReason, ToolCall, Usage } from "../shared/model-types.js";
+import { countPromptTokens, countTextsTokens } from "../shared/tokens.js";
 import type { RunOutput } from "./run-output.js";
 
 /** What a finished chat run answered, as the caller is told it (a cache hit's stored usage included). */

@@ -1,9 +1,9 @@
+import type { SmartRoutingDecision } from "../governance/run-governance.js";
 import type { Caller } from "../identity/caller.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import { needsOf, planCandidates, type RouteCandidate } from "../registry/route-candidates.js";
 import type { RunInput } from "../shared/run-input.js";
 import { promptTokenCounter, type TokenCount } from "../shared/tokens.js";
-import type { SmartRoutingDecision } from "../governance/run-governance.js";
 import type { RunContext } from "./run-context.js";
 import { validateRunInput } from "./run-input.js";
 import { withCallerAgent } from "./run-request.js";

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
+import type { LedgerWrite, RunCost, RunSettlement } from "../governance/run-governance.js";
 import type { Logger } from "../shared/logger.js";
 import type { Usage } from "../shared/model-types.js";
 import type { Database } from "../store/tables.js";
-import type { LedgerWrite, RunCost, RunSettlement } from "../governance/run-governance.js";
 import { buildRunEnd, type EndingRun, type RunEnd, type RunFacts, settlementOf, unrecordedEnd } from "./run-end.js";
 import { recordRunEnd } from "./run-records.js";
 

@@ -1,8 +1,8 @@
-import type { ChatRequest } from "../shared/model-types.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
-import { type ChatAnswer, answerOf } from "./chat-answer.js";
+import type { ChatRequest } from "../shared/model-types.js";
+import { answerOf, type ChatAnswer } from "./chat-answer.js";
 import { type CachedRun, keepInCache, serveFromCache } from "./chat-cache.js";
 import { type CloseRunDeps, type ClosingRun, closeRun } from "./close-run.js";
 import { runAttempts } from "./run-attempts.js";

@@ -1,5 +1,5 @@
-import { invalidRequest } from "../shared/errors.js";
 import { clip } from "../shared/clip.js";
+import { invalidRequest } from "../shared/errors.js";
 import { jsonNestsDeeperThan, maxJsonDepth } from "../shared/json-depth.js";
 
 // Bounds on what a caller sends, checked before a run is admitted. Anything stored with a run, echoed in

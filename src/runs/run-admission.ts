@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { LedgerWrite } from "../governance/run-governance.js";
 import type { Caller } from "../identity/caller.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
 import type { RunKind } from "../store/tables.js";
-import type { LedgerWrite } from "../governance/run-governance.js";
 import type { ActiveRun } from "./active-runs.js";
 import type { BudgetTerms } from "./budget-terms.js";
 import type { ClosingRun } from "./close-run.js";

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { GatewayError, toGatewayError } from "../shared/errors.js";
-import type { ChatRequest } from "../shared/model-types.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import { retryDelay, shouldFailover } from "../registry/retry-policy.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
+import { GatewayError, toGatewayError } from "../shared/errors.js";
+import type { ChatRequest } from "../shared/model-types.js";
 import type { EventChannel } from "./event-channel.js";
 import type { RunEvent, SmartRoutingReport } from "./run-events.js";
 import type { RunOutput } from "./run-output.js";
@@ -121,10 +121,14 @@ async function streamAttempt(context: AttemptsContext, candidate: RouteCandidate
 }
 
 function circuitOpen(candidate: RouteCandidate, retryAfterMs: number): GatewayError {
-  return new GatewayError("circuit_open", `provider "${candidate.provider.providerId}" is failing; its circuit is open for another ${Math.ceil(retryAfterMs / 1000)} s`, {
-    code: "circuit_open",
-    retryAfterMs,
-  });
+  return new GatewayError(
+    "circuit_open",
+    `provider "${candidate.provider.providerId}" is failing; its circuit is open for another ${Math.ceil(retryAfterMs / 1000)} s`,
+    {
+      code: "circuit_open",
+      retryAfterMs,
+    },
+  );
 }
 
 async function report(

@@ -1,11 +1,11 @@
+import type { RunGovernance, SmartRouter } from "../governance/run-governance.js";
 import type { Caller } from "../identity/caller.js";
-import type { Logger } from "../shared/logger.js";
-import type { Usage } from "../shared/model-types.js";
 import type { ModelRegistry } from "../registry/model-registry.js";
 import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
+import type { Logger } from "../shared/logger.js";
+import type { Usage } from "../shared/model-types.js";
 import type { Store } from "../store/open-store.js";
-import type { RunGovernance, SmartRouter } from "../governance/run-governance.js";
 import { ActiveRuns } from "./active-runs.js";
 import type { CloseRunDeps } from "./close-run.js";
 

@@ -1,6 +1,6 @@
+import type { RunCost, RunSettlement } from "../governance/run-governance.js";
 import { GatewayError, toGatewayError } from "../shared/errors.js";
 import type { FinishReason, Usage } from "../shared/model-types.js";
-import type { RunCost, RunSettlement } from "../governance/run-governance.js";
 
 /** The model that served a run (after failover, the one that answered). */
 export interface ServedBy {

@@ -1,8 +1,8 @@
 import { GatewayError } from "../shared/errors.js";
 import type { FinishReason, ToolCall, Usage } from "../shared/model-types.js";
 import type { ChatAnswer } from "./chat-answer.js";
-import type { ToolCallDelta } from "./run-output.js";
 import type { RunEnd } from "./run-end.js";
+import type { ToolCallDelta } from "./run-output.js";
 
 /** Smart routing's decision, as the routing event reports it. */
 export interface SmartRoutingReport {

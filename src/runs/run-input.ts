@@ -127,7 +127,10 @@ export function validateEmbedInput(input: EmbedInput): void {
     throw invalidRequest("dimensions", `must be a positive integer no larger than ${maxEmbeddingDimensions}`);
   }
   if (input.dimensions !== undefined && input.dimensions * input.inputs.length > maxEmbeddingValues) {
-    throw invalidRequest("dimensions", `${input.inputs.length} inputs of ${input.dimensions} dimensions pass the ${maxEmbeddingValues} values one answer may hold`);
+    throw invalidRequest(
+      "dimensions",
+      `${input.inputs.length} inputs of ${input.dimensions} dimensions pass the ${maxEmbeddingValues} values one answer may hold`,
+    );
   }
 }
 

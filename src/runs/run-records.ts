@@ -1,6 +1,6 @@
+import type { Kysely } from "kysely";
 import type { Caller } from "../identity/caller.js";
 import type { ResolvedModel } from "../registry/model-registry.js";
-import type { Kysely } from "kysely";
 import { insertRun, updateRun } from "../store/runs-repository.js";
 import type { Database, RunKind } from "../store/tables.js";
 import type { RunEnd } from "./run-end.js";

@@ -1,9 +1,9 @@
-import { GatewayError } from "../shared/errors.js";
-import type { Caller } from "../identity/caller.js";
-import type { ChatRequest } from "../shared/model-types.js";
-import type { ResolvedModel } from "../registry/model-registry.js";
-import type { RunInput } from "../shared/run-input.js";
 import type { SmartRoutingDecision } from "../governance/run-governance.js";
+import type { Caller } from "../identity/caller.js";
+import type { ResolvedModel } from "../registry/model-registry.js";
+import { GatewayError } from "../shared/errors.js";
+import type { ChatRequest } from "../shared/model-types.js";
+import type { RunInput } from "../shared/run-input.js";
 import type { RunRouting } from "./run-records.js";
 
 // How a run's input becomes what the provider is sent, what is recorded and what the caller is told.
@@ -25,10 +25,14 @@ export function smartRoutingEvent(smart: SmartRoutingDecision) {
 
 /** The refusal for a model whose provider has no API for the run's kind. */
 export function unsupportedBy({ model, provider }: ResolvedModel, feature: string): GatewayError {
-  return new GatewayError("invalid_request", `The model '${model.modelId}' is served by provider "${provider.providerId}" (${provider.kind}), which has no ${feature} API`, {
-    param: "model",
-    code: "model_capability_missing",
-  });
+  return new GatewayError(
+    "invalid_request",
+    `The model '${model.modelId}' is served by provider "${provider.providerId}" (${provider.kind}), which has no ${feature} API`,
+    {
+      param: "model",
+      code: "model_capability_missing",
+    },
+  );
 }
 
 /** The provider request for a chat run on the resolved model. */

@@ -1,7 +1,7 @@
+import { chatBudgetQuery } from "../governance/budgets/chat-budget-query.js";
 import type { Caller } from "../identity/caller.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
 import type { RunInput } from "../shared/run-input.js";
-import { chatBudgetQuery } from "../governance/budgets/chat-budget-query.js";
 import { checkCapabilities, checkContextWindow } from "./admission-checks.js";
 import { servingModels } from "./budget-terms.js";
 import { planChat } from "./chat-plan.js";

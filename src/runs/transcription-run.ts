@@ -8,7 +8,12 @@ import type { TranscribeInput } from "./unary-input.js";
 import { runUnary, type UnaryRunResult } from "./unary-run.js";
 
 /** Transcribes one audio file as one recorded run. Aborting `signal` (the caller's) cancels it. */
-export async function transcribe(context: RunContext, rawInput: TranscribeInput, caller: Caller, signal: AbortSignal): Promise<UnaryRunResult<TranscriptionResult>> {
+export async function transcribe(
+  context: RunContext,
+  rawInput: TranscribeInput,
+  caller: Caller,
+  signal: AbortSignal,
+): Promise<UnaryRunResult<TranscriptionResult>> {
   context.active.checkAccepting();
   const input = withCallerAgent(rawInput, caller);
   validateTranscribeInput(input);

@@ -1,9 +1,9 @@
+import type { RunCost } from "../governance/run-governance.js";
+import type { ResolvedModel } from "../registry/model-registry.js";
 import { GatewayError } from "../shared/errors.js";
 import type { Usage } from "../shared/model-types.js";
-import type { ResolvedModel } from "../registry/model-registry.js";
-import type { RunCost } from "../governance/run-governance.js";
 import { closeRun } from "./close-run.js";
-import { type RunAdmission, admitRun } from "./run-admission.js";
+import { admitRun, type RunAdmission } from "./run-admission.js";
 import { closeDepsFor, type RunContext } from "./run-context.js";
 import { type RunFacts, servedBy } from "./run-end.js";
 

@@ -82,7 +82,10 @@ export function policyProblems(policy: BudgetPolicy): PolicyProblem[] {
     problems.push({ field: "scope_id", message: `required for scope_kind "${policy.scopeKind}" (the ${scopeNoun(policy.scopeKind)} the policy limits)` });
   }
   if (policy.scopeId.length > 256) problems.push({ field: "scope_id", message: "must be at most 256 characters" });
-  for (const [field, value] of [["soft_limit_value", policy.softLimit], ["hard_limit_value", policy.hardLimit]] as const) {
+  for (const [field, value] of [
+    ["soft_limit_value", policy.softLimit],
+    ["hard_limit_value", policy.hardLimit],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0) problems.push({ field, message: "must be a finite number ≥ 0 (0 means no limit)" });
   }
   if (policy.softLimit === 0 && policy.hardLimit === 0) problems.push({ field: "hard_limit_value", message: "set soft_limit_value, hard_limit_value or both" });

@@ -33,10 +33,7 @@ export interface ToolDefinition {
 
 export type ToolChoice = { mode: "auto" | "none" | "required" } | { mode: "function"; name: string };
 
-export type ResponseFormat =
-  | { kind: "text" }
-  | { kind: "json_object" }
-  | { kind: "json_schema"; name: string; schemaJson: string; strict: boolean };
+export type ResponseFormat = { kind: "text" } | { kind: "json_object" } | { kind: "json_schema"; name: string; schemaJson: string; strict: boolean };
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 

@@ -1,5 +1,5 @@
-import { GatewayError } from "./errors.js";
 import { clip } from "./clip.js";
+import { GatewayError } from "./errors.js";
 import { redactSecrets } from "./redact-secrets.js";
 
 /** The longest upstream error text passed on to callers and logs. */

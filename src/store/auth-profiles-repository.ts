@@ -7,9 +7,7 @@ export async function upsertAuthProfile(db: Kysely<Database>, row: NewAuthProfil
   await db
     .insertInto("auth_profiles")
     .values(row)
-    .onConflict((conflict) =>
-      conflict.column("profile_id").doUpdateSet((eb) => ({ ...replaced, generation: eb("auth_profiles.generation", "+", 1) })),
-    )
+    .onConflict((conflict) => conflict.column("profile_id").doUpdateSet((eb) => ({ ...replaced, generation: eb("auth_profiles.generation", "+", 1) })))
     .execute();
 }
 

@@ -10,7 +10,10 @@ export async function findApproval(db: Kysely<Database>, approvalId: string): Pr
 }
 
 /** The pending approval already asked for this request by this caller, if any. */
-export async function findPendingApproval(db: Kysely<Database>, match: { requestHash: string; policyId: string; callerId: string }): Promise<BudgetApprovalRow | undefined> {
+export async function findPendingApproval(
+  db: Kysely<Database>,
+  match: { requestHash: string; policyId: string; callerId: string },
+): Promise<BudgetApprovalRow | undefined> {
   return db
     .selectFrom("budget_approvals")
     .selectAll()

@@ -35,7 +35,15 @@ export async function readCounters(db: Kysely<Database>, keys: readonly CounterK
 const reserveStatement = compiledStatement((db, entries: readonly { policyId: string; intervalStart: number; intervalEnd: number; amount: number }[]) =>
   db
     .insertInto("budget_counters")
-    .values(entries.map((entry) => ({ policy_id: entry.policyId, interval_start: entry.intervalStart, interval_end: entry.intervalEnd, consumed: 0, reserved: entry.amount })))
+    .values(
+      entries.map((entry) => ({
+        policy_id: entry.policyId,
+        interval_start: entry.intervalStart,
+        interval_end: entry.intervalEnd,
+        consumed: 0,
+        reserved: entry.amount,
+      })),
+    )
     .onConflict((conflict) =>
       conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({ reserved: eb("budget_counters.reserved", "+", eb.ref("excluded.reserved")) })),
     )
@@ -70,24 +78,34 @@ export async function releaseOnCounter(db: Kysely<Database>, key: CounterKey, am
   await releaseStatement.execute(db, { policyId: key.policyId, intervalStart: key.intervalStart, amount });
 }
 
-const chargeStatement = compiledStatement((db, charges: readonly { policyId: string; intervalStart: number; intervalEnd: number; consumed: number; released: number }[]) => {
-  const released = sql<number>`case budget_counters.policy_id ${sql.join(
-    charges.map((charge) => sql`when ${charge.policyId} then ${number(charge.released)}`),
-    sql` `,
-  )} else 0 end`;
-  return db
-    .insertInto("budget_counters")
-    .values(charges.map((charge) => ({ policy_id: charge.policyId, interval_start: charge.intervalStart, interval_end: charge.intervalEnd, consumed: charge.consumed, reserved: 0 })))
-    .onConflict((conflict) =>
-      conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
-        consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
-        // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
-        // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
-        reserved: sql<number>`case when budget_counters.reserved - ${released} < ${releaseDust} then 0 else budget_counters.reserved - ${released} end`,
-      })),
-    )
-    .returning(["policy_id", "consumed"]);
-});
+const chargeStatement = compiledStatement(
+  (db, charges: readonly { policyId: string; intervalStart: number; intervalEnd: number; consumed: number; released: number }[]) => {
+    const released = sql<number>`case budget_counters.policy_id ${sql.join(
+      charges.map((charge) => sql`when ${charge.policyId} then ${number(charge.released)}`),
+      sql` `,
+    )} else 0 end`;
+    return db
+      .insertInto("budget_counters")
+      .values(
+        charges.map((charge) => ({
+          policy_id: charge.policyId,
+          interval_start: charge.intervalStart,
+          interval_end: charge.intervalEnd,
+          consumed: charge.consumed,
+          reserved: 0,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(["policy_id", "interval_start"]).doUpdateSet((eb) => ({
+          consumed: eb("budget_counters.consumed", "+", eb.ref("excluded.consumed")),
+          // CASE rather than max()/greatest(): the same SQL on SQLite and PostgreSQL. Sums and differences
+          // of USD amounts leave rounding dust; below a billionth it is nothing reserved.
+          reserved: sql<number>`case when budget_counters.reserved - ${released} < ${releaseDust} then 0 else budget_counters.reserved - ${released} end`,
+        })),
+      )
+      .returning(["policy_id", "consumed"]);
+  },
+);
 
 /**
  * Charges what a run used and releases its reservations (never below 0), on every counter at once,
@@ -101,7 +119,13 @@ export async function chargeCounters(
   if (charges.length === 0) return [];
   const { rows } = await chargeStatement.execute(
     db,
-    charges.map(({ key, consumed, released }) => ({ policyId: key.policyId, intervalStart: key.intervalStart, intervalEnd: key.intervalEnd, consumed, released })),
+    charges.map(({ key, consumed, released }) => ({
+      policyId: key.policyId,
+      intervalStart: key.intervalStart,
+      intervalEnd: key.intervalEnd,
+      consumed,
+      released,
+    })),
   );
   return rows.map((row) => ({ policyId: row.policy_id, consumed: Number(row.consumed) }));
 }

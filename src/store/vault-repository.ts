@@ -6,9 +6,7 @@ export async function upsertVaultSecret(db: Kysely<Database>, row: NewVaultSecre
   return db
     .insertInto("vault_secrets")
     .values(row)
-    .onConflict((conflict) =>
-      conflict.column("name").doUpdateSet({ ciphertext: row.ciphertext, key_id: row.key_id, updated_at: row.updated_at }),
-    )
+    .onConflict((conflict) => conflict.column("name").doUpdateSet({ ciphertext: row.ciphertext, key_id: row.key_id, updated_at: row.updated_at }))
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
-import { startGateway, type RunningGateway } from "../../src/main.js";
+import { type RunningGateway, startGateway } from "../../src/main.js";
 
 export const testToken = "test-admin-token";
 

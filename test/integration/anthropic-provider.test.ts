@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { AnthropicProvider } from "../../src/providers/anthropic/anthropic-provider.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
 
@@ -21,7 +21,13 @@ function providerFor(overrides: { apiKey?: string; requestTimeoutMs?: number }):
 }
 
 const user = (text: string): ChatMessage => ({ role: "user", parts: [{ type: "text", text }] });
-const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({ upstreamModel: "claude-test", messages, tools: [], stop: [], ...extra });
+const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  upstreamModel: "claude-test",
+  messages,
+  tools: [],
+  stop: [],
+  ...extra,
+});
 
 /** Runs one chat to its end; the error, if any, comes back beside the events that preceded it. */
 async function run(req: ChatRequest, options: { via?: AnthropicProvider; signal?: AbortSignal } = {}) {
@@ -59,7 +65,12 @@ describe("AnthropicProvider against a fake Messages API", () => {
     expect(sent?.headers["anthropic-version"]).toBe("2023-06-01");
     expect(sent?.headers["content-type"]).toBe("application/json");
     expect(sent?.headers.authorization).toBeUndefined();
-    expect(sent?.body).toMatchObject({ model: "claude-test", max_tokens: 64, stream: true, messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] });
+    expect(sent?.body).toMatchObject({
+      model: "claude-test",
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+    });
   });
 
   it("streams a forced tool call and carries its result back in a valid follow-up", async () => {
@@ -75,11 +86,14 @@ describe("AnthropicProvider against a fake Messages API", () => {
 
     // The fake refuses what Anthropic refuses (alternation, tool_result without its tool_use).
     const second = await run(
-      request([
-        user("find cats"),
-        { role: "assistant", parts: [], toolCalls: [{ id: "toolu_fake_0", name: "lookup", argumentsJson }] },
-        { role: "tool", toolCallId: "toolu_fake_0", parts: [{ type: "text", text: "3 cats" }] },
-      ], { tools }),
+      request(
+        [
+          user("find cats"),
+          { role: "assistant", parts: [], toolCalls: [{ id: "toolu_fake_0", name: "lookup", argumentsJson }] },
+          { role: "tool", toolCallId: "toolu_fake_0", parts: [{ type: "text", text: "3 cats" }] },
+        ],
+        { tools },
+      ),
     );
     expect(second.error).toBeUndefined();
     expect(second.text).toBe("echo: 3 cats");

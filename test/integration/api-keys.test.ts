@@ -6,7 +6,6 @@ import { Kysely, SqliteDialect } from "kysely";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeysServiceClient, type CreateApiKeyRequest, type CreateApiKeyResponse } from "../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
-import { Role } from "../../gen/grpc-js/palyra/gateway/v1/common.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { type AbortRunResponse, type EmbedResponse, GatewayServiceClient, type RunStreamResponse } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { setApiKeyExpiry } from "../../src/store/api-keys-repository.js";
@@ -213,7 +212,10 @@ describe("client API keys: attribution", () => {
   it("records runs of an agent-bound key under its agent, whatever the request says", async () => {
     const { keyId, secret } = await createKey({ name: "agent key", agentId: "agent-from-key", scopes: ["chat.create"] });
     const { response } = await openai(secret)
-      .chat.completions.create({ model: "palyra-echo", messages: [{ role: "user", content: "who am I" }] }, { headers: { "x-palyra-agent-id": "claimed-agent" } })
+      .chat.completions.create(
+        { model: "palyra-echo", messages: [{ role: "user", content: "who am I" }] },
+        { headers: { "x-palyra-agent-id": "claimed-agent" } },
+      )
       .withResponse();
     expect(runRow(response.headers.get("x-palyra-run-id") ?? "")).toEqual({ caller_id: keyId, agent_id: "agent-from-key", status: "succeeded" });
 

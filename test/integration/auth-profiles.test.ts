@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthProfileService, ProfileHealthState, ProfileScope } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { createLogger } from "../../src/shared/logger.js";
-import { startFakeAnthropic, type FakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
+import { type FakeAnthropic, startFakeAnthropic } from "../fixtures/fake-anthropic-upstream.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 import { cleanEnv, runPalyra } from "./support/palyra-process.js";
@@ -78,7 +78,12 @@ upstream_model = "claude-sonnet-4-5"
   it("saves a key the provider accepts, checked against the bound provider's base URL", async () => {
     const response = await auth.connectApiKey({ profileId: "strict-key", providerKind: "openai_compatible", apiKey: goodKey }, withToken);
     expect(response.modelCount).toBe(4);
-    expect(response.profile).toMatchObject({ profileId: "strict-key", scope: ProfileScope.GLOBAL, baseUrl: strict.baseUrl, health: { state: ProfileHealthState.STATIC } });
+    expect(response.profile).toMatchObject({
+      profileId: "strict-key",
+      scope: ProfileScope.GLOBAL,
+      baseUrl: strict.baseUrl,
+      health: { state: ProfileHealthState.STATIC },
+    });
     expect(response.profile?.credential.case).toBe("apiKey");
     expect(strict.requests.at(-1)).toMatchObject({ method: "GET", path: "/v1/models", headers: { authorization: `Bearer ${goodKey}` } });
     await chat("strict-chat");
@@ -108,7 +113,10 @@ upstream_model = "claude-sonnet-4-5"
 
   it("uses an agent's own profile for that agent's runs, and the global one otherwise", async () => {
     await auth.setProfile({ profile: { profileId: "open-global", providerKind: "openai" }, apiKey: "global-key" }, withToken);
-    await auth.setProfile({ profile: { profileId: "agent-7-openai", providerKind: "openai", scope: ProfileScope.AGENT, agentId: "agent-7" }, apiKey: "agent-7-key" }, withToken);
+    await auth.setProfile(
+      { profile: { profileId: "agent-7-openai", providerKind: "openai", scope: ProfileScope.AGENT, agentId: "agent-7" }, apiKey: "agent-7-key" },
+      withToken,
+    );
     await chat("open-chat", "agent-7");
     expect(open.requests.at(-1)?.headers.authorization).toBe("Bearer agent-7-key");
     await chat("open-chat", "agent-8");
@@ -122,8 +130,15 @@ upstream_model = "claude-sonnet-4-5"
 
   it("connects a key read from stdin with the CLI, for an Anthropic provider", async () => {
     const cli = (args: string[], input?: string) =>
-      runPalyra([...args, "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }), ...(input !== undefined && { input }) });
-    const connected = await cli(["auth", "connect-api-key", "--provider", "anthropic", "--profile-id", "claude-key", "--base-url", anthropic.baseUrl], `${goodKey}\n`);
+      runPalyra([...args, "--addr", gateway.grpcAddress], {
+        cwd: gateway.stateDir,
+        env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }),
+        ...(input !== undefined && { input }),
+      });
+    const connected = await cli(
+      ["auth", "connect-api-key", "--provider", "anthropic", "--profile-id", "claude-key", "--base-url", anthropic.baseUrl],
+      `${goodKey}\n`,
+    );
     expect(connected.stderr).toBe("");
     expect(connected.stdout).toMatch(/connected claude-key: the key lists \d+ model/);
     expect(connected.stdout).not.toContain(goodKey);
@@ -140,7 +155,10 @@ upstream_model = "claude-sonnet-4-5"
     expect(empty.stderr).toContain("no API key on stdin");
 
     const health = await cli(["auth", "health", "--json"]);
-    const states = (JSON.parse(health.stdout) as { profiles: { profileId: string; health: { state: string } }[] }).profiles.map((profile) => [profile.profileId, profile.health.state]);
+    const states = (JSON.parse(health.stdout) as { profiles: { profileId: string; health: { state: string } }[] }).profiles.map((profile) => [
+      profile.profileId,
+      profile.health.state,
+    ]);
     expect(states).toContainEqual(["claude-key", "PROFILE_HEALTH_STATE_STATIC"]);
   });
 

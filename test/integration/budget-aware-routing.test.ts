@@ -1,4 +1,4 @@
-import { createClient, type Client } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import OpenAI from "openai";
@@ -32,7 +32,7 @@ const capable = "tool_calls = true\njson_mode = true\nvision = true";
 // failing over would spend several times the limit.
 const burstPrompt = "please fail over to the premium model";
 const burstMaxTokens = 16;
-const burstPromptTokens = (await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }]));
+const burstPromptTokens = await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }]);
 const premiumWorstCase = (burstPromptTokens * premiumPrices.input + burstMaxTokens * premiumPrices.output) / 1e6;
 const burstLimit = 3.5 * premiumWorstCase;
 const burstSize = 20;
@@ -139,7 +139,12 @@ async function standingOf(policyId: string) {
 function ledgerOf(agentId: string) {
   const db = new Database(gateway.databaseFile, { readonly: true });
   try {
-    return db.prepare("SELECT status, model_id, cost_usd, error_kind FROM runs WHERE agent_id = ?").all(agentId) as { status: string; model_id: string; cost_usd: number; error_kind: string | null }[];
+    return db.prepare("SELECT status, model_id, cost_usd, error_kind FROM runs WHERE agent_id = ?").all(agentId) as {
+      status: string;
+      model_id: string;
+      cost_usd: number;
+      error_kind: string | null;
+    }[];
   } finally {
     db.close();
   }
@@ -227,7 +232,15 @@ describe("smart routing within budget", () => {
       .chat.completions.create(
         {
           model: "auto",
-          messages: [{ role: "user", content: [{ type: "text", text: demanding }, { type: "image_url", image_url: { url: "https://images.test/graph.png" } }] }],
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: demanding },
+                { type: "image_url", image_url: { url: "https://images.test/graph.png" } },
+              ],
+            },
+          ],
           tools,
           response_format: { type: "json_schema", json_schema: { name: "findings", schema: { type: "object" } } },
         },

@@ -56,7 +56,9 @@ describe("a daemon killed with runs in flight", () => {
     // Admitted: its worst case (the prompt plus 1,000 output tokens) is reserved, so a second such run would not fit.
     const held = await first.standing();
     expect(held?.reserved).toBeGreaterThan(1000);
-    const refused = await first.openai.chat.completions.create({ model: "glacial-echo", messages: [{ role: "user", content: "one more" }] }).catch((error: unknown) => error);
+    const refused = await first.openai.chat.completions
+      .create({ model: "glacial-echo", messages: [{ role: "user", content: "one more" }] })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect((refused as InstanceType<typeof OpenAI.APIError>).code).toBe("budget_exceeded");
     expect((refused as Error).message).toMatch(/budget "daily-tokens" \(tokens, daily\) allows \d+ tokens more/);
@@ -79,7 +81,11 @@ describe("a daemon killed with runs in flight", () => {
       db.close();
     }
     // The budget is whole again: a run is admitted, and charged what it used.
-    const again = await second.openai.chat.completions.create({ model: "palyra-echo", max_tokens: 50, messages: [{ role: "user", content: "the budget is back" }] });
+    const again = await second.openai.chat.completions.create({
+      model: "palyra-echo",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "the budget is back" }],
+    });
     expect(again.choices[0]?.message.content).toBe("the budget is back");
     const after = await second.standing();
     expect(after?.reserved).toBe(0);

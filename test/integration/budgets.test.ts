@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import Database from "better-sqlite3";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import Database from "better-sqlite3";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
@@ -32,7 +32,8 @@ const cachedTokens = 3;
 // costs exactly its worst case and nothing is released early to let more through.
 const burstPrompt = Array.from({ length: 40 }, (_, index) => `word${index}`).join(" ");
 const burstMaxTokens = 8;
-const burstWorstCase = ((await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }])) * echoPrices.input + burstMaxTokens * echoPrices.output) / 1e6;
+const burstWorstCase =
+  ((await countPromptTokens([{ role: "user", parts: [{ type: "text", text: burstPrompt }] }])) * echoPrices.input + burstMaxTokens * echoPrices.output) / 1e6;
 const burstLimit = 10.5 * burstWorstCase;
 
 // The edge test's request: a prompt whose upper bound (its bytes) is several times its token count,
@@ -189,7 +190,8 @@ afterAll(async () => {
 const openai = (agentId: string, headers: Record<string, string> = {}) =>
   new OpenAI({ apiKey: testToken, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0, defaultHeaders: { "x-palyra-agent-id": agentId, ...headers } });
 
-const cli = (args: string[]) => runPalyra([...args, "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
+const cli = (args: string[]) =>
+  runPalyra([...args, "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
 
 async function standingOf(policyId: string) {
   const { policies } = await usage.listBudgetPolicies({}, auth);
@@ -225,7 +227,9 @@ describe("budgets through the daemon", () => {
       for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
       return text;
     };
-    const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? streamed() : client.chat.completions.create(request))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? streamed() : client.chat.completions.create(request))),
+    );
     const succeeded = outcomes.filter((outcome) => outcome.status === "fulfilled");
     const refused = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
     expect(succeeded.length * burstWorstCase).toBeLessThanOrEqual(burstLimit);
@@ -268,7 +272,9 @@ describe("budgets through the daemon", () => {
 
   it("charges a failed run only what the upstream reported: a reset mid-answer costs nothing", async () => {
     upstream.enqueue({ kind: "reset_after_first_chunk" });
-    const error = await apiError(openai("failing-agent").chat.completions.create({ model: "fake-gpt", messages: [{ role: "user", content: "this one dies" }] }));
+    const error = await apiError(
+      openai("failing-agent").chat.completions.create({ model: "fake-gpt", messages: [{ role: "user", content: "this one dies" }] }),
+    );
     expect(error.status).toBeGreaterThanOrEqual(500);
     expect(await standingOf("failing-tokens")).toMatchObject({ consumed: 0, reserved: 0 });
     const [run] = queryRuns("select status, cost_usd, input_tokens from runs where agent_id = ?", "failing-agent");
@@ -281,7 +287,16 @@ describe("budgets through the daemon", () => {
     let sawDelta!: () => void;
     const firstDelta = new Promise<void>((resolve) => (sawDelta = resolve));
     async function* requests() {
-      yield { action: { case: "start" as const, value: { model: "fake-gpt", agentId: "cancel-agent", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "a long answer please, word by word" } }] }] } } };
+      yield {
+        action: {
+          case: "start" as const,
+          value: {
+            model: "fake-gpt",
+            agentId: "cancel-agent",
+            messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "a long answer please, word by word" } }] }],
+          },
+        },
+      };
       await firstDelta;
       yield { action: { case: "cancel" as const, value: { reason: "the user pressed stop" } } };
     }
@@ -296,11 +311,15 @@ describe("budgets through the daemon", () => {
     expect(ending).toBe("cancelled");
     // The fake reports usage only at the end of a stream, so the upstream reported nothing to charge.
     expect(await standingOf("cancel-tokens")).toMatchObject({ consumed: 0, reserved: 0 });
-    expect(queryRuns("select status, cost_usd, error_message from runs where run_id = ?", runId)).toEqual([{ status: "cancelled", cost_usd: 0, error_message: "the user pressed stop" }]);
+    expect(queryRuns("select status, cost_usd, error_message from runs where run_id = ?", runId)).toEqual([
+      { status: "cancelled", cost_usd: 0, error_message: "the user pressed stop" },
+    ]);
   });
 
   it("prices cached tokens at their own rate in USD budgets", async () => {
-    const { data, response } = await openai("cache-agent").chat.completions.create({ model: "fake-gpt", messages: [{ role: "user", content: "one two three four five" }] }).withResponse();
+    const { data, response } = await openai("cache-agent")
+      .chat.completions.create({ model: "fake-gpt", messages: [{ role: "user", content: "one two three four five" }] })
+      .withResponse();
     expect(data.usage).toMatchObject({ prompt_tokens: 15, completion_tokens: 6, prompt_tokens_details: { cached_tokens: cachedTokens } });
     const expected = ((15 - cachedTokens) * fakePrices.input + cachedTokens * fakePrices.cached + 6 * fakePrices.output) / 1e6;
     expect(Number(response.headers.get("x-palyra-cost-usd"))).toBeCloseTo(expected, 8);
@@ -314,7 +333,9 @@ describe("budgets through the daemon", () => {
     const messages = [{ role: "user" as const, content: edgePrompt }];
     const over = await apiError(openai("edge-agent").chat.completions.create({ model: "palyra-echo", messages, max_tokens: edgeLimit - edgePromptTokens + 1 }));
     expect(over.status).toBe(429);
-    expect(over.message).toContain(`budget "edge-tokens" (tokens, daily) allows ${edgeLimit} tokens more; this request could use up to ${edgeLimit + 1} tokens`);
+    expect(over.message).toContain(
+      `budget "edge-tokens" (tokens, daily) allows ${edgeLimit} tokens more; this request could use up to ${edgeLimit + 1} tokens`,
+    );
     const exact = await openai("edge-agent").chat.completions.create({ model: "palyra-echo", messages, max_tokens: edgeLimit - edgePromptTokens });
     expect(exact.usage?.prompt_tokens).toBe(edgePromptTokens);
     expect(await standingOf("edge-tokens")).toMatchObject({ consumed: edgePromptTokens + (exact.usage?.completion_tokens ?? 0), reserved: 0 });
@@ -352,7 +373,18 @@ describe("budgets through the daemon", () => {
     const key = await keys.createApiKey({ name: "capped app", scopes: ["chat.create"] }, auth);
     const keyId = key.key?.keyId ?? "";
     await usage.setBudgetPolicy(
-      { policy: { policyId: "key-cap", scopeKind: BudgetScopeKind.API_KEY, scopeId: keyId, metricKind: BudgetMetricKind.TOKENS, intervalKind: BudgetIntervalKind.DAILY, hardLimitValue: 5, action: BudgetAction.BLOCK, enabled: true } },
+      {
+        policy: {
+          policyId: "key-cap",
+          scopeKind: BudgetScopeKind.API_KEY,
+          scopeId: keyId,
+          metricKind: BudgetMetricKind.TOKENS,
+          intervalKind: BudgetIntervalKind.DAILY,
+          hardLimitValue: 5,
+          action: BudgetAction.BLOCK,
+          enabled: true,
+        },
+      },
       auth,
     );
     const asKey = new OpenAI({ apiKey: key.secret, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0 });
@@ -390,7 +422,16 @@ describe("budgets through the daemon", () => {
     // Typed as well as in words: a header on /v1, a field of the ErrorDetail over gRPC.
     expect(held.headers?.get("x-palyra-approval-id")).toBe(approvalId);
     const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
-    const start = { action: { case: "start" as const, value: { model: "palyra-echo", agentId: "approval-agent", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "may I spend a little" } }] }] } } };
+    const start = {
+      action: {
+        case: "start" as const,
+        value: {
+          model: "palyra-echo",
+          agentId: "approval-agent",
+          messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "may I spend a little" } }] }],
+        },
+      },
+    };
     const refusal = await (async () => {
       async function* requests() {
         yield start;
@@ -406,13 +447,20 @@ describe("budgets through the daemon", () => {
 
     const pending = await cli(["usage", "approvals", "list", "--pending", "--json"]);
     expect(pending.code).toBe(0);
-    expect(JSON.parse(pending.stdout).approvals).toEqual([expect.objectContaining({ approvalId, policyId: "needs-ok", state: "pending", agentId: "approval-agent", modelId: "palyra-echo" })]);
+    expect(JSON.parse(pending.stdout).approvals).toEqual([
+      expect.objectContaining({ approvalId, policyId: "needs-ok", state: "pending", agentId: "approval-agent", modelId: "palyra-echo" }),
+    ]);
     const approved = await cli(["usage", "approvals", "approve", approvalId, "--reason", "one-off", "--json"]);
     expect(approved.stderr).toBe("");
     expect(JSON.parse(approved.stdout).approval).toMatchObject({ approvalId, state: "approved", reason: "one-off" });
 
     // Another request cannot ride on it.
-    const other = await apiError(openai("approval-agent", { "x-palyra-approval-id": approvalId }).chat.completions.create({ ...request, messages: [{ role: "user", content: "something else" }] }));
+    const other = await apiError(
+      openai("approval-agent", { "x-palyra-approval-id": approvalId }).chat.completions.create({
+        ...request,
+        messages: [{ role: "user", content: "something else" }],
+      }),
+    );
     expect(other.status).toBe(409);
     const passed = await openai("approval-agent", { "x-palyra-approval-id": approvalId }).chat.completions.create(request);
     expect(passed.choices[0]?.message.content).toBe("may I spend a little");
@@ -428,20 +476,45 @@ describe("budgets through the daemon", () => {
   });
 
   it("sets, lists and removes runtime policies over gRPC and the CLI, naming the field at fault", async () => {
-    const bad = await usage.setBudgetPolicy(
-      { policy: { policyId: "x", scopeKind: BudgetScopeKind.AGENT, metricKind: BudgetMetricKind.TOKENS, intervalKind: BudgetIntervalKind.DAILY, hardLimitValue: 10, enabled: true } },
-      auth,
-    ).then(
-      () => undefined,
-      (error: unknown) => ConnectError.from(error),
-    );
+    const bad = await usage
+      .setBudgetPolicy(
+        {
+          policy: {
+            policyId: "x",
+            scopeKind: BudgetScopeKind.AGENT,
+            metricKind: BudgetMetricKind.TOKENS,
+            intervalKind: BudgetIntervalKind.DAILY,
+            hardLimitValue: 10,
+            enabled: true,
+          },
+        },
+        auth,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => ConnectError.from(error),
+      );
     expect(bad?.code).toBe(Code.InvalidArgument);
     expect(bad?.rawMessage).toContain("policy.scope_id: required");
-    const noMetric = await usage.setBudgetPolicy({ policy: { policyId: "x", scopeKind: BudgetScopeKind.GLOBAL, hardLimitValue: 1 } }, auth).catch((error: unknown) => ConnectError.from(error));
+    const noMetric = await usage
+      .setBudgetPolicy({ policy: { policyId: "x", scopeKind: BudgetScopeKind.GLOBAL, hardLimitValue: 1 } }, auth)
+      .catch((error: unknown) => ConnectError.from(error));
     expect((noMetric as ConnectError).rawMessage).toContain("policy.metric_kind");
 
     const set = await usage.setBudgetPolicy(
-      { policy: { policyId: "rt-weekly", scopeKind: BudgetScopeKind.USER, scopeId: "u-1", metricKind: BudgetMetricKind.USD_COST, intervalKind: BudgetIntervalKind.WEEKLY, softLimitValue: 1, hardLimitValue: 2, action: BudgetAction.BLOCK, enabled: true } },
+      {
+        policy: {
+          policyId: "rt-weekly",
+          scopeKind: BudgetScopeKind.USER,
+          scopeId: "u-1",
+          metricKind: BudgetMetricKind.USD_COST,
+          intervalKind: BudgetIntervalKind.WEEKLY,
+          softLimitValue: 1,
+          hardLimitValue: 2,
+          action: BudgetAction.BLOCK,
+          enabled: true,
+        },
+      },
       auth,
     );
     expect(set.policy).toMatchObject({ policyId: "rt-weekly", source: "runtime", standing: { consumed: 0, reserved: 0, remaining: 2 } });
@@ -449,12 +522,32 @@ describe("budgets through the daemon", () => {
     const intervalStart = set.policy?.standing?.intervalStart;
     const start = intervalStart === undefined ? new Date(0) : timestampDate(intervalStart);
     const local = Object.fromEntries(
-      new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", weekday: "short", hour: "numeric", minute: "numeric", hourCycle: "h23" }).formatToParts(start).map((part) => [part.type, part.value]),
+      new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", weekday: "short", hour: "numeric", minute: "numeric", hourCycle: "h23" })
+        .formatToParts(start)
+        .map((part) => [part.type, part.value]),
     );
     expect([local.weekday, Number(local.hour), Number(local.minute)]).toEqual(["Mon", 0, 0]);
 
     const setForKey = (keyId: string) =>
-      cli(["usage", "budgets", "set", "cli-monthly", "--scope", "api_key", "--scope-id", keyId, "--metric", "tokens", "--interval", "monthly", "--hard", "5000", "--action", "alert_only", "--json"]);
+      cli([
+        "usage",
+        "budgets",
+        "set",
+        "cli-monthly",
+        "--scope",
+        "api_key",
+        "--scope-id",
+        keyId,
+        "--metric",
+        "tokens",
+        "--interval",
+        "monthly",
+        "--hard",
+        "5000",
+        "--action",
+        "alert_only",
+        "--json",
+      ]);
     // A policy for a key that was never issued would apply to no one.
     const unknownKey = await setForKey("0123456789ab");
     expect(unknownKey.code).not.toBe(0);
@@ -463,12 +556,25 @@ describe("budgets through the daemon", () => {
     const keyId = (await keys.createApiKey({ name: "monthly app", scopes: ["chat.create"] }, auth)).key?.keyId ?? "";
     const cliSet = await setForKey(keyId);
     expect(cliSet.stderr).toBe("");
-    expect(JSON.parse(cliSet.stdout).policy).toMatchObject({ policyId: "cli-monthly", scopeKind: "api_key", scopeId: keyId, metricKind: "tokens", intervalKind: "monthly", hardLimitValue: 5000, action: "alert_only", enabled: true, source: "runtime" });
+    expect(JSON.parse(cliSet.stdout).policy).toMatchObject({
+      policyId: "cli-monthly",
+      scopeKind: "api_key",
+      scopeId: keyId,
+      metricKind: "tokens",
+      intervalKind: "monthly",
+      hardLimitValue: 5000,
+      action: "alert_only",
+      enabled: true,
+      source: "runtime",
+    });
     const table = await cli(["usage", "budgets", "list"]);
     expect(table.stdout).toMatch(/^ID\s+SOURCE\s+SCOPE\s+METRIC\s+INTERVAL/m);
     expect(table.stdout).toMatch(new RegExp(`^cli-monthly\\s+runtime\\s+api_key:${keyId}\\s+tokens\\s+monthly\\s+-\\s+5,000\\s+alert_only\\s+yes`, "m"));
     expect(table.stdout).toMatch(/^burst\s+config\s+agent:burst-agent\s+usd_cost\s+daily/m);
-    const listed = JSON.parse((await cli(["usage", "budgets", "list", "--json"])).stdout).policies as { policyId: string; standing: { remaining: number | null } }[];
+    const listed = JSON.parse((await cli(["usage", "budgets", "list", "--json"])).stdout).policies as {
+      policyId: string;
+      standing: { remaining: number | null };
+    }[];
     expect(listed.find((policy) => policy.policyId === "soft-watch")?.standing.remaining).toBeNull();
 
     expect(JSON.parse((await cli(["usage", "budgets", "remove", "cli-monthly", "--json"])).stdout)).toEqual({ deleted: true });

@@ -6,8 +6,8 @@ import { Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { CircuitState, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { ManualClock } from "../helpers/manual-clock.js";
-import { runPalyra, cleanEnv } from "./support/palyra-process.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
+import { cleanEnv, runPalyra } from "./support/palyra-process.js";
 
 // One provider's breaker through its whole cycle, seen through /v1, ModelsService and the CLI.
 // The breakers read a clock only the test moves: the cooldown ends when the test says, never while a
@@ -112,10 +112,7 @@ describe("circuit breaker", () => {
     expect(Number(refused.headers.get("retry-after"))).toBe(cooldownMs / 1000);
     expect(flaky.requests.length).toBe(seen);
 
-    const explained = await models.explainRouting(
-      { run: { messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: "hello" } }] }] } },
-      auth,
-    );
+    const explained = await models.explainRouting({ run: { messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: "hello" } }] }] } }, auth);
     expect(explained.candidates.map((c) => [c.modelId, c.kept, c.circuit])).toEqual([
       ["flaky-model", false, CircuitState.OPEN],
       ["backup-model", true, CircuitState.CLOSED],

@@ -4,15 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cleanEnv,
-  PalyraProcess,
-  palyraBin,
-  type ReadyLine,
-  runPalyra,
-  spawnPalyra,
-  startDaemon,
-} from "./support/palyra-process.js";
+import { cleanEnv, PalyraProcess, palyraBin, type ReadyLine, runPalyra, spawnPalyra, startDaemon } from "./support/palyra-process.js";
 
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const loopbackBinds = ["--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"];
@@ -51,9 +43,7 @@ async function killIfRunning(daemon: PalyraProcess | undefined): Promise<void> {
 function recordedRun(stateDir: string, runId: string): { status: string; finished_at: number | null } | undefined {
   const db = new Database(join(stateDir, "palyra.sqlite"), { readonly: true });
   try {
-    return db.prepare("SELECT status, finished_at FROM runs WHERE run_id = ?").get(runId) as
-      | { status: string; finished_at: number | null }
-      | undefined;
+    return db.prepare("SELECT status, finished_at FROM runs WHERE run_id = ?").get(runId) as { status: string; finished_at: number | null } | undefined;
   } finally {
     db.close();
   }
@@ -63,8 +53,7 @@ describe("palyra CLI against a running daemon (discovery through daemon.json)", 
   let stateDir: string;
   let daemon: PalyraProcess | undefined;
   let ready: ReadyLine;
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    runPalyra([...args, "--state-dir", stateDir], { cwd: stateDir, env: cleanEnv(env) });
+  const cli = (args: string[], env: Record<string, string> = {}) => runPalyra([...args, "--state-dir", stateDir], { cwd: stateDir, env: cleanEnv(env) });
 
   beforeAll(async () => {
     stateDir = tempDir("daemon");
@@ -198,7 +187,7 @@ describe("palyra daemon start-up errors", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(config);
     expect(result.stderr).toContain("daemon.no_such_setting");
-    expect(result.stderr).toMatch(/^palyra: 1 problem in the config:\n  [^\n]+\n$/);
+    expect(result.stderr).toMatch(/^palyra: 1 problem in the config:\n {2}[^\n]+\n$/);
   });
 });
 

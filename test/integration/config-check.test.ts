@@ -59,7 +59,16 @@ describe("palyra config check", () => {
     const { dir, file, stateDir } = configDir(goodConfig);
     const result = await runPalyra(["config", "check", "--json", "--state-dir", stateDir], { cwd: dir, env: cleanEnv({ PALYRA__DAEMON__LOG_LEVEL: "warn" }) });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: true, source: file, problems: [], providers: 1, models: 2, prices: 0, budgets: 0, envOverrides: ["daemon.log_level"] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: true,
+      source: file,
+      problems: [],
+      providers: 1,
+      models: 2,
+      prices: 0,
+      budgets: 0,
+      envOverrides: ["daemon.log_level"],
+    });
   });
 
   it("lists every problem of a bad file and its overrides, naming the file or the variable, and exits 2", async () => {

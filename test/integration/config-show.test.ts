@@ -44,7 +44,10 @@ describe("the effective config", () => {
     expect(response.envOverrides).toEqual(["model_provider.max_retries"]);
     expect(response.configJson).not.toContain(secret);
 
-    const cli = await runPalyra(["config", "show", "--json", "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
+    const cli = await runPalyra(["config", "show", "--json", "--addr", gateway.grpcAddress], {
+      cwd: gateway.stateDir,
+      env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }),
+    });
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout).config.model_provider.providers[0]).toMatchObject({ api_key: "<redacted>", base_url: "https://api.openai.example/v1" });
     expect(cli.stdout).not.toContain(secret);

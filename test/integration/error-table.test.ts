@@ -4,8 +4,8 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorDetailSchema, Role } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import type { ErrorKind } from "../../src/shared/errors.js";
 import { presentationOf } from "../../src/rpc/error-table.js";
+import type { ErrorKind } from "../../src/shared/errors.js";
 import { glacialBudgetConfig } from "../fixtures/glacial-config.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 
@@ -43,7 +43,12 @@ describe.each(cases)("a $kind refusal", ({ kind, model, token }) => {
   it("answers gRPC with the table's code and the kind in its ErrorDetail", async () => {
     const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
     async function* requests() {
-      yield { action: { case: "start" as const, value: { model, messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "hello there" } }] }] } } };
+      yield {
+        action: {
+          case: "start" as const,
+          value: { model, messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "hello there" } }] }] },
+        },
+      };
     }
     const error = await (async () => {
       for await (const event of rpc.runStream(requests(), { headers: { authorization: `Bearer ${token}` } })) void event;

@@ -31,7 +31,12 @@ describe("fake OpenAI upstream", () => {
     expect(completion.choices[0]?.message.content).toBe("echo: hi there");
     expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 3 } });
 
-    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "a b c d e" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "a b c d e" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let usageChunks = 0;
     for await (const chunk of stream) {
@@ -47,7 +52,10 @@ describe("fake OpenAI upstream", () => {
       tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
       tool_choice: "required",
     });
-    expect(tool.choices[0]).toMatchObject({ finish_reason: "tool_calls", message: { tool_calls: [{ type: "function", function: { name: "f", arguments: '{"input":"call it"}' } }] } });
+    expect(tool.choices[0]).toMatchObject({
+      finish_reason: "tool_calls",
+      message: { tool_calls: [{ type: "function", function: { name: "f", arguments: '{"input":"call it"}' } }] },
+    });
 
     const embeddings = await client.embeddings.create({ model: "text-embedding-3-small", input: ["x", "y"], dimensions: 3, encoding_format: "float" });
     expect(embeddings.data.find((item) => item.index === 1)?.embedding).toEqual(fakeVector("y", 3));

@@ -1,18 +1,13 @@
-import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorDetailSchema, ErrorKind, Role as ConnectRole } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { Role as ConnectRole, ErrorDetailSchema, ErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService as ConnectGatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { Role } from "../../gen/grpc-js/palyra/gateway/v1/common.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
-import {
-  GatewayServiceClient,
-  type RunStreamRequest,
-  type RunStreamResponse,
-  TranscriptionFormat,
-} from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
+import { GatewayServiceClient, type RunStreamRequest, type RunStreamResponse, TranscriptionFormat } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelRole, ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
 import { startOf } from "../helpers/grpc-js-requests.js";
 import { slowModelConfig, startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
@@ -29,7 +24,11 @@ const auth = (token = testToken) => {
 };
 
 /** Runs one RunStream call to its end; resolves with every event, rejects with the call's error. */
-function runStream(request: RunStreamRequest | RunStreamRequest[], metadata = auth(), onEvent?: (event: RunStreamResponse, call: ReturnType<GatewayServiceClient["runStream"]>) => void) {
+function runStream(
+  request: RunStreamRequest | RunStreamRequest[],
+  metadata = auth(),
+  onEvent?: (event: RunStreamResponse, call: ReturnType<GatewayServiceClient["runStream"]>) => void,
+) {
   return new Promise<RunStreamResponse[]>((resolve, reject) => {
     const call = gatewayClient.runStream(metadata);
     const events: RunStreamResponse[] = [];
@@ -99,9 +98,7 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
       }
     });
     expect(events.at(-1)?.cancelled?.reason).toBe("user pressed stop");
-    const status = await unary<{ aborted: boolean; status: number }>((cb) =>
-      gatewayClient.abortRun({ runId: events[0]?.runId ?? "", reason: "" }, auth(), cb),
-    );
+    const status = await unary<{ aborted: boolean; status: number }>((cb) => gatewayClient.abortRun({ runId: events[0]?.runId ?? "", reason: "" }, auth(), cb));
     expect(status).toMatchObject({ aborted: false, status: 4 /* RUN_STATUS_CANCELLED */ });
   });
 
@@ -109,7 +106,10 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
     const aborted = new Promise<{ aborted: boolean; status: number }>((resolve, reject) => {
       void runStream(startOf("a slow answer to abort from elsewhere", { model: "slow-echo" }), auth(), (event) => {
         if (event.accepted) {
-          void unary<{ aborted: boolean; status: number }>((cb) => gatewayClient.abortRun({ runId: event.runId, reason: "operator abort" }, auth(), cb)).then(resolve, reject);
+          void unary<{ aborted: boolean; status: number }>((cb) => gatewayClient.abortRun({ runId: event.runId, reason: "operator abort" }, auth(), cb)).then(
+            resolve,
+            reject,
+          );
         }
       }).then((events) => expect(events.at(-1)?.cancelled?.reason).toBe("operator abort"));
     });
@@ -151,7 +151,9 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
     expect(empty.code).toBe(status.INVALID_ARGUMENT);
     expect(empty.details).toContain("messages");
 
-    const noRole = await runStream({ start: { ...startOf("x").start!, messages: [{ role: Role.ROLE_UNSPECIFIED, parts: [{ text: "x" }], name: "", toolCalls: [], toolCallId: "" }] } }).catch((e) => e);
+    const noRole = await runStream({
+      start: { ...startOf("x").start!, messages: [{ role: Role.ROLE_UNSPECIFIED, parts: [{ text: "x" }], name: "", toolCalls: [], toolCallId: "" }] },
+    }).catch((e) => e);
     expect(noRole.code).toBe(status.INVALID_ARGUMENT);
     expect(noRole.details).toContain("messages[0].role");
 
@@ -166,7 +168,11 @@ describe("RunStream over gRPC (generated grpc-js client)", () => {
 describe("Embed and Transcribe over gRPC (generated grpc-js client)", () => {
   it("embeds a batch and transcribes audio, each as a recorded run", async () => {
     const embedded = await unary<{ runId: string; modelId: string; embeddings: { values: number[] }[]; usage?: { inputTokens: number } }>((cb) =>
-      gatewayClient.embed({ model: "echo-embed", inputs: ["one", "two"], dimensions: 5, agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb),
+      gatewayClient.embed(
+        { model: "echo-embed", inputs: ["one", "two"], dimensions: 5, agentId: "", sessionId: "", userId: "", clientRequestId: "" },
+        auth(),
+        cb,
+      ),
     );
     expect(embedded.modelId).toBe("echo-embed");
     expect(embedded.embeddings.map((e) => e.values.length)).toEqual([5, 5]);
@@ -174,7 +180,19 @@ describe("Embed and Transcribe over gRPC (generated grpc-js client)", () => {
 
     const transcribed = await unary<{ runId: string; text: string; body: string }>((cb) =>
       gatewayClient.transcribe(
-        { model: "echo-transcribe", audio: Buffer.alloc(10, 1), fileName: "a.wav", mimeType: "audio/wav", language: "", prompt: "", responseFormat: TranscriptionFormat.TRANSCRIPTION_FORMAT_SRT, agentId: "", sessionId: "", userId: "", clientRequestId: "" },
+        {
+          model: "echo-transcribe",
+          audio: Buffer.alloc(10, 1),
+          fileName: "a.wav",
+          mimeType: "audio/wav",
+          language: "",
+          prompt: "",
+          responseFormat: TranscriptionFormat.TRANSCRIPTION_FORMAT_SRT,
+          agentId: "",
+          sessionId: "",
+          userId: "",
+          clientRequestId: "",
+        },
         auth(),
         cb,
       ),
@@ -185,15 +203,38 @@ describe("Embed and Transcribe over gRPC (generated grpc-js client)", () => {
     const db = new Database(gateway.databaseFile, { readonly: true });
     const kinds = db.prepare("select run_kind, status from runs where run_id in (?, ?)").all(embedded.runId, transcribed.runId);
     db.close();
-    expect(kinds).toEqual(expect.arrayContaining([{ run_kind: "embeddings", status: "succeeded" }, { run_kind: "audio_transcription", status: "succeeded" }]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        { run_kind: "embeddings", status: "succeeded" },
+        { run_kind: "audio_transcription", status: "succeeded" },
+      ]),
+    );
   });
 
   it("names bad unary input", async () => {
-    const empty: any = await unary((cb) => gatewayClient.embed({ model: "echo-embed", inputs: [], agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb)).catch((e) => e);
+    const empty: any = await unary((cb) =>
+      gatewayClient.embed({ model: "echo-embed", inputs: [], agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb),
+    ).catch((e) => e);
     expect(empty.code).toBe(status.INVALID_ARGUMENT);
     expect(empty.details).toContain("input");
     const noAudio: any = await unary((cb) =>
-      gatewayClient.transcribe({ model: "echo-transcribe", audio: Buffer.alloc(0), fileName: "", mimeType: "", language: "", prompt: "", responseFormat: 0, agentId: "", sessionId: "", userId: "", clientRequestId: "" }, auth(), cb),
+      gatewayClient.transcribe(
+        {
+          model: "echo-transcribe",
+          audio: Buffer.alloc(0),
+          fileName: "",
+          mimeType: "",
+          language: "",
+          prompt: "",
+          responseFormat: 0,
+          agentId: "",
+          sessionId: "",
+          userId: "",
+          clientRequestId: "",
+        },
+        auth(),
+        cb,
+      ),
     ).catch((e) => e);
     expect(noAudio.code).toBe(status.INVALID_ARGUMENT);
     expect(noAudio.details).toContain("file");
@@ -211,8 +252,8 @@ describe("ModelsService and DiagnosticsService (generated grpc-js clients)", () 
   });
 
   it("reports providers and defaults", async () => {
-    const statusResponse = await unary<{ providers: { providerId: string; kind: string; modelCount: number }[]; defaults?: { chatModelId: string } }>(
-      (cb) => modelsClient.getModelsStatus({}, auth(), cb),
+    const statusResponse = await unary<{ providers: { providerId: string; kind: string; modelCount: number }[]; defaults?: { chatModelId: string } }>((cb) =>
+      modelsClient.getModelsStatus({}, auth(), cb),
     );
     expect(statusResponse.providers.map((p) => [p.providerId, p.kind, p.modelCount])).toEqual([
       ["local", "deterministic", 5],
@@ -243,7 +284,12 @@ describe("the same API over Connect, gRPC-Web and gRPC (Connect client)", () => 
     it(`runs a prompt over ${name}`, async () => {
       const client = createClient(ConnectGatewayService, makeTransport());
       async function* requests() {
-        yield { action: { case: "start" as const, value: { model: "palyra-echo", messages: [{ role: ConnectRole.USER, parts: [{ part: { case: "text" as const, value: `hello over ${name}` } }] }] } } };
+        yield {
+          action: {
+            case: "start" as const,
+            value: { model: "palyra-echo", messages: [{ role: ConnectRole.USER, parts: [{ part: { case: "text" as const, value: `hello over ${name}` } }] }] },
+          },
+        };
       }
       const cases: string[] = [];
       let text = "";
@@ -260,7 +306,12 @@ describe("the same API over Connect, gRPC-Web and gRPC (Connect client)", () => 
   it("carries a typed ErrorDetail on errors", async () => {
     const client = createClient(ConnectGatewayService, transports.grpc());
     async function* requests() {
-      yield { action: { case: "start" as const, value: { model: "nope", messages: [{ role: ConnectRole.USER, parts: [{ part: { case: "text" as const, value: "x" } }] }] } } };
+      yield {
+        action: {
+          case: "start" as const,
+          value: { model: "nope", messages: [{ role: ConnectRole.USER, parts: [{ part: { case: "text" as const, value: "x" } }] }] },
+        },
+      };
     }
     const error = await (async () => {
       for await (const _ of client.runStream(requests(), { headers: { authorization: `Bearer ${testToken}` } })) {

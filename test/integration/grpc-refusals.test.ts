@@ -67,7 +67,12 @@ describe("refused calls on the gRPC listener", () => {
   it("answers a message that does not decode as the caller's mistake, over Connect as over gRPC", async () => {
     // A Connect unary call (application/proto) carries its message bare, and fails in an HTTP status and a JSON body.
     const answer = await new Promise<{ status: number; body: string }>((resolve) => {
-      const stream = session.request({ ":method": "POST", ":path": "/palyra.gateway.v1.ModelsService/ListModels", "content-type": "application/proto", authorization: `Bearer ${testToken}` });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/palyra.gateway.v1.ModelsService/ListModels",
+        "content-type": "application/proto",
+        authorization: `Bearer ${testToken}`,
+      });
       let status = 0;
       const chunks: Buffer[] = [];
       stream.on("response", (headers) => {
@@ -85,7 +90,12 @@ describe("refused calls on the gRPC listener", () => {
 
   it("answers an undecodable message over gRPC-web with INVALID_ARGUMENT in its trailer frame", async () => {
     const body = await new Promise<Buffer>((resolve) => {
-      const stream = session.request({ ":method": "POST", ":path": "/palyra.gateway.v1.ModelsService/ListModels", "content-type": "application/grpc-web+proto", authorization: `Bearer ${testToken}` });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/palyra.gateway.v1.ModelsService/ListModels",
+        "content-type": "application/grpc-web+proto",
+        authorization: `Bearer ${testToken}`,
+      });
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("error", () => {});

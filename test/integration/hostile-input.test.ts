@@ -1,5 +1,5 @@
-import http2 from "node:http2";
 import { appendFileSync, mkdtempSync } from "node:fs";
+import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,8 @@ async function fuzz<Case>(count: number, make: (random: SeededRandom) => Case, c
     for (let index = next++; index < cases.length; index = next++) {
       const started = Date.now();
       const problem = await check(cases[index] as Case).catch((error: unknown) => `threw ${String(error)}`);
-      if (process.env.PALYRA_FUZZ_LOG) appendFileSync(process.env.PALYRA_FUZZ_LOG, `${started} ${Date.now()} ${(cases[index] as { name: string }).name.slice(0, 90)}\n`);
+      if (process.env.PALYRA_FUZZ_LOG)
+        appendFileSync(process.env.PALYRA_FUZZ_LOG, `${started} ${Date.now()} ${(cases[index] as { name: string }).name.slice(0, 90)}\n`);
       if (problem !== undefined) problems.push(`seed ${seed} case ${index}: ${problem}`);
     }
   };
@@ -111,14 +112,18 @@ describe("hostile input", () => {
     const session = http2.connect(`http://${ready.grpc}`, { maxSessionMemory: 64 });
     session.on("error", () => {});
     const probe = probeForStalls(`http://${ready.http}/healthz`, daemon?.child.pid ?? 0);
-    const problems = await fuzz(grpcCases, (random) => hostileGrpcCase(random, token), async (call: GrpcCase) => {
-      const answer = await sendGrpc(session, call, 20_000);
-      const said = `${call.name} -> HTTP ${answer.httpStatus}, grpc-status ${answer.grpcStatus} ${answer.grpcMessage.slice(0, 160)} (rst ${answer.rstCode})`;
-      if (answer.httpStatus !== 200 || answer.grpcStatus === undefined) return `no gRPC status: ${said}`;
-      if (serverFaults.has(answer.grpcStatus)) return said;
-      if (answer.grpcStatus !== "0" && answer.grpcMessage === "") return `an error without a message: ${said}`;
-      return undefined;
-    });
+    const problems = await fuzz(
+      grpcCases,
+      (random) => hostileGrpcCase(random, token),
+      async (call: GrpcCase) => {
+        const answer = await sendGrpc(session, call, 20_000);
+        const said = `${call.name} -> HTTP ${answer.httpStatus}, grpc-status ${answer.grpcStatus} ${answer.grpcMessage.slice(0, 160)} (rst ${answer.rstCode})`;
+        if (answer.httpStatus !== 200 || answer.grpcStatus === undefined) return `no gRPC status: ${said}`;
+        if (serverFaults.has(answer.grpcStatus)) return said;
+        if (answer.grpcStatus !== "0" && answer.grpcMessage === "") return `an error without a message: ${said}`;
+        return undefined;
+      },
+    );
     const { probes, stalls } = await probe.stop();
     session.close();
     expect(problems).toEqual([]);

@@ -47,7 +47,9 @@ describe("the /v1 JSON body reader", () => {
   it("parses JSON, plain or compressed, and reads an empty body as {}", async () => {
     expect((await post('{"a":[1,2]}')).json.body).toEqual({ a: [1, 2] });
     expect((await post(gzipSync('{"zipped":true}'), { "content-type": "application/json", "content-encoding": "gzip" })).json.body).toEqual({ zipped: true });
-    expect((await post(brotliCompressSync('{"br":1}'), { "content-type": "application/json; charset=utf-8", "content-encoding": "br" })).json.body).toEqual({ br: 1 });
+    expect((await post(brotliCompressSync('{"br":1}'), { "content-type": "application/json; charset=utf-8", "content-encoding": "br" })).json.body).toEqual({
+      br: 1,
+    });
     expect((await post("")).json.body).toEqual({});
   });
 

@@ -21,7 +21,12 @@ afterAll(() => {
 /** Runs `npm start` in its own process group (as a terminal would) and waits for the daemon's ready line. */
 async function npmStart(): Promise<{ npm: PalyraProcess; stateDir: string; daemonPid: number }> {
   const stateDir = mkdtempSync(join(tmpdir(), "palyra-npm-start-"));
-  const env = cleanEnv({ PALYRA_STATE_ROOT: stateDir, PALYRA_GRPC_BIND: "127.0.0.1:0", PALYRA_HTTP_BIND: "127.0.0.1:0", PALYRA_ADMIN_TOKEN: "npm-start-token" });
+  const env = cleanEnv({
+    PALYRA_STATE_ROOT: stateDir,
+    PALYRA_GRPC_BIND: "127.0.0.1:0",
+    PALYRA_HTTP_BIND: "127.0.0.1:0",
+    PALYRA_ADMIN_TOKEN: "npm-start-token",
+  });
   const npm = new PalyraProcess(spawn("npm", ["start"], { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
   started.push(npm);
   await npm.stdout.waitFor((line) => line.includes('"msg":"ready"'), 'the daemon\'s "ready" line');

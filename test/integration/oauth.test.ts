@@ -226,7 +226,8 @@ describe("background refresh", () => {
   let gateway: TestGateway;
   let auth: Client<typeof AuthProfileService>;
   const logs = captureLogs();
-  const cli = (args: string[]) => runPalyra([...args, "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
+  const cli = (args: string[]) =>
+    runPalyra([...args, "--addr", gateway.grpcAddress], { cwd: gateway.stateDir, env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }) });
   const profileOf = async (profileId: string) => (await auth.getProfile({ profileId }, withToken)).profile;
 
   beforeAll(async () => {
@@ -255,7 +256,11 @@ describe("background refresh", () => {
     const loggedInAt = Date.now();
 
     // The 2-minute token is due at once: the loop refreshes it, long before it expires.
-    await eventually(async () => server.issued.length, (count) => count >= 2, "a background refresh");
+    await eventually(
+      async () => server.issued.length,
+      (count) => count >= 2,
+      "a background refresh",
+    );
     const refreshed = oauthOf(await profileOf("oauth-login"));
     expect(refreshed.refreshFailures).toBe(0);
     expect(Number(refreshed.expiresAt?.seconds) * 1000).toBeGreaterThan(loggedInAt + 60_000);
@@ -263,7 +268,11 @@ describe("background refresh", () => {
     // The token endpoint fails three times: each failure doubles the wait before the next try.
     server.failTokenRequests(3);
     const armedAt = server.tokenRequestTimes.length;
-    const failing = await eventually(() => profileOf("oauth-login"), (profile) => oauthOf(profile).refreshFailures >= 1, "a recorded failure");
+    const failing = await eventually(
+      () => profileOf("oauth-login"),
+      (profile) => oauthOf(profile).refreshFailures >= 1,
+      "a recorded failure",
+    );
     expect(failing?.health?.state).toBe(ProfileHealthState.REFRESH_FAILED);
     expect(oauthOf(failing).lastRefreshError).toContain("503");
     const recovered = await eventually(

@@ -68,7 +68,11 @@ describe("/v1/audio/transcriptions", () => {
   it("refuses a missing file or a chat model clearly", async () => {
     const form = new FormData();
     form.set("model", "echo-transcribe");
-    const missing = await fetch(`${gateway.httpBase}/v1/audio/transcriptions`, { method: "POST", headers: { authorization: `Bearer ${testToken}` }, body: form });
+    const missing = await fetch(`${gateway.httpBase}/v1/audio/transcriptions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${testToken}` },
+      body: form,
+    });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as any).error.param).toBe("file");
     const wrong = await client.audio.transcriptions.create({ file: await audio(), model: "palyra-echo" }).catch((e) => e);
@@ -78,9 +82,7 @@ describe("/v1/audio/transcriptions", () => {
 
 describe("limits", () => {
   it("refuses a prompt over the model's context window before any upstream call", async () => {
-    const error = await client.chat.completions
-      .create({ model: "tiny-context", messages: [{ role: "user", content: "word ".repeat(200) }] })
-      .catch((e) => e);
+    const error = await client.chat.completions.create({ model: "tiny-context", messages: [{ role: "user", content: "word ".repeat(200) }] }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.code).toBe("context_length_exceeded");
     expect(error.message).toContain("maximum context length is 40 tokens");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { OpenAICompatibleProvider } from "../../src/providers/openai/openai-provider.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatRequest, ChatStreamEvent, TranscriptionFormat, TranscriptionRequest } from "../../src/shared/model-types.js";
 import { splitUtf8Reply } from "../fixtures/fake-openai-answers.js";
 import { fakeTranscript, fakeVector } from "../fixtures/fake-openai-unary-answers.js";
@@ -154,7 +154,14 @@ describe("upstream faults become classified errors", () => {
     const overflow = await failing({
       kind: "status",
       status: 400,
-      body: { error: { message: "This model's maximum context length is 128000 tokens.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" } },
+      body: {
+        error: {
+          message: "This model's maximum context length is 128000 tokens.",
+          type: "invalid_request_error",
+          param: "messages",
+          code: "context_length_exceeded",
+        },
+      },
     });
     expect(overflow.error.kind).toBe("context_overflow");
     expect((await failing({ kind: "status", status: 500 })).error.kind).toBe("transient");
@@ -194,7 +201,11 @@ describe("upstream faults become classified errors", () => {
   });
 
   it("a JSON error answered with 200 instead of a stream is classified too", async () => {
-    const { error } = await failing({ kind: "status", status: 200, body: { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } } });
+    const { error } = await failing({
+      kind: "status",
+      status: 200,
+      body: { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } },
+    });
     expect(error.kind).toBe("rate_limit");
     expect((await failing({ kind: "status", status: 200, body: { id: "chatcmpl-1", choices: [] } })).error.kind).toBe("malformed_response");
   });
@@ -216,7 +227,11 @@ describe("upstream faults become classified errors", () => {
     } finally {
       await otherFake.close();
     }
-    const echoed = await failing({ kind: "status", status: 500, body: { error: { message: `internal failure, Authorization: Bearer ${apiKey} key=${apiKey}` } } });
+    const echoed = await failing({
+      kind: "status",
+      status: 500,
+      body: { error: { message: `internal failure, Authorization: Bearer ${apiKey} key=${apiKey}` } },
+    });
     expect(echoed.error.message).not.toContain("SECRET123456");
   });
 });

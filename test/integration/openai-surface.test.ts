@@ -36,7 +36,13 @@ describe("OpenAI SDK against /v1", () => {
 
   it("answers a chat completion and records the run", async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: "palyra-echo", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello gateway" }] })
+      .create({
+        model: "palyra-echo",
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: "hello gateway" },
+        ],
+      })
       .withResponse();
     expect(data.object).toBe("chat.completion");
     expect(data.model).toBe("palyra-echo");
@@ -183,7 +189,10 @@ describe("errors are OpenAI-shaped", () => {
       [{ model: "palyra-echo", messages: [{ role: "user", content: "x" }], temperature: 7 }, "temperature"],
       [{ model: "palyra-echo", messages: [{ role: "user", content: "" }] }, "messages[0].content"],
       [{ model: "palyra-echo", messages: [{ role: "tool", content: "x" }] }, "messages[0].tool_call_id"],
-      [{ model: "palyra-echo", messages: [{ role: "user", content: "x" }], tools: [{ type: "function", function: { name: "bad name!" } }] }, "tools[0].function.name"],
+      [
+        { model: "palyra-echo", messages: [{ role: "user", content: "x" }], tools: [{ type: "function", function: { name: "bad name!" } }] },
+        "tools[0].function.name",
+      ],
       [{ model: "palyra-echo", messages: [{ role: "user", content: "x" }], n: 3 }, "n"],
       [{ model: "echo-embed", messages: [{ role: "user", content: "x" }] }, "model"],
     ];

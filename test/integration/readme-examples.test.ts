@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { type CodeBlock, headingAnchors, readCodeBlocks, relativeLinks, type ShellCommand, shellCommands } from "./support/markdown-examples.js";
 import { cleanEnv, runPalyra, startDaemon } from "./support/palyra-process.js";
@@ -45,7 +45,12 @@ import { describeFailure, localise, runShell, type Session, writeShims } from ".
 // (about a second per line): keep the documents' runnable lines to what teaches something.
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const documents = ["README.md", ...readdirSync(join(repoRoot, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const documents = [
+  "README.md",
+  ...readdirSync(join(repoRoot, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 const sources = new Map(documents.map((document) => [document, readFileSync(join(repoRoot, document), "utf8")]));
 const blocks = documents.flatMap((document) => readCodeBlocks(document, sources.get(document) ?? ""));
 
@@ -104,7 +109,7 @@ beforeAll(async () => {
   session = { root, work, env, ready, daemon };
 
   for (const block of blocks) {
-    if (block.directive?.kind === "save-as") writeFileSync(join(work, block.directive.fileName), localise(block.lines.join("\n") + "\n", session));
+    if (block.directive?.kind === "save-as") writeFileSync(join(work, block.directive.fileName), localise(`${block.lines.join("\n")}\n`, session));
   }
 }, 60_000);
 
@@ -183,19 +188,23 @@ function defineShellBlock(block: CodeBlock, where: string): void {
     return;
   }
   const first = runnable[0]?.text.split("\n")[0] ?? "";
-  it(`${where} (sh, ${runnable.length} of ${commands.length} lines): ${first}`, async () => {
-    const current = currentSession();
-    // Every line runs (in order) and every failure is reported, so one run shows all there is to fix.
-    const failures: string[] = [];
-    for (const command of runnable) {
-      const failure = await tryCommand(block, command, current);
-      if (failure) failures.push(failure);
-    }
-    if (failures.length > 0) {
-      const hint = 'Fix the example, or mark it: <!-- readme-test: skip: REASON --> before the block, or "# readme-test: skip: REASON" after the line.';
-      throw new Error(`${failures.join("\n\n")}\n\n${hint}`);
-    }
-  }, blockTimeoutMs);
+  it(
+    `${where} (sh, ${runnable.length} of ${commands.length} lines): ${first}`,
+    async () => {
+      const current = currentSession();
+      // Every line runs (in order) and every failure is reported, so one run shows all there is to fix.
+      const failures: string[] = [];
+      for (const command of runnable) {
+        const failure = await tryCommand(block, command, current);
+        if (failure) failures.push(failure);
+      }
+      if (failures.length > 0) {
+        const hint = 'Fix the example, or mark it: <!-- readme-test: skip: REASON --> before the block, or "# readme-test: skip: REASON" after the line.';
+        throw new Error(`${failures.join("\n\n")}\n\n${hint}`);
+      }
+    },
+    blockTimeoutMs,
+  );
 }
 
 /** Runs one command as a reader would; a description of what went wrong, or undefined. */
@@ -215,17 +224,21 @@ async function tryCommand(block: CodeBlock, command: ShellCommand, current: Sess
 }
 
 function defineConfigBlock(block: CodeBlock, where: string): void {
-  const text = block.lines.join("\n") + "\n";
+  const text = `${block.lines.join("\n")}\n`;
   if (/^version\s*=/m.test(text)) {
     // A complete config: checked by the real `palyra config check`, as the README tells the reader.
-    it(`${where} (toml): palyra config check accepts it`, async ({ expect }) => {
-      const dir = mkdtempSync(join(currentSession().root, "config-"));
-      writeFileSync(join(dir, "palyra.toml"), text);
-      const result = await runPalyra(["config", "check", "--config", "palyra.toml"], { cwd: dir, env: cleanEnv() });
-      expect(result.stderr, where).toBe("");
-      expect(result.code, where).toBe(0);
-      expect(result.stdout).toMatch(/^ok: /);
-    }, blockTimeoutMs);
+    it(
+      `${where} (toml): palyra config check accepts it`,
+      async ({ expect }) => {
+        const dir = mkdtempSync(join(currentSession().root, "config-"));
+        writeFileSync(join(dir, "palyra.toml"), text);
+        const result = await runPalyra(["config", "check", "--config", "palyra.toml"], { cwd: dir, env: cleanEnv() });
+        expect(result.stderr, where).toBe("");
+        expect(result.code, where).toBe(0);
+        expect(result.stdout).toMatch(/^ok: /);
+      },
+      blockTimeoutMs,
+    );
     return;
   }
   // A fragment: appended to the README's sample config, it must still load. In process (the loader

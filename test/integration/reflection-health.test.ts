@@ -6,21 +6,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  type ConnectRouter,
-  type Interceptor,
-  type Transport,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/es/grpc/health/v1/health_pb.js";
-import {
-  ServerReflection,
-  type ServerReflectionRequest,
-} from "../../gen/es/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection, type ServerReflectionRequest } from "../../gen/es/grpc/reflection/v1/reflection_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { createHealthService, HealthStatusBoard } from "../../src/rpc/health-service.js";
 import { registerReflection } from "../../src/rpc/reflection-service.js";
@@ -91,12 +81,7 @@ const lines = (text: string): string[] => text.split("\n").filter((line) => line
 describe("server reflection through buf curl (no proto files)", () => {
   it("lists exactly the served services", async () => {
     const services = lines(await bufCurl("--list-services", baseUrl));
-    expect(services.sort()).toEqual([
-      "grpc.health.v1.Health",
-      "grpc.reflection.v1.ServerReflection",
-      "grpc.reflection.v1alpha.ServerReflection",
-      MODELS,
-    ]);
+    expect(services.sort()).toEqual(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", MODELS]);
   });
 
   it("lists the methods of every service, which needs each service's file", async () => {
@@ -116,9 +101,7 @@ describe("server reflection through buf curl (no proto files)", () => {
     const before = reflectionCalls.get("grpc.reflection.v1.ServerReflection") ?? 0;
     const out = await bufCurl("-d", '{"role":"MODEL_ROLE_EMBEDDINGS"}', `${baseUrl}/${MODELS}/ListModels`);
     expect(JSON.parse(out)).toEqual({
-      models: [
-        { modelId: "reflected-model", providerId: "fake", role: "MODEL_ROLE_EMBEDDINGS", enabled: true },
-      ],
+      models: [{ modelId: "reflected-model", providerId: "fake", role: "MODEL_ROLE_EMBEDDINGS", enabled: true }],
     });
     expect(reflectionCalls.get("grpc.reflection.v1.ServerReflection") ?? 0).toBeGreaterThan(before);
   });
@@ -151,7 +134,12 @@ describe("server reflection through buf curl (no proto files)", () => {
     const [models, missing, health] = responses.map((r) => r.messageResponse);
     if (models?.case !== "fileDescriptorResponse") throw new Error(`expected files, got ${models?.case}`);
     const names = models.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
-    expect(names).toEqual(["palyra/gateway/v1/models.proto", "palyra/gateway/v1/gateway.proto", "palyra/gateway/v1/common.proto", "google/protobuf/timestamp.proto"]);
+    expect(names).toEqual([
+      "palyra/gateway/v1/models.proto",
+      "palyra/gateway/v1/gateway.proto",
+      "palyra/gateway/v1/common.proto",
+      "google/protobuf/timestamp.proto",
+    ]);
 
     expect(missing).toEqual(
       expect.objectContaining({

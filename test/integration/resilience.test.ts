@@ -120,7 +120,12 @@ const counts = () => [alpha.requests.length, beta.requests.length, gamma.request
 async function runStreamEvents(content: string): Promise<RunStreamResponse[]> {
   const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
   async function* requests() {
-    yield { action: { case: "start" as const, value: { model: "alpha-large", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: content } }] }] } } };
+    yield {
+      action: {
+        case: "start" as const,
+        value: { model: "alpha-large", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: content } }] }] },
+      },
+    };
   }
   const events: RunStreamResponse[] = [];
   for await (const event of rpc.runStream(requests(), { headers: { authorization: `Bearer ${testToken}` } })) events.push(event);

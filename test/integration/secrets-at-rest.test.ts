@@ -46,7 +46,10 @@ model_id = "gpt"
 provider_id = "openai"
 `,
   );
-  const started = await startDaemon(["--config", config, "--state-dir", stateDir, "--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"], { cwd: stateDir, env: { ...env(), PALYRA__DAEMON__LOG_LEVEL: "debug" } });
+  const started = await startDaemon(["--config", config, "--state-dir", stateDir, "--grpc-bind", "127.0.0.1:0", "--http-bind", "127.0.0.1:0"], {
+    cwd: stateDir,
+    env: { ...env(), PALYRA__DAEMON__LOG_LEVEL: "debug" },
+  });
   daemon = started.daemon;
   grpc = started.ready.grpc;
   http = started.ready.http;

@@ -71,7 +71,17 @@ function ask(content: string, options: { model?: string; mode?: string; demandin
   const body = {
     // The SDK wants a model; "auto" leaves the choice to the gateway, as an omitted one does.
     model: options.model ?? "auto",
-    messages: [{ role: "user" as const, content: options.demanding ? [{ type: "text" as const, text: content }, { type: "image_url" as const, image_url: { url: graph } }] : content }],
+    messages: [
+      {
+        role: "user" as const,
+        content: options.demanding
+          ? [
+              { type: "text" as const, text: content },
+              { type: "image_url" as const, image_url: { url: graph } },
+            ]
+          : content,
+      },
+    ],
     ...(options.demanding && { tools, response_format: { type: "json_schema" as const, json_schema: { name: "findings", schema: { type: "object" } } } }),
   };
   return client.chat.completions.create(body, { headers: options.mode === undefined ? {} : { "x-palyra-routing-mode": options.mode } }).withResponse();
@@ -81,7 +91,14 @@ function recordedRouting(runId: string) {
   const db = new Database(gateway.databaseFile, { readonly: true });
   try {
     return db.prepare("SELECT model_id, requested_model, routing_mode, recommended_model, complexity, dry_run_change FROM runs WHERE run_id = ?").get(runId) as
-      | { model_id: string; requested_model: string | null; routing_mode: string | null; recommended_model: string | null; complexity: number | null; dry_run_change: string | null }
+      | {
+          model_id: string;
+          requested_model: string | null;
+          routing_mode: string | null;
+          recommended_model: string | null;
+          complexity: number | null;
+          dry_run_change: string | null;
+        }
       | undefined;
   } finally {
     db.close();
@@ -166,7 +183,12 @@ describe("smart routing over RunStream and the CLI", () => {
   it("carries the decision in the routing event", async () => {
     const rpc = createClient(GatewayService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
     async function* requests() {
-      yield { action: { case: "start" as const, value: { routingMode: "dry_run", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: simple } }] }] } } };
+      yield {
+        action: {
+          case: "start" as const,
+          value: { routingMode: "dry_run", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: simple } }] }] },
+        },
+      };
     }
     let routing: RoutingDecision | undefined;
     for await (const event of rpc.runStream(requests(), { headers: { authorization: `Bearer ${testToken}` } })) {

@@ -53,7 +53,12 @@ describe("the state directory", () => {
     const events = gateway
       .runStream(
         (async function* () {
-          yield { action: { case: "start" as const, value: { model: "glacial-echo", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "hold this" } }] }] } } };
+          yield {
+            action: {
+              case: "start" as const,
+              value: { model: "glacial-echo", messages: [{ role: Role.USER, parts: [{ part: { case: "text" as const, value: "hold this" } }] }] },
+            },
+          };
           await new Promise((resolve) => abort.signal.addEventListener("abort", resolve));
         })(),
         { ...auth, signal: abort.signal },
@@ -101,7 +106,11 @@ describe("the state directory", () => {
     expect(processIsRunning(pid)).toBe(false);
 
     const next = await start();
-    expect(JSON.parse(readFileSync(join(stateDir, "daemon.json"), "utf8"))).toEqual({ pid: next.daemon.child.pid, grpc: next.ready.grpc, http: next.ready.http });
+    expect(JSON.parse(readFileSync(join(stateDir, "daemon.json"), "utf8"))).toEqual({
+      pid: next.daemon.child.pid,
+      grpc: next.ready.grpc,
+      http: next.ready.http,
+    });
     next.daemon.child.kill("SIGTERM");
     expect((await next.daemon.exited).code).toBe(0);
   });

@@ -108,13 +108,24 @@ describe.each(["gpt-fake", "claude-fake"])("chat through %s", (model) => {
 
   it("answers in the OpenAI shape, with usage, and records it", async () => {
     const { data, response } = await client.chat.completions
-      .create({ model, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello upstream" }] })
+      .create({
+        model,
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: "hello upstream" },
+        ],
+      })
       .withResponse();
     expect(data.choices[0]?.message.content).toBe("echo: hello upstream");
     expect(data.choices[0]?.finish_reason).toBe("stop");
     expect(response.headers.get("x-palyra-provider")).toBe(model === "gpt-fake" ? "openai" : "anthropic");
     const row = runRow(response.headers.get("x-palyra-run-id") ?? "");
-    expect(row).toMatchObject({ status: "succeeded", input_tokens: data.usage?.prompt_tokens, output_tokens: data.usage?.completion_tokens, usage_estimated: 0 });
+    expect(row).toMatchObject({
+      status: "succeeded",
+      input_tokens: data.usage?.prompt_tokens,
+      output_tokens: data.usage?.completion_tokens,
+      usage_estimated: 0,
+    });
     // The caller reads the answer whole, so the upstream is asked for a whole answer, usage in its body.
     expect(lastBody(upstream()).stream).not.toBe(true);
     expect(lastBody(upstream()).stream_options).toBeUndefined();
@@ -219,7 +230,9 @@ describe("OpenAI-compatible extras and safety", () => {
 
   it("refuses a prompt over the context window without calling the upstream", async () => {
     const before = openaiUpstream.requests.length;
-    const error = await client.chat.completions.create({ model: "gpt-small-window", messages: [{ role: "user", content: "many words ".repeat(40) }] }).catch((e) => e);
+    const error = await client.chat.completions
+      .create({ model: "gpt-small-window", messages: [{ role: "user", content: "many words ".repeat(40) }] })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.code).toBe("context_length_exceeded");
     expect(openaiUpstream.requests.length).toBe(before);

@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, request } from "node:http";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import OpenAI from "openai";
@@ -86,7 +86,14 @@ describe("usage pricing and summary", () => {
       { price: { modelId: "gpt-priced", inputPerMtok: 2, outputPerMtok: 8, cachedInputPerMtok: 0.5, perRequest: 0 } },
       auth,
     );
-    expect(response.price).toMatchObject({ modelId: "gpt-priced", inputPerMtok: 2, outputPerMtok: 8, cachedInputPerMtok: 0.5, cacheWritePerMtok: 2, source: "runtime" });
+    expect(response.price).toMatchObject({
+      modelId: "gpt-priced",
+      inputPerMtok: 2,
+      outputPerMtok: 8,
+      cachedInputPerMtok: 0.5,
+      cacheWritePerMtok: 2,
+      source: "runtime",
+    });
     expect(response.price?.effectiveFrom).toBeUndefined();
 
     const listed = await usage.listPricing({}, auth);
@@ -104,7 +111,9 @@ describe("usage pricing and summary", () => {
     expect((refused as ConnectError).rawMessage).toContain("price.input_per_mtok");
     const noModel = await usage.setPricing({ price: { modelId: "not a model id" } }, auth).catch((error: unknown) => error);
     expect((noModel as ConnectError).code).toBe(Code.InvalidArgument);
-    const unknownModel = await usage.setPricing({ price: { modelId: "gpt-4o-mnii", inputPerMtok: 1, outputPerMtok: 1 } }, auth).catch((error: unknown) => error);
+    const unknownModel = await usage
+      .setPricing({ price: { modelId: "gpt-4o-mnii", inputPerMtok: 1, outputPerMtok: 1 } }, auth)
+      .catch((error: unknown) => error);
     expect((unknownModel as ConnectError).code).toBe(Code.InvalidArgument);
     expect((unknownModel as ConnectError).rawMessage).toContain('price.model_id: no model "gpt-4o-mnii" in the registry');
     const noPrice = await usage.setPricing({}, auth).catch((error: unknown) => error);
@@ -117,7 +126,12 @@ describe("usage pricing and summary", () => {
     const openai = new OpenAI({ apiKey: testToken, baseURL: `${gateway.httpBase}/v1`, maxRetries: 0 });
     const answer = await openai.chat.completions.create({ model: "gpt-priced", messages: [{ role: "user", content: prompt }] });
     expect(answer.usage).toMatchObject({ prompt_tokens: promptTokens, completion_tokens: completionTokens });
-    const stream = await openai.chat.completions.create({ model: "gpt-priced", messages: [{ role: "user", content: prompt }], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: "gpt-priced",
+      messages: [{ role: "user", content: prompt }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const _chunk of stream) {
       // Drain the stream; the run is recorded when it ends.
     }
@@ -125,7 +139,13 @@ describe("usage pricing and summary", () => {
 
     const summary = await usage.getUsageSummary({ groupBy: UsageGroupBy.MODEL }, auth);
     const priced = summary.rows.find((row) => row.key === "gpt-priced");
-    expect(priced).toMatchObject({ runs: 2n, errors: 0n, inputTokens: BigInt(2 * promptTokens), cachedInputTokens: BigInt(2 * cachedTokens), outputTokens: BigInt(2 * completionTokens) });
+    expect(priced).toMatchObject({
+      runs: 2n,
+      errors: 0n,
+      inputTokens: BigInt(2 * promptTokens),
+      cachedInputTokens: BigInt(2 * cachedTokens),
+      outputTokens: BigInt(2 * completionTokens),
+    });
     expect(summary.total).toMatchObject({ runs: 3n, inputTokens: BigInt(3 * promptTokens) });
 
     // The cost of what the ledger recorded, by the PriceBook with the price SetPricing stored: cached
@@ -176,10 +196,29 @@ describe("usage pricing and summary", () => {
   });
 
   it("serves palyra usage pricing and usage report", async () => {
-    const set = await cli(["usage", "pricing", "set", "--model", "gpt-default", "--input", "0.3", "--output", "1.2", "--effective-from", "2030-01-01T00:00:00Z", "--json"]);
+    const set = await cli([
+      "usage",
+      "pricing",
+      "set",
+      "--model",
+      "gpt-default",
+      "--input",
+      "0.3",
+      "--output",
+      "1.2",
+      "--effective-from",
+      "2030-01-01T00:00:00Z",
+      "--json",
+    ]);
     expect(set.stderr).toBe("");
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout).price).toMatchObject({ modelId: "gpt-default", inputPerMtok: 0.3, cacheWritePerMtok: 0.3, effectiveFrom: "2030-01-01T00:00:00.000Z", source: "runtime" });
+    expect(JSON.parse(set.stdout).price).toMatchObject({
+      modelId: "gpt-default",
+      inputPerMtok: 0.3,
+      cacheWritePerMtok: 0.3,
+      effectiveFrom: "2030-01-01T00:00:00.000Z",
+      source: "runtime",
+    });
 
     const list = await cli(["usage", "pricing", "list", "--catalog", "--json"]);
     expect(list.code).toBe(0);
@@ -244,12 +283,21 @@ describe("what each answer cost, as the caller sees it", () => {
   it("follows a stream with its cost: in the usage chunk, and as a trailer when usage was not asked for", async () => {
     const stream = (includeUsage: boolean) =>
       new Promise<{ headers: IncomingHttpHeaders; trailers: NodeJS.Dict<string>; body: string }>((resolve, reject) => {
-        const body = JSON.stringify({ model: "gpt-priced", messages: [{ role: "user", content: prompt }], stream: true, ...(includeUsage && { stream_options: { include_usage: true } }) });
-        const call = request(`${gateway.httpBase}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${testToken}`, "content-type": "application/json" } }, (res) => {
-          let text = "";
-          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve({ headers: res.headers, trailers: res.trailers, body: text }));
+        const body = JSON.stringify({
+          model: "gpt-priced",
+          messages: [{ role: "user", content: prompt }],
+          stream: true,
+          ...(includeUsage && { stream_options: { include_usage: true } }),
         });
+        const call = request(
+          `${gateway.httpBase}/v1/chat/completions`,
+          { method: "POST", headers: { authorization: `Bearer ${testToken}`, "content-type": "application/json" } },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => resolve({ headers: res.headers, trailers: res.trailers, body: text }));
+          },
+        );
         call.on("error", reject).end(body);
       });
 
@@ -261,7 +309,10 @@ describe("what each answer cost, as the caller sees it", () => {
     expect(Number(plain.trailers["x-palyra-cost-usd"])).toBeCloseTo(recorded ?? -1, 8);
 
     const withUsage = await stream(true);
-    const frames = withUsage.body.split("\n\n").filter((frame) => frame.startsWith("data: {")).map((frame) => JSON.parse(frame.slice(6)) as { usage?: { cost_usd?: number } | null });
+    const frames = withUsage.body
+      .split("\n\n")
+      .filter((frame) => frame.startsWith("data: {"))
+      .map((frame) => JSON.parse(frame.slice(6)) as { usage?: { cost_usd?: number } | null });
     const usageFrame = frames.find((frame) => frame.usage);
     expect(usageFrame?.usage?.cost_usd).toBe(ledgerCost(String(withUsage.headers["x-palyra-run-id"])));
   });

@@ -5,12 +5,7 @@ import { join } from "node:path";
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DeleteSecretResponse,
-  type ListSecretsResponse,
-  type PutSecretResponse,
-  VaultServiceClient,
-} from "../../gen/grpc-js/palyra/gateway/v1/vault.js";
+import { type DeleteSecretResponse, type ListSecretsResponse, type PutSecretResponse, VaultServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/vault.js";
 import { readKeyFile, vaultKeyFileName } from "../../src/identity/vault/master-key.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";

@@ -24,11 +24,13 @@ afterAll(async () => {
 const kinds = {
   openai_compatible: {
     fake: () => openaiFake,
-    provider: (requestTimeoutMs = 10_000) => new OpenAICompatibleProvider({ providerId: "openai", baseUrl: openaiFake.baseUrl, apiKey: undefined, requestTimeoutMs }),
+    provider: (requestTimeoutMs = 10_000) =>
+      new OpenAICompatibleProvider({ providerId: "openai", baseUrl: openaiFake.baseUrl, apiKey: undefined, requestTimeoutMs }),
   },
   anthropic: {
     fake: () => anthropicFake,
-    provider: (requestTimeoutMs = 10_000) => new AnthropicProvider({ providerId: "anthropic", baseUrl: anthropicFake.baseUrl, apiKey: undefined, requestTimeoutMs }),
+    provider: (requestTimeoutMs = 10_000) =>
+      new AnthropicProvider({ providerId: "anthropic", baseUrl: anthropicFake.baseUrl, apiKey: undefined, requestTimeoutMs }),
   },
 };
 
@@ -69,7 +71,9 @@ describe.each(Object.entries(kinds))("%s, answer read whole", (kind, { fake, pro
     const usage = events[2];
     expect(events).toHaveLength(3);
     expect(usage?.type === "usage" && usage.usage).toMatchObject(
-      kind === "anthropic" ? { outputTokens: 7, cachedInputTokens: 8, cacheWriteTokens: 4, estimated: false } : { outputTokens: 7, cachedInputTokens: 4, estimated: false },
+      kind === "anthropic"
+        ? { outputTokens: 7, cachedInputTokens: 8, cacheWriteTokens: 4, estimated: false }
+        : { outputTokens: 7, cachedInputTokens: 4, estimated: false },
     );
   });
 
@@ -144,8 +148,16 @@ describe("openai_compatible, answer read whole: broken bodies", () => {
   });
 
   it("reads a stream all the same when the server streams what was asked whole", async () => {
-    openaiFake.enqueue({ kind: "status", status: 200, headers: { "content-type": "text/event-stream" }, body: 'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n' });
-    expect((await run(openai(), whole("x"))).events).toEqual([{ type: "text", text: "hi" }, { type: "finish", reason: "stop" }]);
+    openaiFake.enqueue({
+      kind: "status",
+      status: 200,
+      headers: { "content-type": "text/event-stream" },
+      body: 'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+    });
+    expect((await run(openai(), whole("x"))).events).toEqual([
+      { type: "text", text: "hi" },
+      { type: "finish", reason: "stop" },
+    ]);
   });
 });
 

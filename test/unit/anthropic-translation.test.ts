@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { toMessagesRequest } from "../../src/providers/anthropic/messages-request.js";
 import { MessagesStreamParser, parseMessagesStream, toFinishReason } from "../../src/providers/anthropic/messages-stream.js";
 import type { SseEvent } from "../../src/providers/sse.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatMessage, ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 
 const text = (role: ChatMessage["role"], value: string): ChatMessage => ({ role, parts: [{ type: "text", text: value }] });
-const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({ upstreamModel: "claude-test", messages, tools: [], stop: [], ...extra });
+const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  upstreamModel: "claude-test",
+  messages,
+  tools: [],
+  stop: [],
+  ...extra,
+});
 
 /** The GatewayError a call throws, to assert its kind and param. */
 function thrown(call: () => unknown): GatewayError {
@@ -51,15 +57,24 @@ describe("Anthropic request translation", () => {
   });
 
   it("refuses images Anthropic cannot take, naming the part", () => {
-    const image = (url: string) => request([{ role: "user", parts: [{ type: "text", text: "x" }, { type: "image", url }] }]);
+    const image = (url: string) =>
+      request([
+        {
+          role: "user",
+          parts: [
+            { type: "text", text: "x" },
+            { type: "image", url },
+          ],
+        },
+      ]);
     for (const url of ["http://img.example/cat.jpg", "data:image/png,rawbytes", "data:image/bmp;base64,Qk0="]) {
       const error = thrown(() => toMessagesRequest(image(url)));
       expect(error.kind).toBe("invalid_request");
       expect(error.param).toBe("messages[0].content[1].image_url.url");
     }
-    expect(thrown(() => toMessagesRequest(request([{ role: "system", parts: [{ type: "image", url: "https://a.example/i.png" }] }, text("user", "x")]))).param).toBe(
-      "messages[0].content[0]",
-    );
+    expect(
+      thrown(() => toMessagesRequest(request([{ role: "system", parts: [{ type: "image", url: "https://a.example/i.png" }] }, text("user", "x")]))).param,
+    ).toBe("messages[0].content[0]");
   });
 
   it("turns assistant tool calls into tool_use blocks and merges consecutive tool results into one user turn", () => {
@@ -104,7 +119,14 @@ describe("Anthropic request translation", () => {
     const body = toMessagesRequest(
       request([
         text("user", "x"),
-        { role: "assistant", parts: [], toolCalls: [{ id: "a", name: "f", argumentsJson: "{}" }, { id: "b", name: "g", argumentsJson: "{}" }] },
+        {
+          role: "assistant",
+          parts: [],
+          toolCalls: [
+            { id: "a", name: "f", argumentsJson: "{}" },
+            { id: "b", name: "g", argumentsJson: "{}" },
+          ],
+        },
         { role: "tool", toolCallId: "a", parts: [] },
         { role: "tool", toolCallId: "b", parts: [{ type: "image", url: "https://img.example/chart.png" }] },
       ]),
@@ -118,14 +140,36 @@ describe("Anthropic request translation", () => {
   it("merges consecutive same-role turns so roles strictly alternate", () => {
     const body = toMessagesRequest(request([text("user", "a"), text("user", "b"), text("assistant", "c"), text("assistant", "d")]));
     expect(body.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
-      { role: "assistant", content: [{ type: "text", text: "c" }, { type: "text", text: "d" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "c" },
+          { type: "text", text: "d" },
+        ],
+      },
     ]);
   });
 
   it("names the tool-call arguments that are not a JSON object, and tool messages without an id", () => {
     const call = (argumentsJson: string) =>
-      request([text("user", "x"), { role: "assistant", parts: [], toolCalls: [{ id: "a", name: "f", argumentsJson: "{}" }, { id: "b", name: "f", argumentsJson }] }]);
+      request([
+        text("user", "x"),
+        {
+          role: "assistant",
+          parts: [],
+          toolCalls: [
+            { id: "a", name: "f", argumentsJson: "{}" },
+            { id: "b", name: "f", argumentsJson },
+          ],
+        },
+      ]);
     for (const bad of ["{not json", "[1,2]"]) {
       const error = thrown(() => toMessagesRequest(call(bad)));
       expect(error.kind).toBe("invalid_request");
@@ -148,7 +192,9 @@ describe("Anthropic request translation", () => {
       { name: "now", input_schema: { type: "object" } },
     ]);
     expect(body.tool_choice).toBeUndefined();
-    expect(thrown(() => toMessagesRequest(request([text("user", "x")], { tools: [{ name: "f", parametersJson: "{oops" }] }))).param).toBe("tools[0].function.parameters");
+    expect(thrown(() => toMessagesRequest(request([text("user", "x")], { tools: [{ name: "f", parametersJson: "{oops" }] }))).param).toBe(
+      "tools[0].function.parameters",
+    );
   });
 
   it("maps tool_choice auto, none, required and function", () => {

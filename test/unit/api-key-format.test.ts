@@ -39,7 +39,9 @@ describe("scopes", () => {
     expect([...effectiveScopes(["admin"])].sort()).toEqual(["admin", "audio.create", "chat.create", "embeddings.create", "models.read"]);
     const chatOnly = effectiveScopes(["chat.create"]);
     expect(() => requireScope(chatOnly, "chat.create", "k1")).not.toThrow();
-    expect(() => requireScope(chatOnly, "embeddings.create", "k1")).toThrow(expect.objectContaining({ kind: "permission", message: expect.stringContaining('"embeddings.create"') }));
+    expect(() => requireScope(chatOnly, "embeddings.create", "k1")).toThrow(
+      expect.objectContaining({ kind: "permission", message: expect.stringContaining('"embeddings.create"') }),
+    );
     expect(() => requireScope(chatOnly, "admin", "k1")).toThrow(/admin access/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Caller } from "../../src/identity/caller.js";
 import { ApiKeyRateLimits, SlidingWindow } from "../../src/identity/api-keys/rate-limits.js";
 import { effectiveScopes } from "../../src/identity/api-keys/scopes.js";
+import type { Caller } from "../../src/identity/caller.js";
 
 const keyCaller = (id: string): Caller => ({ id, kind: "api_key", scopes: effectiveScopes(["chat.create"]) });
 

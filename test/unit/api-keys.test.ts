@@ -41,7 +41,7 @@ describe("ApiKeys", () => {
     expect(caller).toMatchObject({ id: info.keyId, kind: "api_key", agentId: "agent-1" });
     expect([...caller.scopes].sort()).toEqual(["chat.create", "models.read"]);
     await expect(access.authenticate(bearer(`${key.slice(0, -2)}xx`))).rejects.toMatchObject({ kind: "auth", code: "invalid_api_key" });
-    await expect(access.authenticate(bearer("plk_000000000000_" + "a".repeat(43)))).rejects.toMatchObject({ kind: "auth", code: "invalid_api_key" });
+    await expect(access.authenticate(bearer(`plk_000000000000_${"a".repeat(43)}`))).rejects.toMatchObject({ kind: "auth", code: "invalid_api_key" });
     expect((await access.authenticate(bearer("admin-secret"))).kind).toBe("admin");
   });
 

@@ -32,7 +32,12 @@ ${fields}
 
 describe("[auth] config", () => {
   it("has defaults and reads OAuth providers", () => {
-    expect(load("").config.auth).toEqual({ refresh_check_interval_ms: 60_000, refresh_backoff_initial_ms: 30_000, refresh_backoff_max_ms: 1_800_000, oauth: {} });
+    expect(load("").config.auth).toEqual({
+      refresh_check_interval_ms: 60_000,
+      refresh_backoff_initial_ms: 30_000,
+      refresh_backoff_max_ms: 1_800_000,
+      oauth: {},
+    });
     const corp = load(provider('scopes = ["api"]\nclient_secret_ref = { kind = "env", variable = "CORP_SECRET" }')).config.auth.oauth.corp;
     expect(corp).toMatchObject({ client_id: "palyra", scopes: ["api"], client_secret_ref: { kind: "env", variable: "CORP_SECRET" } });
     expect(corp?.redirect_uri).toBeUndefined();
@@ -55,7 +60,7 @@ redirect_uri = "http://[::1]:7143/oauth/callback"
   });
 
   it("names unknown keys, missing fields and bad secret refs", () => {
-    expect(problemOf(provider("client_secret = \"inline\""))).toMatchObject({ key: "auth.oauth.corp.client_secret" });
+    expect(problemOf(provider('client_secret = "inline"'))).toMatchObject({ key: "auth.oauth.corp.client_secret" });
     expect(problemOf(provider("").replace('client_id = "palyra"', "")).key).toBe("auth.oauth.corp.client_id");
     expect(problemOf(provider('client_secret_ref = { kind = "vault", name = "x" }')).key).toMatch(/^auth\.oauth\.corp\.client_secret_ref/);
     expect(problemOf("[auth]\nrefresh_check_interval_ms = 0").key).toBe("auth.refresh_check_interval_ms");

@@ -5,7 +5,7 @@ import type { ApiKeyCheck } from "../../src/identity/auth-profiles/profile-types
 import type { TokenRefresher } from "../../src/identity/oauth/token-refresher.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import type { Store } from "../../src/store/open-store.js";
-import { authTestConfig, manualClock, MemorySecretStore, openTestStore } from "../helpers/auth-fixture.js";
+import { authTestConfig, MemorySecretStore, manualClock, openTestStore } from "../helpers/auth-fixture.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -72,7 +72,9 @@ describe("AuthProfiles", () => {
   it("gives an agent at most one profile per provider kind", async () => {
     const { profiles } = await setUp();
     await profiles.set({ profileId: "a1", providerKind: "openai", agentId: "agent-1", apiKey: "k1" });
-    await expect(profiles.set({ profileId: "a2", providerKind: "openai", agentId: "agent-1", apiKey: "k2" })).rejects.toThrow(/already has the openai profile "a1"/);
+    await expect(profiles.set({ profileId: "a2", providerKind: "openai", agentId: "agent-1", apiKey: "k2" })).rejects.toThrow(
+      /already has the openai profile "a1"/,
+    );
     await profiles.set({ profileId: "a3", providerKind: "anthropic", agentId: "agent-1", apiKey: "k3" });
     expect((await profiles.list({ agentId: "agent-1" })).map((view) => view.profile.profileId)).toEqual(["a1", "a3"]);
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { approvalIdIn, approvalRequiredError, budgetExceededError, formatAmount, judgeAdmission, type PolicyCheck, remainingOf } from "../../src/governance/budgets/budget-admission.js";
+import {
+  approvalIdIn,
+  approvalRequiredError,
+  budgetExceededError,
+  formatAmount,
+  judgeAdmission,
+  type PolicyCheck,
+  remainingOf,
+} from "../../src/governance/budgets/budget-admission.js";
 import { type BudgetPolicy, policyProblems } from "../../src/shared/budget-policy.js";
 
 const policy = (overrides: Partial<BudgetPolicy> = {}): BudgetPolicy => ({

@@ -1,18 +1,18 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Kysely } from "kysely";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
+import { type BudgetConfig, configSchema } from "../../src/config/schema.js";
 import { approvalIdIn } from "../../src/governance/budgets/budget-admission.js";
-import type { BudgetPolicy } from "../../src/shared/budget-policy.js";
 import { createBudgets } from "../../src/governance/budgets/create-budgets.js";
 import type { PriceBook } from "../../src/governance/pricing/price-book.js";
-import { type BudgetConfig, configSchema } from "../../src/config/schema.js";
-import { adminCaller, type Caller } from "../../src/identity/caller.js";
-import type { Usage } from "../../src/shared/model-types.js";
-import type { Kysely } from "kysely";
 import type { AdmissionRequest, RunSettlement } from "../../src/governance/run-governance.js";
+import { adminCaller, type Caller } from "../../src/identity/caller.js";
+import type { BudgetPolicy } from "../../src/shared/budget-policy.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { Usage } from "../../src/shared/model-types.js";
 import { findCounter } from "../../src/store/budget-counters-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun, insertRun, updateRun } from "../../src/store/runs-repository.js";
@@ -83,8 +83,23 @@ function request(overrides: Partial<AdmissionRequest> & { tokens?: { input: numb
   };
 }
 
-const usage = (input: number, output: number, extra: Partial<Usage> = {}): Usage => ({ inputTokens: input, outputTokens: output, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false, ...extra });
-const settled = (overrides: Partial<RunSettlement> = {}): RunSettlement => ({ status: "succeeded", modelId: "m", providerId: "local", upstreamModel: "m-up", usage: usage(100, 50), cacheHit: false, ...overrides });
+const usage = (input: number, output: number, extra: Partial<Usage> = {}): Usage => ({
+  inputTokens: input,
+  outputTokens: output,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  estimated: false,
+  ...extra,
+});
+const settled = (overrides: Partial<RunSettlement> = {}): RunSettlement => ({
+  status: "succeeded",
+  modelId: "m",
+  providerId: "local",
+  upstreamModel: "m-up",
+  usage: usage(100, 50),
+  cacheHit: false,
+  ...overrides,
+});
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
   const error = await promise.then(
@@ -133,9 +148,15 @@ describe("BudgetGovernance", () => {
   });
 
   it("charges a cache hit nothing, and a failed run only what the upstream reported", async () => {
-    const { governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 }), budget({ policy_id: "usd", metric_kind: "usd_cost", hard_limit_value: 1 })]);
+    const { governance, administration } = await setUp([
+      budget({ policy_id: "tok", hard_limit_value: 10_000 }),
+      budget({ policy_id: "usd", metric_kind: "usd_cost", hard_limit_value: 1 }),
+    ]);
     expect(await governance.settle(await governance.admit(request()), settled({ cacheHit: true }))).toEqual({ costUsd: 0, costEstimated: false });
-    expect(await governance.settle(await governance.admit(request()), settled({ status: "failed", usage: undefined }))).toEqual({ costUsd: 0, costEstimated: false });
+    expect(await governance.settle(await governance.admit(request()), settled({ status: "failed", usage: undefined }))).toEqual({
+      costUsd: 0,
+      costEstimated: false,
+    });
     expect(await standing(administration, "tok")).toMatchObject({ consumed: 0, reserved: 0 });
     const partial = await governance.settle(await governance.admit(request()), settled({ status: "cancelled", usage: usage(100, 7) }));
     expect(partial.costUsd).toBeCloseTo(114 / 1e6, 12);
@@ -144,12 +165,20 @@ describe("BudgetGovernance", () => {
 
   it("marks estimated usage and unpriced models as estimated cost", async () => {
     const { governance } = await setUp([]);
-    expect(await governance.settle(await governance.admit(request()), settled({ usage: usage(10, 10, { estimated: true }) }))).toMatchObject({ costEstimated: true });
-    expect(await governance.settle(await governance.admit(request({ models: [servingModel("free")] })), settled({ modelId: "free" }))).toEqual({ costUsd: 0, costEstimated: true });
+    expect(await governance.settle(await governance.admit(request()), settled({ usage: usage(10, 10, { estimated: true }) }))).toMatchObject({
+      costEstimated: true,
+    });
+    expect(await governance.settle(await governance.admit(request({ models: [servingModel("free")] })), settled({ modelId: "free" }))).toEqual({
+      costUsd: 0,
+      costEstimated: true,
+    });
   });
 
   it("rolls over to a fresh interval when the clock passes midnight in the configured zone", async () => {
-    const { governance, administration, clock } = await setUp([budget({ policy_id: "tok", hard_limit_value: 600 })], { timezone: "Europe/Berlin", start: "2024-05-15T21:30:00Z" });
+    const { governance, administration, clock } = await setUp([budget({ policy_id: "tok", hard_limit_value: 600 })], {
+      timezone: "Europe/Berlin",
+      start: "2024-05-15T21:30:00Z",
+    });
     await governance.settle(await governance.admit(request()), settled({ usage: usage(100, 400) }));
     expect((await refusal(governance.admit(request()))).retryAfterMs).toBe(30 * 60_000);
     clock.set("2024-05-15T22:00:00Z"); // midnight in Berlin (UTC+2)
@@ -267,7 +296,10 @@ describe("BudgetGovernance", () => {
     expect((await refusal(governance.admit(request({ hash: "h2", approvalId })))).message).toContain("was asked for another request");
     const admission = await governance.admit(request({ hash: "h1", approvalId }));
     await governance.settle(admission, settled());
-    expect((await administration.listApprovals({ pendingOnly: false })).find((approval) => approval.approvalId === approvalId)).toMatchObject({ state: "consumed", reason: "launch day" });
+    expect((await administration.listApprovals({ pendingOnly: false })).find((approval) => approval.approvalId === approvalId)).toMatchObject({
+      state: "consumed",
+      reason: "launch day",
+    });
     // Used up: the same request is held again, under a new approval.
     const again = await refusal(governance.admit(request({ hash: "h1", approvalId })));
     expect(again.kind).toBe("approval_required");
@@ -289,7 +321,18 @@ describe("BudgetGovernance", () => {
   it("keeps runtime policies, lets them override config ones, and refuses deleting config policies", async () => {
     const { governance, administration } = await setUp([budget({ policy_id: "cfg", hard_limit_value: 100 })]);
     await expect(governance.admit(request())).rejects.toThrow(/budget "cfg"/);
-    const raised: BudgetPolicy = { policyId: "cfg", scopeKind: "global", scopeId: "", metricKind: "tokens", intervalKind: "daily", softLimit: 0, hardLimit: 1000, action: "block", enabled: true, source: "runtime" };
+    const raised: BudgetPolicy = {
+      policyId: "cfg",
+      scopeKind: "global",
+      scopeId: "",
+      metricKind: "tokens",
+      intervalKind: "daily",
+      softLimit: 0,
+      hardLimit: 1000,
+      action: "block",
+      enabled: true,
+      source: "runtime",
+    };
     expect(await administration.setPolicy(raised)).toMatchObject({ source: "runtime", hardLimit: 1000 });
     await governance.admit(request());
     expect(await administration.deletePolicy("cfg")).toBe(true);
@@ -301,7 +344,18 @@ describe("BudgetGovernance", () => {
 
   it("starts a redefined policy's counters afresh, and does not charge runs admitted under the old definition", async () => {
     const { governance, administration } = await setUp([]);
-    const policy: BudgetPolicy = { policyId: "rt", scopeKind: "global", scopeId: "", metricKind: "tokens", intervalKind: "daily", softLimit: 0, hardLimit: 1000, action: "block", enabled: true, source: "runtime" };
+    const policy: BudgetPolicy = {
+      policyId: "rt",
+      scopeKind: "global",
+      scopeId: "",
+      metricKind: "tokens",
+      intervalKind: "daily",
+      softLimit: 0,
+      hardLimit: 1000,
+      action: "block",
+      enabled: true,
+      source: "runtime",
+    };
     await administration.setPolicy(policy);
     const admission = await governance.admit(request());
     await administration.setPolicy({ ...policy, hardLimit: 2000 });
@@ -313,10 +367,19 @@ describe("BudgetGovernance", () => {
   });
 
   it("skips disabled policies, and releases reservations a stopped daemon left", async () => {
-    const { store, governance, administration } = await setUp([budget({ policy_id: "off", hard_limit_value: 1, enabled: false }), budget({ policy_id: "on", hard_limit_value: 10_000 })]);
+    const { store, governance, administration } = await setUp([
+      budget({ policy_id: "off", hard_limit_value: 1, enabled: false }),
+      budget({ policy_id: "on", hard_limit_value: 10_000 }),
+    ]);
     await governance.admit(request());
     expect(await standing(administration, "on")).toMatchObject({ reserved: 500 });
-    const restarted = await createBudgets({ store, usage: usageConfig([budget({ policy_id: "on", hard_limit_value: 10_000 })]), priceBook, logger: pino({ level: "silent" }), now: () => Date.parse("2024-05-15T12:00:00Z") });
+    const restarted = await createBudgets({
+      store,
+      usage: usageConfig([budget({ policy_id: "on", hard_limit_value: 10_000 })]),
+      priceBook,
+      logger: pino({ level: "silent" }),
+      now: () => Date.parse("2024-05-15T12:00:00Z"),
+    });
     expect((await restarted.administration.listPolicies())[0]?.standing).toMatchObject({ reserved: 0 });
   });
 
@@ -350,7 +413,16 @@ describe("BudgetGovernance", () => {
   it("writes the run's ledger row in the transaction that reserves and charges its budgets", async () => {
     const { store, governance, administration } = await setUp([budget({ policy_id: "tok", hard_limit_value: 10_000 })]);
     const insertRow = (runId: string) => (db: Kysely<Database>) =>
-      insertRun(db, { run_id: runId, created_at: 0, finished_at: null, status: "running", caller_id: "admin", model_id: "m", provider_id: "local", upstream_model: "m-up" });
+      insertRun(db, {
+        run_id: runId,
+        created_at: 0,
+        finished_at: null,
+        status: "running",
+        caller_id: "admin",
+        model_id: "m",
+        provider_id: "local",
+        upstream_model: "m-up",
+      });
     // A failing ledger write undoes the reservation with it.
     const broken = governance.admit(request({ runId: "r1" }), async (db) => {
       await insertRow("r1")(db);
@@ -369,7 +441,9 @@ describe("BudgetGovernance", () => {
     });
     await expect(failedEnd).rejects.toThrow("disk full");
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 500, consumed: 0 });
-    const cost = await governance.settle(admission, settled({ usage: usage(100, 50) }), (db, priced) => updateRun(db, "r2", { status: "succeeded", cost_usd: priced.costUsd }));
+    const cost = await governance.settle(admission, settled({ usage: usage(100, 50) }), (db, priced) =>
+      updateRun(db, "r2", { status: "succeeded", cost_usd: priced.costUsd }),
+    );
     expect(await findRun(store.db, "r2")).toMatchObject({ status: "succeeded", cost_usd: cost.costUsd });
     expect(await standing(administration, "tok")).toMatchObject({ reserved: 0, consumed: 150 });
   });
@@ -382,13 +456,18 @@ describe("BudgetGovernance", () => {
     const issued = new Set(["known-key"]);
     const { administration } = await createBudgets({
       store,
-      usage: usageConfig([budget({ policy_id: "ghost", scope_kind: "api_key", scope_id: "typo-key", hard_limit_value: 5 }), budget({ policy_id: "real", scope_kind: "api_key", scope_id: "known-key", hard_limit_value: 5 })]),
+      usage: usageConfig([
+        budget({ policy_id: "ghost", scope_kind: "api_key", scope_id: "typo-key", hard_limit_value: 5 }),
+        budget({ policy_id: "real", scope_kind: "api_key", scope_id: "known-key", hard_limit_value: 5 }),
+      ]),
       priceBook,
       logger,
       apiKeyExists: async (keyId) => issued.has(keyId),
     });
     expect(warnings).toEqual(['budget "ghost" is for API key "typo-key", which was never issued: it applies to no one']);
-    const refused = await refusal(administration.setPolicy({ ...(await administration.listPolicies())[0]!, policyId: "rt", scopeId: "another-typo", source: "runtime" }));
+    const refused = await refusal(
+      administration.setPolicy({ ...(await administration.listPolicies())[0]!, policyId: "rt", scopeId: "another-typo", source: "runtime" }),
+    );
     expect(refused).toMatchObject({ kind: "invalid_request", param: "policy.scope_id" });
     expect(refused.message).toContain('no API key with id "another-typo"');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { intervalAt, isTimeZone } from "../../src/shared/budget-interval.js";
 import { IntervalClock } from "../../src/governance/budgets/interval-clock.js";
+import { intervalAt, isTimeZone } from "../../src/shared/budget-interval.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -34,7 +34,9 @@ describe("budget intervals", () => {
     const autumn = intervalAt("daily", at("2024-10-27T12:00:00Z"), "Europe/Berlin");
     expect(hours(autumn.end - autumn.start)).toBe(25);
     // A week holding the change is 167 hours; the month 743.
-    expect(hours(intervalAt("weekly", at("2024-03-31T12:00:00Z"), "Europe/Berlin").end - intervalAt("weekly", at("2024-03-31T12:00:00Z"), "Europe/Berlin").start)).toBe(167);
+    expect(
+      hours(intervalAt("weekly", at("2024-03-31T12:00:00Z"), "Europe/Berlin").end - intervalAt("weekly", at("2024-03-31T12:00:00Z"), "Europe/Berlin").start),
+    ).toBe(167);
     const march = intervalAt("monthly", at("2024-03-15T00:00:00Z"), "Europe/Berlin");
     expect(march).toEqual({ start: at("2024-02-29T23:00:00Z"), end: at("2024-03-31T22:00:00Z") });
   });
@@ -51,7 +53,10 @@ describe("budget intervals", () => {
     expect(intervalAt("monthly", at("2023-12-31T23:00:00Z"), "UTC")).toEqual({ start: at("2023-12-01T00:00:00Z"), end: at("2024-01-01T00:00:00Z") });
     expect(intervalAt("daily", at("2023-12-31T23:00:00Z"), "UTC").end).toBe(at("2024-01-01T00:00:00Z"));
     // New Year's Eve in UTC is already January in Auckland (UTC+13 in summer).
-    expect(intervalAt("monthly", at("2023-12-31T12:00:00Z"), "Pacific/Auckland")).toEqual({ start: at("2023-12-31T11:00:00Z"), end: at("2024-01-31T11:00:00Z") });
+    expect(intervalAt("monthly", at("2023-12-31T12:00:00Z"), "Pacific/Auckland")).toEqual({
+      start: at("2023-12-31T11:00:00Z"),
+      end: at("2024-01-31T11:00:00Z"),
+    });
     // A week across the year end.
     expect(intervalAt("weekly", at("2025-01-01T10:00:00Z"), "UTC")).toEqual({ start: at("2024-12-30T00:00:00Z"), end: at("2025-01-06T00:00:00Z") });
   });

@@ -55,7 +55,15 @@ describe("compiledStatement", () => {
     const insert = compiledStatement((db, rows: readonly { id: string; consumed: number; message: string }[]) => {
       builds++;
       return db.insertInto("budget_alerts").values(
-        rows.map((row) => ({ alert_id: row.id, policy_id: "p", interval_start: row.consumed, created_at: 1, consumed: row.consumed, soft_limit_value: 10, message: row.message })),
+        rows.map((row) => ({
+          alert_id: row.id,
+          policy_id: "p",
+          interval_start: row.consumed,
+          created_at: 1,
+          consumed: row.consumed,
+          soft_limit_value: 10,
+          message: row.message,
+        })),
       );
     });
     await insert.execute(store.db, [alert("a", 1)]);
@@ -81,7 +89,9 @@ describe("compiledStatement", () => {
   it("passes the value given for a parameter that stands twice, and keeps the statement's own constants", async () => {
     await store.db.insertInto("budget_counters").values({ policy_id: "p", interval_start: 0, interval_end: 1, consumed: 0, reserved: 10 }).execute();
     const take = compiledStatement((db, params: { amount: number }) =>
-      db.updateTable("budget_counters").set({ reserved: sql<number>`case when reserved - ${params.amount} < ${0.5} then 0 else reserved - ${params.amount} end` }),
+      db
+        .updateTable("budget_counters")
+        .set({ reserved: sql<number>`case when reserved - ${params.amount} < ${0.5} then 0 else reserved - ${params.amount} end` }),
     );
     await take.execute(store.db, { amount: 3 });
     expect((await store.db.selectFrom("budget_counters").select("reserved").executeTakeFirstOrThrow()).reserved).toBe(7);

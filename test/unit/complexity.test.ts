@@ -35,7 +35,10 @@ const analysis = [
 
 /** The same request with one more signal added, for each kind of signal. */
 const additions: Record<string, (input: ComplexityInput) => ComplexityInput> = {
-  image: (input) => ({ ...input, messages: [...input.messages.slice(0, -1), { ...(input.messages.at(-1) as ChatMessage), parts: [...(input.messages.at(-1)?.parts ?? []), image] }] }),
+  image: (input) => ({
+    ...input,
+    messages: [...input.messages.slice(0, -1), { ...(input.messages.at(-1) as ChatMessage), parts: [...(input.messages.at(-1)?.parts ?? []), image] }],
+  }),
   tool: (input) => ({ ...input, tools: [...input.tools, tool(`tool_${input.tools.length}`)] }),
   "reasoning words": (input) => ({ ...input, messages: [...input.messages, user("Think carefully, prove it, and explain why, step by step.")] }),
   "a turn": (input) => ({ ...input, messages: [...input.messages, { role: "assistant", parts: [{ type: "text", text: "ok" }] }, user("go on")] }),
@@ -47,13 +50,18 @@ const bases: Record<string, ComplexityInput> = {
   "short question": request([user("What is the capital of France?")]),
   "analysis with tools": request([user(analysis)], { tools: [tool("search"), tool("calculator"), tool("sql")] }),
   "long text": request([user("lorem ipsum dolor sit amet ".repeat(400))]),
-  "everything at once": request([user(analysis, image, image, image)], { tools: [tool("a"), tool("b"), tool("c"), tool("d")], responseFormat: { kind: "json_object" } }),
+  "everything at once": request([user(analysis, image, image, image)], {
+    tools: [tool("a"), tool("b"), tool("c"), tool("d")],
+    responseFormat: { kind: "json_object" },
+  }),
 };
 
 describe("complexityOf", () => {
   it("scores a one-line greeting low, and without tokenizing it", () => {
     tokenizer.uses = 0;
-    const { score, factors } = complexityOf(request([{ role: "system", parts: [{ type: "text", text: "You are helpful." }] }, user("Hello! How are you today?")]));
+    const { score, factors } = complexityOf(
+      request([{ role: "system", parts: [{ type: "text", text: "You are helpful." }] }, user("Hello! How are you today?")]),
+    );
     expect(score).toBeLessThan(0.1);
     expect(factors.prompt_tokens).toBe(0);
     expect(tokenizer.uses).toBe(0);
@@ -73,7 +81,9 @@ describe("complexityOf", () => {
   });
 
   it("ranks requests by how demanding they are", () => {
-    const scores = ["greeting", "short question", "analysis with tools", "everything at once"].map((name) => complexityOf(bases[name] as ComplexityInput).score);
+    const scores = ["greeting", "short question", "analysis with tools", "everything at once"].map(
+      (name) => complexityOf(bases[name] as ComplexityInput).score,
+    );
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     expect(scores[0]).toBeLessThan(scores[3] as number);
   });
@@ -102,7 +112,11 @@ describe("complexityOf", () => {
   });
 
   it("keeps scores within [0, 1], with factors adding up to the unclamped score", () => {
-    for (const input of [...Object.values(bases), request([user("")]), additions["JSON schema"]!(additions.image!(bases["everything at once"] as ComplexityInput))]) {
+    for (const input of [
+      ...Object.values(bases),
+      request([user("")]),
+      additions["JSON schema"]!(additions.image!(bases["everything at once"] as ComplexityInput)),
+    ]) {
       const { score, factors } = complexityOf(input);
       expect(score).toBeGreaterThanOrEqual(0);
       expect(score).toBeLessThanOrEqual(1);

@@ -73,12 +73,18 @@ timezone = ["UTC"]
   it("calls a required key that is absent missing, and lists the values an enum allows", () => {
     const { problems } = problemsOf(`version = 1\n[[model_provider.providers]]\nbase_url = "https://api.example.com/v1"\n`);
     expect(problemAt(problems, "model_provider.providers[0].provider_id").message).toBe("missing: expected a string");
-    expect(problemAt(problems, "model_provider.providers[0].kind").message).toBe('missing: expected one of "deterministic", "openai_compatible" or "anthropic"');
+    expect(problemAt(problems, "model_provider.providers[0].kind").message).toBe(
+      'missing: expected one of "deterministic", "openai_compatible" or "anthropic"',
+    );
 
     const wrongKind = problemsOf(`version = 1\n[[model_provider.providers]]\nprovider_id = "x"\nkind = "magic"\n`).problems;
-    expect(problemAt(wrongKind, "model_provider.providers[0].kind").message).toBe('must be one of "deterministic", "openai_compatible" or "anthropic", got "magic"');
+    expect(problemAt(wrongKind, "model_provider.providers[0].kind").message).toBe(
+      'must be one of "deterministic", "openai_compatible" or "anthropic", got "magic"',
+    );
     const tableKind = problemsOf(`version = 1\n[[model_provider.providers]]\nprovider_id = "x"\nkind = { name = "magic" }\n`).problems;
-    expect(problemAt(tableKind, "model_provider.providers[0].kind").message).toBe('must be one of "deterministic", "openai_compatible" or "anthropic", got a table');
+    expect(problemAt(tableKind, "model_provider.providers[0].kind").message).toBe(
+      'must be one of "deterministic", "openai_compatible" or "anthropic", got a table',
+    );
   });
 
   it("suggests the key an unknown key was probably meant to be, from the keys its table accepts", () => {
@@ -161,7 +167,9 @@ timezone = "Mars/Base"
   });
 
   it("does not judge a rejected value's stand-in: a bad base_url is not also reported as missing", () => {
-    const { problems } = problemsOf(`version = 1\n[[model_provider.providers]]\nprovider_id = "o"\nkind = "openai_compatible"\nbase_url = "ftp://files.example.com"\n`);
+    const { problems } = problemsOf(
+      `version = 1\n[[model_provider.providers]]\nprovider_id = "o"\nkind = "openai_compatible"\nbase_url = "ftp://files.example.com"\n`,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ key: "model_provider.providers[0].base_url", message: "must be an http(s) URL" });
   });

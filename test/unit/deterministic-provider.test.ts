@@ -34,7 +34,12 @@ describe("DeterministicProvider", () => {
 
   it("cuts the answer at max tokens with finish reason length", async () => {
     const events = await collect(request("one two three four five six seven", { maxTokens: 2 }));
-    expect(events.filter((e) => e.type === "text").map((e) => (e.type === "text" ? e.text : "")).join("")).toBe("one two");
+    expect(
+      events
+        .filter((e) => e.type === "text")
+        .map((e) => (e.type === "text" ? e.text : ""))
+        .join(""),
+    ).toBe("one two");
     expect(events).toContainEqual({ type: "finish", reason: "length" });
   });
 

@@ -1,12 +1,12 @@
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ErrorKind as ProtoErrorKind, ErrorKindSchema } from "../../gen/es/palyra/gateway/v1/common_pb.js";
+import { ErrorKindSchema, ErrorKind as ProtoErrorKind } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { errorKinds, GatewayError } from "../../src/shared/errors.js";
 import { fromErrorDetail, OpenAIRequestError, toOpenAIError } from "../../src/http/openai/openai-error.js";
 import { kindOfConnectError } from "../../src/rpc/error-mapping.js";
 import { kindFromCode, kindFromProto, presentationOf, toProtoErrorKind } from "../../src/rpc/error-table.js";
 import { errorMappingInterceptor } from "../../src/rpc/interceptors.js";
+import { errorKinds, GatewayError } from "../../src/shared/errors.js";
 
 // The proto enum as generated (gen/es), by its wire names: ERROR_KIND_BUDGET_EXCEEDED = 7, …
 const protoValues = ErrorKindSchema.values.filter((value) => value.number !== ProtoErrorKind.UNSPECIFIED);
@@ -19,7 +19,9 @@ describe("core error kinds and the proto ErrorKind enum", () => {
     // Both lists in one assertion, so a failure shows the drift in each direction at once.
     expect({
       "core kinds missing from ErrorKind in common.proto (add them there, then npm run generate)": coreNames.filter((name) => !protoNames.includes(name)),
-      "ErrorKind values missing from errorKinds in src/errors.ts (add them there, then to rpc/error-table.ts)": protoNames.filter((name) => !coreNames.includes(name)),
+      "ErrorKind values missing from errorKinds in src/errors.ts (add them there, then to rpc/error-table.ts)": protoNames.filter(
+        (name) => !coreNames.includes(name),
+      ),
     }).toEqual({
       "core kinds missing from ErrorKind in common.proto (add them there, then npm run generate)": [],
       "ErrorKind values missing from errorKinds in src/errors.ts (add them there, then to rpc/error-table.ts)": [],

@@ -5,10 +5,15 @@ import net from "node:net";
 import tls from "node:tls";
 import type { Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { readUpstreamText, upstreamRequest } from "../../src/providers/upstream-request.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { classifyAddress } from "../../src/shared/netguard/address-class.js";
-import { checkResolvedAddresses, createGuardedDispatcher, type GuardedDispatcherOptions, type ResolvedAddress } from "../../src/shared/netguard/guarded-dispatcher.js";
+import {
+  checkResolvedAddresses,
+  createGuardedDispatcher,
+  type GuardedDispatcherOptions,
+  type ResolvedAddress,
+} from "../../src/shared/netguard/guarded-dispatcher.js";
 
 // The connect path with an injected resolver: names under .example.test never reach DNS, and the
 // only sockets ever opened go to the loopback server below (DESIGN.md §7). net.connect and
@@ -167,10 +172,17 @@ describe("createGuardedDispatcher", () => {
   });
 
   it("resolves and checks again for every connection, and connects to the address it checked", async () => {
-    const answersInTurn = vi.fn<(hostname: string) => Promise<ResolvedAddress[]>>()
+    const answersInTurn = vi
+      .fn<(hostname: string) => Promise<ResolvedAddress[]>>()
       .mockResolvedValueOnce([{ address: "127.0.0.1", family: 4 }])
       .mockResolvedValueOnce([{ address: "127.0.0.2", family: 4 }]);
-    const guarded = createGuardedDispatcher({ allowPrivate: true, providerId: "guarded", connectTimeoutMs: 2_000, idleTimeoutMs: 5_000, resolve: answersInTurn });
+    const guarded = createGuardedDispatcher({
+      allowPrivate: true,
+      providerId: "guarded",
+      connectTimeoutMs: 2_000,
+      idleTimeoutMs: 5_000,
+      resolve: answersInTurn,
+    });
     dispatchers.push(guarded);
     expect(await send(`http://turns.example.test:${port}/`, guarded)).toBe("ok");
     // The fake listens on 127.0.0.1 only, so the second answer is refused by the kernel: proof that
@@ -226,7 +238,14 @@ describe("idle time limits", () => {
   it("fails as a timeout when the body stops moving", async () => {
     const guarded = dispatcher({ allowPrivate: true, idleTimeoutMs: 100 });
     const upstream = await upstreamRequest(
-      { method: "GET", url: `http://127.0.0.1:${stallingPort}/stall-body`, headers: {}, signal: new AbortController().signal, timeoutMs: 10_000, dispatcher: guarded },
+      {
+        method: "GET",
+        url: `http://127.0.0.1:${stallingPort}/stall-body`,
+        headers: {},
+        signal: new AbortController().signal,
+        timeoutMs: 10_000,
+        dispatcher: guarded,
+      },
       "guarded",
     );
     const error = await readUpstreamText(upstream, "guarded").then(

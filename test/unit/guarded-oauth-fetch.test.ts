@@ -1,11 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { createGuardedOAuthFetch } from "../../src/identity/oauth/guarded-oauth-fetch.js";
-import { checkResolvedAddresses } from "../../src/shared/netguard/guarded-dispatcher.js";
-import { tokenEndpointError } from "../../src/identity/oauth/token-client.js";
 import type { OAuthClientSettings } from "../../src/identity/oauth/oauth-settings.js";
+import { tokenEndpointError } from "../../src/identity/oauth/token-client.js";
+import type { GatewayError } from "../../src/shared/errors.js";
+import { checkResolvedAddresses } from "../../src/shared/netguard/guarded-dispatcher.js";
 
 const client: OAuthClientSettings = {
   name: "test",

@@ -89,15 +89,27 @@ vision = true
   });
 
   it("names bad references and duplicates", () => {
-    expectConfigError(`version = 1\n${provider}[[model_provider.models]]\nmodel_id = "m"\nprovider_id = "ghost"\n`, "model_provider.models[0].provider_id", /ghost/);
+    expectConfigError(
+      `version = 1\n${provider}[[model_provider.models]]\nmodel_id = "m"\nprovider_id = "ghost"\n`,
+      "model_provider.models[0].provider_id",
+      /ghost/,
+    );
     expectConfigError(`version = 1\n${provider}${provider}`, "model_provider.providers[1].provider_id", /duplicate/);
-    expectConfigError(`version = 1\n[model_provider]\ndefault_chat_model_id = "nope"\n${provider}[[model_provider.models]]\nmodel_id = "m"\nprovider_id = "local"\n`, "model_provider.default_chat_model_id", /nope/);
+    expectConfigError(
+      `version = 1\n[model_provider]\ndefault_chat_model_id = "nope"\n${provider}[[model_provider.models]]\nmodel_id = "m"\nprovider_id = "local"\n`,
+      "model_provider.default_chat_model_id",
+      /nope/,
+    );
     expectConfigError(
       `version = 1\n[model_provider]\ndefault_chat_model_id = "e"\n${provider}[[model_provider.models]]\nmodel_id = "e"\nprovider_id = "local"\nrole = "embeddings"\n`,
       "model_provider.default_chat_model_id",
       /role "embeddings"/,
     );
-    expectConfigError(`version = 1\n[[model_provider.providers]]\nprovider_id = "o"\nkind = "openai_compatible"\n`, "model_provider.providers[0].base_url", /required/);
+    expectConfigError(
+      `version = 1\n[[model_provider.providers]]\nprovider_id = "o"\nkind = "openai_compatible"\n`,
+      "model_provider.providers[0].base_url",
+      /required/,
+    );
     expectConfigError(
       `version = 1\n[[model_provider.providers]]\nprovider_id = "o"\nkind = "openai_compatible"\nbase_url = "https://api.example.com/v1"\napi_key = "k"\napi_key_vault_ref = "vault:k"\n`,
       "model_provider.providers[0]",
@@ -109,7 +121,11 @@ vision = true
     const model = `[[model_provider.models]]\nmodel_id = "gpt-4o-mini"\nprovider_id = "local"\n`;
     const price = (id: string, from = "") => `[[usage.pricing]]\nmodel_id = "${id}"\ninput_per_mtok = 1\n${from && `effective_from = "${from}"\n`}`;
     expectConfigError(`version = 1\n${provider}${model}${price("gpt-4o-mnii")}`, "usage.pricing[0].model_id", /no model with model_id "gpt-4o-mnii"/);
-    expectConfigError(`version = 1\n${provider}${model}${price("gpt-4o-mini")}${price("gpt-4o-mini")}`, "usage.pricing[1]", /a second price for "gpt-4o-mini" without effective_from/);
+    expectConfigError(
+      `version = 1\n${provider}${model}${price("gpt-4o-mini")}${price("gpt-4o-mini")}`,
+      "usage.pricing[1]",
+      /a second price for "gpt-4o-mini" without effective_from/,
+    );
     expectConfigError(
       `version = 1\n${provider}${model}${price("gpt-4o-mini", "2026-01-01T00:00:00Z")}${price("gpt-4o-mini", "2026-01-01T01:00:00+01:00")}`,
       "usage.pricing[1]",

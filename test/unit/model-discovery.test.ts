@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/shared/errors.js";
-import type { ModelProvider } from "../../src/shared/model-types.js";
 import { discoverModels } from "../../src/registry/model-discovery.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderHealth } from "../../src/registry/provider-health.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { ModelProvider } from "../../src/shared/model-types.js";
 
 /** "up" lists three models, one of which it already serves under another id; "local" lists none. */
 function registry(listed: () => Promise<string[]>): ModelRegistry {
@@ -21,14 +21,17 @@ function registry(listed: () => Promise<string[]>): ModelRegistry {
       ],
     },
   });
-  return new ModelRegistry(config.model_provider, (provider): ModelProvider => ({
-    providerId: provider.provider_id,
-    kind: provider.kind,
-    async *streamChat() {
-      yield { type: "text", text: "unused" };
-    },
-    ...(provider.kind !== "deterministic" && { listModels: listed }),
-  }));
+  return new ModelRegistry(
+    config.model_provider,
+    (provider): ModelProvider => ({
+      providerId: provider.provider_id,
+      kind: provider.kind,
+      async *streamChat() {
+        yield { type: "text", text: "unused" };
+      },
+      ...(provider.kind !== "deterministic" && { listModels: listed }),
+    }),
+  );
 }
 
 describe("discoverModels", () => {

@@ -4,7 +4,7 @@ import { AuthProfiles } from "../../src/identity/auth-profiles/auth-profiles.js"
 import { OAuthLogins } from "../../src/identity/oauth/oauth-logins.js";
 import type { CodeExchange, TokenClient } from "../../src/identity/oauth/token-client.js";
 import type { Store } from "../../src/store/open-store.js";
-import { authTestConfig, manualClock, MemorySecretStore, openTestStore } from "../helpers/auth-fixture.js";
+import { authTestConfig, MemorySecretStore, manualClock, openTestStore } from "../helpers/auth-fixture.js";
 
 const stores: Store[] = [];
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { toWireChatRequest } from "../../src/providers/openai/chat-request.js";
 import { chunkContent, mapFinishReason, parseChunk, readChatStream } from "../../src/providers/openai/chat-stream.js";
 import { toUsage } from "../../src/providers/openai/usage.js";
 import type { WireChatChunk } from "../../src/providers/openai/wire-types.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatRequest, ChatStreamEvent } from "../../src/shared/model-types.js";
 
 const base: ChatRequest = { upstreamModel: "gpt-4o-mini", messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }], tools: [], stop: [] };
@@ -35,7 +35,14 @@ describe("toWireChatRequest", () => {
       messages: [
         { role: "system", parts: [{ type: "text", text: "be brief" }] },
         { role: "developer", parts: [{ type: "text", text: "rules" }] },
-        { role: "user", name: "ann", parts: [{ type: "text", text: "one" }, { type: "text", text: "two" }] },
+        {
+          role: "user",
+          name: "ann",
+          parts: [
+            { type: "text", text: "one" },
+            { type: "text", text: "two" },
+          ],
+        },
         {
           role: "user",
           parts: [
@@ -53,7 +60,14 @@ describe("toWireChatRequest", () => {
     expect(wire.messages).toEqual([
       { role: "system", content: "be brief" },
       { role: "developer", content: "rules" },
-      { role: "user", name: "ann", content: [{ type: "text", text: "one" }, { type: "text", text: "two" }] },
+      {
+        role: "user",
+        name: "ann",
+        content: [
+          { type: "text", text: "one" },
+          { type: "text", text: "two" },
+        ],
+      },
       {
         role: "user",
         content: [
@@ -109,7 +123,9 @@ describe("toWireChatRequest", () => {
   });
 
   it("rejects what the wire format cannot carry, naming the field", () => {
-    expect(thrown(() => toWireChatRequest({ ...base, messages: [{ role: "system", parts: [{ type: "image", url: "https://img.example/a.png" }] }] }))).toMatchObject({
+    expect(
+      thrown(() => toWireChatRequest({ ...base, messages: [{ role: "system", parts: [{ type: "image", url: "https://img.example/a.png" }] }] })),
+    ).toMatchObject({
       kind: "invalid_request",
       param: "messages[0].content[0]",
     });
@@ -176,12 +192,17 @@ describe("stream chunks", () => {
   });
 
   it("reads usage from usage-only chunks (and Groq's x_groq), cached tokens as a subset", () => {
-    const usageOnly = content({ choices: [], usage: { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 60 } } });
+    const usageOnly = content({
+      choices: [],
+      usage: { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 60 } },
+    });
     expect(usageOnly).toEqual({
       events: [],
       usage: { inputTokens: 100, outputTokens: 7, cachedInputTokens: 60, cacheWriteTokens: 0, estimated: false },
     });
-    expect(content({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 5, completion_tokens: 2 } } }).usage).toMatchObject({
+    expect(
+      content({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 5, completion_tokens: 2 } } }).usage,
+    ).toMatchObject({
       inputTokens: 5,
       outputTokens: 2,
     });
@@ -196,7 +217,9 @@ describe("stream chunks", () => {
   it("classifies an error object in a data frame like the HTTP error it stands for", () => {
     const kindOf = (error: object) => thrown(() => content({ error } as WireChatChunk)).kind;
     expect(kindOf({ message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" })).toBe("rate_limit");
-    expect(kindOf({ message: "This model's maximum context length is 8192 tokens", type: "invalid_request_error", code: "context_length_exceeded" })).toBe("context_overflow");
+    expect(kindOf({ message: "This model's maximum context length is 8192 tokens", type: "invalid_request_error", code: "context_length_exceeded" })).toBe(
+      "context_overflow",
+    );
     expect(kindOf({ message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" })).toBe("auth");
     expect(kindOf({ message: "The server had an error", type: "server_error" })).toBe("transient");
     expect(kindOf({ message: "upstream said no", code: 429 })).toBe("rate_limit");
@@ -257,7 +280,10 @@ describe("readChatStream", () => {
   });
 
   it("accepts a finished stream without [DONE], and reports no usage it was not given", async () => {
-    expect((await read([delta("a"), finish])).events).toEqual([{ type: "text", text: "a" }, { type: "finish", reason: "stop" }]);
+    expect((await read([delta("a"), finish])).events).toEqual([
+      { type: "text", text: "a" },
+      { type: "finish", reason: "stop" },
+    ]);
   });
 
   it("fails a stream that ends before its answer is complete", async () => {

@@ -2,17 +2,23 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { ErrorDetailSchema, ErrorKind, ResponseFormat_Kind, Role, ToolChoice_Mode } from "../../gen/es/palyra/gateway/v1/common_pb.js";
 import { parseChatRequest, toStartRun } from "../../src/http/openai/chat-request.js";
-import { OpenAIRequestError, toOpenAIError } from "../../src/http/openai/openai-error.js";
-import { GatewayError } from "../../src/shared/errors.js";
-import { toConnectError } from "../../src/rpc/error-mapping.js";
+import { type OpenAIRequestError, toOpenAIError } from "../../src/http/openai/openai-error.js";
 import { runInputFromProto } from "../../src/rpc/convert/run-input-from-proto.js";
+import { toConnectError } from "../../src/rpc/error-mapping.js";
+import { GatewayError } from "../../src/shared/errors.js";
 
 describe("OpenAI chat request -> StartRun -> run input", () => {
   const body = {
     model: "m",
     messages: [
       { role: "developer", content: "rules" },
-      { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "https://img.example/a.png", detail: "low" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image_url", image_url: { url: "https://img.example/a.png", detail: "low" } },
+        ],
+      },
       { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] },
       { role: "tool", tool_call_id: "c1", content: "42" },
     ],
@@ -38,7 +44,16 @@ describe("OpenAI chat request -> StartRun -> run input", () => {
     expect(start.temperature).toBe(0);
 
     const input = runInputFromProto(start);
-    expect(input).toMatchObject({ model: "m", agentId: "agent", sessionId: "s", userId: "u-1", stop: ["END"], metadata: { team: "a" }, temperature: 0, maxTokens: 20 });
+    expect(input).toMatchObject({
+      model: "m",
+      agentId: "agent",
+      sessionId: "s",
+      userId: "u-1",
+      stop: ["END"],
+      metadata: { team: "a" },
+      temperature: 0,
+      maxTokens: 20,
+    });
     expect(input.messages[1]?.parts).toEqual([
       { type: "text", text: "look" },
       { type: "image", url: "https://img.example/a.png", detail: "low" },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { fromWireEmbeddings, toWireEmbeddingsRequest } from "../../src/providers/openai/embeddings.js";
 import { subtitleText } from "../../src/providers/openai/subtitle-text.js";
 import { fromTranscriptionBody, toTranscriptionForm } from "../../src/providers/openai/transcription.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { EmbeddingsRequest, TranscriptionFormat, TranscriptionRequest } from "../../src/shared/model-types.js";
 
 function thrown(action: () => unknown): GatewayError {
@@ -19,7 +19,13 @@ describe("embeddings wire", () => {
   const request: EmbeddingsRequest = { upstreamModel: "text-embedding-3-small", inputs: ["a", "b c", "d"], dimensions: 2, user: "u" };
 
   it("sends the batch as given, as floats", () => {
-    expect(toWireEmbeddingsRequest(request)).toEqual({ model: "text-embedding-3-small", input: ["a", "b c", "d"], encoding_format: "float", dimensions: 2, user: "u" });
+    expect(toWireEmbeddingsRequest(request)).toEqual({
+      model: "text-embedding-3-small",
+      input: ["a", "b c", "d"],
+      encoding_format: "float",
+      dimensions: 2,
+      user: "u",
+    });
     expect(toWireEmbeddingsRequest({ upstreamModel: "m", inputs: ["x"] })).toEqual({ model: "m", input: ["x"], encoding_format: "float" });
   });
 
@@ -51,14 +57,36 @@ describe("embeddings wire", () => {
 
   it("calls missing, repeated or non-numeric data malformed, and classifies an error body", async () => {
     const kindOf = async (body: string) => {
-      const error = await fromWireEmbeddings(body, request, "p").then(() => undefined, (thrownError: unknown) => thrownError);
+      const error = await fromWireEmbeddings(body, request, "p").then(
+        () => undefined,
+        (thrownError: unknown) => thrownError,
+      );
       if (!(error instanceof GatewayError)) throw new Error("expected a GatewayError");
       return error.kind;
     };
     expect(await kindOf("not json")).toBe("malformed_response");
     expect(await kindOf("{}")).toBe("malformed_response");
-    expect(await kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
-    expect(await kindOf(JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 1, embedding: [1] }] }))).toBe("malformed_response");
+    expect(
+      await kindOf(
+        JSON.stringify({
+          data: [
+            { index: 0, embedding: [1] },
+            { index: 0, embedding: [1] },
+            { index: 1, embedding: [1] },
+          ],
+        }),
+      ),
+    ).toBe("malformed_response");
+    expect(
+      await kindOf(
+        JSON.stringify({
+          data: [
+            { index: 0, embedding: [1] },
+            { index: 1, embedding: [1] },
+          ],
+        }),
+      ),
+    ).toBe("malformed_response");
     expect(await kindOf(JSON.stringify({ data: [0, 1, 2].map((index) => ({ index, embedding: "AAAA" })) }))).toBe("malformed_response");
     expect(await kindOf(JSON.stringify({ error: { message: "Rate limit reached", code: "rate_limit_exceeded" } }))).toBe("rate_limit");
   });

@@ -2,12 +2,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/shared/errors.js";
 import { genaiPricesCatalog, type PriceCatalogSource } from "../../src/governance/pricing/catalog-prices.js";
 import { createPriceCatalog } from "../../src/governance/pricing/create-price-catalog.js";
 import { costAtPrice, type ModelPrice, pricesFromConfig, withDefaults } from "../../src/governance/pricing/model-price.js";
 import { PriceCatalog } from "../../src/governance/pricing/price-catalog.js";
 import { type NewPrice, setRuntimePrice, validateNewPrice } from "../../src/governance/pricing/runtime-prices.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import type { Usage } from "../../src/shared/model-types.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 
@@ -166,7 +166,11 @@ describe("runtime prices", () => {
   });
 
   it("stores a price, replaces one for the same moment, and reloads the catalog from the table", async () => {
-    const catalog = await createPriceCatalog({ db: store.db, usage: { pricing: [{ model_id: "chat", input_per_mtok: 1, output_per_mtok: 1, per_request: 0 }] }, catalog: fakeCatalog });
+    const catalog = await createPriceCatalog({
+      db: store.db,
+      usage: { pricing: [{ model_id: "chat", input_per_mtok: 1, output_per_mtok: 1, per_request: 0 }] },
+      catalog: fakeCatalog,
+    });
     const million = usage(1_000_000, 0);
     expect(catalog.costOf(model, million, Date.now()).costUsd).toBe(1);
 

@@ -2,10 +2,10 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configSchema, type ProviderConfig } from "../../src/config/schema.js";
+import { ModelRegistry, type RegisteredProvider } from "../../src/registry/model-registry.js";
+import { type ConnectionOutcome, classifyProbe, healthRank, ProviderHealth } from "../../src/registry/provider-health.js";
 import { type ErrorKind, GatewayError } from "../../src/shared/errors.js";
 import type { ModelProvider } from "../../src/shared/model-types.js";
-import { ModelRegistry, type RegisteredProvider } from "../../src/registry/model-registry.js";
-import { classifyProbe, type ConnectionOutcome, healthRank, ProviderHealth } from "../../src/registry/provider-health.js";
 
 type ListModels = (signal: AbortSignal) => Promise<string[]>;
 
@@ -48,7 +48,10 @@ function providerOf(listModels: ListModels | undefined, id = "upstream"): Regist
 const hangUntilAborted: ListModels = (signal) =>
   new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
 
-const failWith = (kind: ErrorKind, message = `upstream said ${kind}`): ListModels => () => Promise.reject(new GatewayError(kind, message));
+const failWith =
+  (kind: ErrorKind, message = `upstream said ${kind}`): ListModels =>
+  () =>
+    Promise.reject(new GatewayError(kind, message));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -124,7 +127,10 @@ describe("ProviderHealth.probe", () => {
   });
 
   it("times out a listing that ignores its signal", async () => {
-    const result = await new ProviderHealth().probe(providerOf(() => new Promise<string[]>(() => {})), 20);
+    const result = await new ProviderHealth().probe(
+      providerOf(() => new Promise<string[]>(() => {})),
+      20,
+    );
     expect(result.outcome).toBe("timeout");
   });
 

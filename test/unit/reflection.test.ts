@@ -5,12 +5,7 @@ import { describe, expect, it } from "vitest";
 import { file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models } from "../../gen/es/palyra/gateway/v1/models_pb.js";
-import {
-  answerReflection,
-  createReflectionIndex,
-  type ReflectionAnswer,
-  type ReflectionRequest,
-} from "../../src/rpc/reflection-service.js";
+import { answerReflection, createReflectionIndex, type ReflectionAnswer, type ReflectionRequest } from "../../src/rpc/reflection-service.js";
 
 // diagnostics.proto imports models.proto, which imports google/protobuf/timestamp.proto.
 const index = createReflectionIndex([file_palyra_gateway_v1_diagnostics]);
@@ -80,11 +75,7 @@ describe("reflection index", () => {
   });
 
   it("does not serve files the given files do not reach", () => {
-    expectError(
-      ask({ case: "fileByFilename", value: "grpc/health/v1/health.proto" }),
-      Code.NotFound,
-      "health.proto",
-    );
+    expectError(ask({ case: "fileByFilename", value: "grpc/health/v1/health.proto" }), Code.NotFound, "health.proto");
   });
 
   it("reports no extensions for a message nobody extends", () => {
@@ -119,10 +110,6 @@ describe("reflection index", () => {
     ]);
     const names = [...wide.registry.files].map((file) => file.proto.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(wide.serviceNames).toEqual([
-      "palyra.gateway.v1.DiagnosticsService",
-      "palyra.gateway.v1.GatewayService",
-      "palyra.gateway.v1.ModelsService",
-    ]);
+    expect(wide.serviceNames).toEqual(["palyra.gateway.v1.DiagnosticsService", "palyra.gateway.v1.GatewayService", "palyra.gateway.v1.ModelsService"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { type CachedAnswer, ResponseCache, type ResponseCacheOptions } from "../../src/registry/response-cache.js";
 import type { ChatRequest } from "../../src/shared/model-types.js";
-import { type CachedAnswer, type ResponseCacheOptions, ResponseCache } from "../../src/registry/response-cache.js";
 
 function request(overrides: Partial<ChatRequest> = {}): ChatRequest {
   return {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type ErrorKind, GatewayError, errorKinds } from "../../src/shared/errors.js";
 import { backoffDelay, isRetryable, retryDelay, shouldFailover } from "../../src/registry/retry-policy.js";
+import { type ErrorKind, errorKinds, GatewayError } from "../../src/shared/errors.js";
 
-const error = (kind: ErrorKind, retryAfterMs?: number) =>
-  new GatewayError(kind, `a ${kind} error`, retryAfterMs === undefined ? {} : { retryAfterMs });
+const error = (kind: ErrorKind, retryAfterMs?: number) => new GatewayError(kind, `a ${kind} error`, retryAfterMs === undefined ? {} : { retryAfterMs });
 
 const almostOne = () => 0.999_999_9;
 const zero = () => 0;
@@ -100,11 +99,8 @@ describe("retryDelay", () => {
     expect(retryDelay(error("transient"), { ...context, attempt: 1, maxRetries: 0 })).toBeUndefined();
   });
 
-  it.each(errorKinds.filter((kind) => !["network", "timeout", "transient", "rate_limit"].includes(kind)))(
-    "refuses the non-retryable kind %s",
-    (kind) => {
-      expect(retryDelay(error(kind, 10), context)).toBeUndefined();
-      expect(retryDelay(error(kind), context)).toBeUndefined();
-    },
-  );
+  it.each(errorKinds.filter((kind) => !["network", "timeout", "transient", "rate_limit"].includes(kind)))("refuses the non-retryable kind %s", (kind) => {
+    expect(retryDelay(error(kind, 10), context)).toBeUndefined();
+    expect(retryDelay(error(kind), context)).toBeUndefined();
+  });
 });

@@ -9,7 +9,13 @@ const closed: CircuitSnapshot = { state: "closed", consecutiveFailures: 0, opene
 const open: CircuitSnapshot = { state: "open", consecutiveFailures: 3, openedAt: 1, retryAfterMs: 1000 };
 
 function registry(): ModelRegistry {
-  const provider = (id: string, kind = "openai_compatible") => ({ provider_id: id, kind, enabled: true, allow_private_base_url: false, base_url: "https://x.test/v1" });
+  const provider = (id: string, kind = "openai_compatible") => ({
+    provider_id: id,
+    kind,
+    enabled: true,
+    allow_private_base_url: false,
+    base_url: "https://x.test/v1",
+  });
   const model = (id: string, providerId: string, extra: Record<string, unknown> = {}) => ({
     model_id: id,
     provider_id: providerId,
@@ -46,7 +52,13 @@ function registry(): ModelRegistry {
   return new ModelRegistry(config, (p) => ({ providerId: p.provider_id, kind: p.kind }) as unknown as ModelProvider);
 }
 
-const needs = (overrides: Partial<RequestNeeds> = {}): RequestNeeds => ({ tools: false, vision: false, jsonMode: false, contextTokens: () => 50, ...overrides });
+const needs = (overrides: Partial<RequestNeeds> = {}): RequestNeeds => ({
+  tools: false,
+  vision: false,
+  jsonMode: false,
+  contextTokens: () => 50,
+  ...overrides,
+});
 
 function plan(options: { needs?: RequestNeeds; failover?: boolean; openProviders?: string[]; health?: Record<string, number> } = {}) {
   const models = registry();
@@ -65,7 +77,11 @@ const kept = (candidates: ReturnType<typeof plan>) => candidates.filter((c) => c
 describe("planCandidates", () => {
   it("tries the requested model first, then other providers by cost then latency, the same provider last", () => {
     expect(kept(plan())).toEqual(["a-large", "b-cheap", "b-fast", "b-slow", "a-mini"]);
-    expect(plan().filter((c) => c.kept).map((c) => c.order)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      plan()
+        .filter((c) => c.kept)
+        .map((c) => c.order),
+    ).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("drops models that lack what the request needs, saying why", () => {

@@ -33,7 +33,16 @@ function ending(cancelled?: string): ClosingRun {
 describe("buildRunEnd: every run's end in one shape", () => {
   it("finished work succeeded, with its serving model, usage and finish reason", () => {
     const end = buildRunEnd(ending(), facts({ finishReason: "length" }), 1_250);
-    expect(end).toMatchObject({ runId: "run-1", status: "succeeded", startedAt: 1_000, finishedAt: 1_250, servedBy, attempts: 2, usage, finishReason: "length" });
+    expect(end).toMatchObject({
+      runId: "run-1",
+      status: "succeeded",
+      startedAt: 1_000,
+      finishedAt: 1_250,
+      servedBy,
+      attempts: 2,
+      usage,
+      finishReason: "length",
+    });
     expect(end.error).toBeUndefined();
     expect(settlementOf(end)).toEqual({ status: "succeeded", ...servedBy, usage, cacheHit: false });
   });
@@ -109,7 +118,11 @@ describe("closeRun: settles and records the one end", () => {
       return cost;
     };
     const seen: Usage[] = [];
-    const end = await closeRun(deps(store, (used) => seen.push(used)), { ...ending("stop"), settle }, facts({ failure: { error: new Error("aborted") } }));
+    const end = await closeRun(
+      deps(store, (used) => seen.push(used)),
+      { ...ending("stop"), settle },
+      facts({ failure: { error: new Error("aborted") } }),
+    );
     expect(end).toMatchObject({ status: "cancelled", cost: { costUsd: 0.5 } });
     expect(settled).toEqual([{ status: "cancelled", ...servedBy, usage, cacheHit: false }]);
     expect(seen).toEqual([usage]);

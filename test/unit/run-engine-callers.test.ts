@@ -7,11 +7,11 @@ import type { ModelProviderConfig } from "../../src/config/schema.js";
 import { effectiveScopes } from "../../src/identity/api-keys/scopes.js";
 import { adminCaller, type Caller } from "../../src/identity/caller.js";
 import { createProvider } from "../../src/providers/create-provider.js";
-import type { Usage } from "../../src/shared/model-types.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
+import type { Usage } from "../../src/shared/model-types.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun } from "../../src/store/runs-repository.js";
 
@@ -27,8 +27,30 @@ const config = {
   default_embeddings_model_id: "embed",
   providers: [{ provider_id: "local", kind: "deterministic", enabled: true, allow_private_base_url: false }],
   models: [
-    { model_id: "echo", provider_id: "local", role: "chat", enabled: true, tool_calls: false, json_mode: false, vision: false, max_context_tokens: 100_000, cost_tier: 1, latency_tier: 1 },
-    { model_id: "embed", provider_id: "local", role: "embeddings", enabled: true, tool_calls: false, json_mode: false, vision: false, max_context_tokens: 100_000, cost_tier: 1, latency_tier: 1 },
+    {
+      model_id: "echo",
+      provider_id: "local",
+      role: "chat",
+      enabled: true,
+      tool_calls: false,
+      json_mode: false,
+      vision: false,
+      max_context_tokens: 100_000,
+      cost_tier: 1,
+      latency_tier: 1,
+    },
+    {
+      model_id: "embed",
+      provider_id: "local",
+      role: "embeddings",
+      enabled: true,
+      tool_calls: false,
+      json_mode: false,
+      vision: false,
+      max_context_tokens: 100_000,
+      cost_tier: 1,
+      latency_tier: 1,
+    },
   ],
 } as unknown as ModelProviderConfig;
 

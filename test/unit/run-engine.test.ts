@@ -4,15 +4,15 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModelProviderConfig, ProviderConfig } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/shared/errors.js";
 import { adminCaller } from "../../src/identity/caller.js";
 import { createProvider } from "../../src/providers/create-provider.js";
-import type { ModelProvider, ChatStreamEvent } from "../../src/shared/model-types.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { ChatStreamEvent, ModelProvider } from "../../src/shared/model-types.js";
 import type { RunInput } from "../../src/shared/run-input.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { closeInterruptedRuns, findRun, insertRun } from "../../src/store/runs-repository.js";
@@ -166,7 +166,10 @@ describe("RunEngine", () => {
     const { store, engine } = await setUp();
     await expect(engine.start({ ...input("x"), messages: [] }, adminCaller)).rejects.toMatchObject({ kind: "invalid_request", param: "messages" });
     await expect(engine.start(input("x", "nope"), adminCaller)).rejects.toMatchObject({ kind: "not_found", param: "model" });
-    const count = await store.db.selectFrom("runs").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const count = await store.db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
   });
 

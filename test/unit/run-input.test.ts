@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { validateRunInput } from "../../src/runs/run-input.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import type { RunInput } from "../../src/shared/run-input.js";
-import { validateRunInput } from "../../src/runs/run-input.js";
 
 const valid: RunInput = { messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }], tools: [], stop: [], metadata: {} };
 
@@ -25,7 +25,9 @@ describe("validateRunInput", () => {
     expect(paramOf({ messages: [] })).toBe("messages");
     expect(paramOf({ messages: [{ role: "user", parts: [] }] })).toBe("messages[0].content");
     expect(paramOf({ messages: [{ role: "tool", parts: [{ type: "text", text: "r" }] }] })).toBe("messages[0].tool_call_id");
-    expect(paramOf({ messages: [{ role: "user", parts: [{ type: "image", url: "http://insecure.example/x.png" }] }] })).toBe("messages[0].content[0].image_url.url");
+    expect(paramOf({ messages: [{ role: "user", parts: [{ type: "image", url: "http://insecure.example/x.png" }] }] })).toBe(
+      "messages[0].content[0].image_url.url",
+    );
     expect(paramOf({ messages: [{ role: "system", parts: [{ type: "image", url: "https://x/y.png" }] }] })).toBe("messages[0].content[0]");
     expect(paramOf({ tools: [{ name: "has space" }] })).toBe("tools[0].function.name");
     expect(paramOf({ tools: [{ name: "ok", parametersJson: "[1]" }] })).toBe("tools[0].function.parameters");

@@ -1,20 +1,26 @@
 import { describe, expect, it } from "vitest";
 import type { ModelProviderConfig, SmartRoutingConfig } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/shared/errors.js";
 import { ComplexityRouter, type ComplexityRouterDeps } from "../../src/governance/routing/smart-router.js";
-import { promptTokenCounter } from "../../src/shared/tokens.js";
+import type { BudgetQuery } from "../../src/governance/run-governance.js";
 import { adminCaller } from "../../src/identity/caller.js";
-import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/shared/model-types.js";
 import type { CircuitSnapshot } from "../../src/registry/circuit-breaker.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
+import { GatewayError } from "../../src/shared/errors.js";
+import type { ContentPart, ModelProvider, ToolDefinition } from "../../src/shared/model-types.js";
 import type { RunInput } from "../../src/shared/run-input.js";
-import type { BudgetQuery } from "../../src/governance/run-governance.js";
+import { promptTokenCounter } from "../../src/shared/tokens.js";
 
 const closed: CircuitSnapshot = { state: "closed", consecutiveFailures: 0, openedAt: undefined, retryAfterMs: 0 };
 const open: CircuitSnapshot = { state: "open", consecutiveFailures: 3, openedAt: 1, retryAfterMs: 1000 };
 
 function registry(options: { defaultModel?: string; extraModels?: Record<string, unknown>[] } = {}): ModelRegistry {
-  const provider = (id: string, kind = "openai_compatible") => ({ provider_id: id, kind, enabled: true, allow_private_base_url: false, base_url: "https://x.test/v1" });
+  const provider = (id: string, kind = "openai_compatible") => ({
+    provider_id: id,
+    kind,
+    enabled: true,
+    allow_private_base_url: false,
+    base_url: "https://x.test/v1",
+  });
   const model = (id: string, providerId: string, extra: Record<string, unknown> = {}) => ({
     model_id: id,
     provider_id: providerId,
@@ -54,7 +60,13 @@ function registry(options: { defaultModel?: string; extraModels?: Record<string,
   return new ModelRegistry(config, (p) => ({ providerId: p.provider_id, kind: p.kind }) as unknown as ModelProvider);
 }
 
-const smartConfig = (overrides: Partial<SmartRoutingConfig> = {}): SmartRoutingConfig => ({ enabled: true, mode: "suggest", low_threshold: 0.3, high_threshold: 0.7, ...overrides });
+const smartConfig = (overrides: Partial<SmartRoutingConfig> = {}): SmartRoutingConfig => ({
+  enabled: true,
+  mode: "suggest",
+  low_threshold: 0.3,
+  high_threshold: 0.7,
+  ...overrides,
+});
 
 function router(overrides: Partial<ComplexityRouterDeps> & { health?: Record<string, number>; openProviders?: string[] } = {}): ComplexityRouter {
   const { health, openProviders, ...deps } = overrides;
@@ -92,7 +104,8 @@ const review = (extra: Partial<RunInput> = {}) =>
     ...extra,
   });
 
-const decide = async (smart: ComplexityRouter, input: RunInput) => smart.decide(input, { caller: adminCaller, promptTokens: await promptTokenCounter(input.messages, input.tools) });
+const decide = async (smart: ComplexityRouter, input: RunInput) =>
+  smart.decide(input, { caller: adminCaller, promptTokens: await promptTokenCounter(input.messages, input.tools) });
 const enforced = (input: RunInput) => ({ ...input, routingMode: "enforced" });
 
 describe("ComplexityRouter: which model it recommends", () => {
@@ -199,7 +212,12 @@ describe("ComplexityRouter: modes", () => {
 
   it("dry_run: keeps the model and says what enforcement would have changed", async () => {
     const cheap = await decide(router(), greeting({ routingMode: "dry_run" }));
-    expect(cheap).toMatchObject({ mode: "dry_run", recommendedModelId: "mini", overrideModelId: undefined, dryRunChange: "enforced would use mini instead of mid" });
+    expect(cheap).toMatchObject({
+      mode: "dry_run",
+      recommendedModelId: "mini",
+      overrideModelId: undefined,
+      dryRunChange: "enforced would use mini instead of mid",
+    });
     const same = await decide(router(), comparison({ routingMode: "dry_run" }));
     expect(same).toMatchObject({ recommendedModelId: "mid", dryRunChange: "" });
     expect(same.reason).toMatch(/would change nothing/);

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { AuthProfiles } from "../../src/identity/auth-profiles/auth-profiles.js";
 import { profileFromRow, profileToRow } from "../../src/identity/auth-profiles/profile-rows.js";
 import type { AuthProfile, OAuthCredential } from "../../src/identity/auth-profiles/profile-types.js";
-import { GatewayError } from "../../src/shared/errors.js";
-import { AuthProfiles } from "../../src/identity/auth-profiles/auth-profiles.js";
 import { RefreshBackoff } from "../../src/identity/oauth/refresh-backoff.js";
 import type { TokenClient, TokenSet } from "../../src/identity/oauth/token-client.js";
 import { TokenRefresher } from "../../src/identity/oauth/token-refresher.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { findAuthProfile, updateAuthProfileAtGeneration, upsertAuthProfile } from "../../src/store/auth-profiles-repository.js";
 import type { Store } from "../../src/store/open-store.js";
-import { authTestConfig, manualClock, MemorySecretStore, openTestStore } from "../helpers/auth-fixture.js";
+import { authTestConfig, MemorySecretStore, manualClock, openTestStore } from "../helpers/auth-fixture.js";
 
 const stores: Store[] = [];
 afterEach(async () => {

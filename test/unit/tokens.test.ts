@@ -86,7 +86,12 @@ describe("token counting", () => {
 describe("a prompt's upper bound", () => {
   const text = (value: string) => ({ type: "text" as const, text: value });
   const prompts: Record<string, { messages: ChatMessage[]; tools?: ToolDefinition[] }> = {
-    ascii: { messages: [{ role: "system", parts: [text("You are terse.")] }, { role: "user", parts: [text(prose)] }] },
+    ascii: {
+      messages: [
+        { role: "system", parts: [text("You are terse.")] },
+        { role: "user", parts: [text(prose)] },
+      ],
+    },
     cjk: { messages: [{ role: "user", parts: [text("漢字仮名交じり文、東京特許許可局。".repeat(300))] }] },
     emoji: { messages: [{ role: "user", parts: [text("👩‍👩‍👧‍👦🏳️‍🌈😀 ok ".repeat(300))] }] },
     "tool JSON": {
@@ -95,7 +100,13 @@ describe("a prompt's upper bound", () => {
         { role: "assistant", parts: [], toolCalls: [{ id: "c1", name: "weather", argumentsJson: '{"city":"Zürich","days":[1,2,3],"units":"metric"}' }] },
         { role: "tool", parts: [text('{"temp":[12.5,13.1],"sky":"☁️"}')], toolCallId: "c1" },
       ],
-      tools: [{ name: "weather", description: "Looks up the forecast", parametersJson: JSON.stringify({ type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "integer" } } } }) }],
+      tools: [
+        {
+          name: "weather",
+          description: "Looks up the forecast",
+          parametersJson: JSON.stringify({ type: "object", properties: { city: { type: "string" }, days: { type: "array", items: { type: "integer" } } } }),
+        },
+      ],
     },
     "special-token markers": { messages: [{ role: "user", parts: [text("<|endoftext|><|im_start|>".repeat(50))] }] },
     "an image and empty text": { messages: [{ role: "user", parts: [text(""), { type: "image", url: "https://images.test/cat.png" }] }] },

@@ -54,7 +54,9 @@ const window = { since: day1, until: day2 + 86_400_000 };
 describe("usage summary", () => {
   it("groups by model, most expensive first, with errors, estimated runs and a total", async () => {
     const summary = await summarizeUsage(store.db, { ...window, groupBy: "model" });
-    expect(summary.rows.map((row) => [row.key, row.runs, row.errors, row.inputTokens, row.outputTokens, row.cachedInputTokens, row.costUsd, row.estimatedRuns])).toEqual([
+    expect(
+      summary.rows.map((row) => [row.key, row.runs, row.errors, row.inputTokens, row.outputTokens, row.cachedInputTokens, row.costUsd, row.estimatedRuns]),
+    ).toEqual([
       ["claude", 2, 0, 200, 20, 40, 3, 2],
       ["gpt", 2, 1, 100, 10, 20, 0.5, 0],
     ]);

@@ -4,20 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProviderConfig } from "../../src/config/schema.js";
-import { GatewayError } from "../../src/shared/errors.js";
 import { resolveProviderCredential, SecretRefError } from "../../src/identity/secret-ref.js";
 import { createFileOnce } from "../../src/identity/vault/durable-file.js";
-import {
-  keyIdOf,
-  loadMasterKeys,
-  type MasterKeys,
-  parseVaultKey,
-  readKeyFile,
-  vaultKeyFileName,
-  VaultKeyError,
-} from "../../src/identity/vault/master-key.js";
+import { keyIdOf, loadMasterKeys, type MasterKeys, parseVaultKey, readKeyFile, VaultKeyError, vaultKeyFileName } from "../../src/identity/vault/master-key.js";
 import { openSecret, sealSecret } from "../../src/identity/vault/secret-cipher.js";
 import { Vault } from "../../src/identity/vault/vault.js";
+import { GatewayError } from "../../src/shared/errors.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 
 const stores: Store[] = [];
@@ -102,7 +94,10 @@ describe("vault secrets", () => {
     const [row] = await rows(f);
     if (row === undefined) throw new Error("no row");
 
-    await f.store.db.insertInto("vault_secrets").values({ ...row, name: "copy" }).execute();
+    await f.store.db
+      .insertInto("vault_secrets")
+      .values({ ...row, name: "copy" })
+      .execute();
     const moved = await caught(f.vault.get("copy"));
     expect(moved.code).toBe("vault_decrypt_failed");
     expect(moved.message).toMatch(/vault secret "copy" cannot be decrypted/);
@@ -110,7 +105,11 @@ describe("vault secrets", () => {
 
     const bytes = Buffer.from(row.ciphertext, "base64");
     bytes[14] = (bytes[14] ?? 0) ^ 0x01;
-    await f.store.db.updateTable("vault_secrets").set({ ciphertext: bytes.toString("base64") }).where("name", "=", "victim").execute();
+    await f.store.db
+      .updateTable("vault_secrets")
+      .set({ ciphertext: bytes.toString("base64") })
+      .where("name", "=", "victim")
+      .execute();
     const tampered = await caught(f.vault.get("victim"));
     expect(tampered.code).toBe("vault_decrypt_failed");
     expect(tampered.message).not.toContain(value);
@@ -254,7 +253,10 @@ describe("key rotation", () => {
     const f = await withSecrets();
     const oldId = f.keys.current().active.id;
     // A row that cannot be opened stops step 2; its transaction changes nothing.
-    await f.store.db.insertInto("vault_secrets").values({ name: "z/broken", ciphertext: randomBytes(40).toString("base64"), key_id: oldId, created_at: 1, updated_at: 1 }).execute();
+    await f.store.db
+      .insertInto("vault_secrets")
+      .values({ name: "z/broken", ciphertext: randomBytes(40).toString("base64"), key_id: oldId, created_at: 1, updated_at: 1 })
+      .execute();
     const failed = await caught(f.vault.rotateKey());
     expect(failed.message).toContain('"z/broken"');
     expect((await rows(f)).every((row) => row.key_id === oldId)).toBe(true);
@@ -298,8 +300,7 @@ describe("key rotation", () => {
 });
 
 describe("provider credentials from the vault", () => {
-  const provider = (ref: string) =>
-    ({ provider_id: "up", kind: "openai_compatible", api_key_vault_ref: ref }) as unknown as ProviderConfig;
+  const provider = (ref: string) => ({ provider_id: "up", kind: "openai_compatible", api_key_vault_ref: ref }) as unknown as ProviderConfig;
 
   it("reads the secret per request and reports a missing one without a value", async () => {
     const f = await fixture();

@@ -48,7 +48,9 @@ export function registerOAuthCommands(auth: Command): void {
     .action(async (flags: CompleteFlags) => {
       const response = await withDaemon(flags, (clients) => {
         const client = clients.auth();
-        return callUnary<CompleteOAuthResponse>((done) => client.completeOAuth({ state: flags.state, code: flags.code }, clients.metadata(), clients.unaryOptions(), done));
+        return callUnary<CompleteOAuthResponse>((done) =>
+          client.completeOAuth({ state: flags.state, code: flags.code }, clients.metadata(), clients.unaryOptions(), done),
+        );
       });
       if (flags.json) return printJson(CompleteOAuthResponse.toJSON(response));
       printLine("login complete");

@@ -28,11 +28,14 @@ interface ConnectFlags extends ClientFlags {
 }
 
 /** States `palyra auth health` treats as needing attention (exit 1). */
-const unhealthy = new Set([ProfileHealthState.PROFILE_HEALTH_STATE_EXPIRED, ProfileHealthState.PROFILE_HEALTH_STATE_MISSING, ProfileHealthState.PROFILE_HEALTH_STATE_REFRESH_FAILED]);
+const unhealthy = new Set([
+  ProfileHealthState.PROFILE_HEALTH_STATE_EXPIRED,
+  ProfileHealthState.PROFILE_HEALTH_STATE_MISSING,
+  ProfileHealthState.PROFILE_HEALTH_STATE_REFRESH_FAILED,
+]);
 
 /** palyra auth list | health | remove | refresh | connect-api-key | oauth …: the AuthProfileService RPCs. */
 export function registerAuthCommand(auth: Command): void {
-
   addClientFlags(auth.command("list").description("list auth profiles"))
     .option("--agent-id <id>", "only this agent's profiles (and the global ones)")
     .action(async (flags: ListFlags) => {
@@ -94,7 +97,14 @@ export function registerAuthCommand(auth: Command): void {
     .action(async (flags: ConnectFlags) => {
       // Read before connecting, so the call's deadline does not run while someone types.
       const apiKey = await readKey();
-      const request = { profileId: flags.profileId, providerKind: flags.provider, apiKey, baseUrl: flags.baseUrl ?? "", agentId: flags.agentId ?? "", name: flags.name ?? "" };
+      const request = {
+        profileId: flags.profileId,
+        providerKind: flags.provider,
+        apiKey,
+        baseUrl: flags.baseUrl ?? "",
+        agentId: flags.agentId ?? "",
+        name: flags.name ?? "",
+      };
       const response = await withDaemon(flags, (clients) => {
         const client = clients.auth();
         return callUnary<ConnectApiKeyResponse>((done) => client.connectApiKey(request, clients.metadata(), clients.unaryOptions(), done));

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError } from "../../config/config-error.js";
-import { stateDirFor } from "../../config/state-dir.js";
 import type { LoadedConfig } from "../../config/load-config.js";
+import { stateDirFor } from "../../config/state-dir.js";
 import { CliError, exitCodes } from "../cli-error.js";
 import { printJson, printLine } from "../output.js";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { GetEffectiveConfigResponse } from "../../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
+import type { GetEffectiveConfigResponse } from "../../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js";
 import { callUnary } from "../grpc-clients.js";
 import { printJson, printLine } from "../output.js";

@@ -1,10 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import {
-  type ApiKeyInfo,
-  CreateApiKeyResponse,
-  ListApiKeysResponse,
-  RevokeApiKeyResponse,
-} from "../../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
+import { type ApiKeyInfo, CreateApiKeyResponse, ListApiKeysResponse, RevokeApiKeyResponse } from "../../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
 import { addClientFlags, type ClientFlags, positiveInteger, withDaemon } from "../client-flags.js";
 import { parseDurationSeconds } from "../duration.js";
 import { callUnary } from "../grpc-clients.js";
@@ -28,16 +23,10 @@ const defaultScopes = ["models.read", "chat.create"];
 
 /** palyra keys create | list | revoke: the ApiKeysService RPCs (admin only). */
 export function registerKeysCommand(keys: Command): void {
-
   addClientFlags(keys.command("create").description("issue a key and print it (the only time it is shown)"))
     .requiredOption("--name <name>", "what the key is for")
     .option("--agent-id <id>", "attribute every run made with the key to this agent")
-    .option(
-      "--scopes <list>",
-      "comma-separated: models.read, chat.create, embeddings.create, audio.create, admin",
-      parseScopeList,
-      defaultScopes,
-    )
+    .option("--scopes <list>", "comma-separated: models.read, chat.create, embeddings.create, audio.create, admin", parseScopeList, defaultScopes)
     .option("--rpm <n>", "requests per minute that start runs (default: no limit)", positiveInteger)
     .option("--tpm <n>", "tokens per minute, counted when runs end (default: no limit)", positiveInteger)
     .option("--expires-in <duration>", "lifetime such as 30d, 12h or 45m (default: never expires)", parseDurationSeconds)
@@ -73,7 +62,12 @@ export function registerKeysCommand(keys: Command): void {
       });
       if (flags.json) return printJson(ListApiKeysResponse.toJSON(response));
       const headers = ["id", "name", "prefix", "agent", "scopes", "rpm", "tpm", "created", "expires", "last used", "status"];
-      printLine(formatTable(headers, response.keys.map((key) => keyRow(key, Date.now()))));
+      printLine(
+        formatTable(
+          headers,
+          response.keys.map((key) => keyRow(key, Date.now())),
+        ),
+      );
     });
 
   addClientFlags(keys.command("revoke").description("revoke a key; it stops working at once"))
@@ -89,7 +83,10 @@ export function registerKeysCommand(keys: Command): void {
 }
 
 function parseScopeList(value: string): string[] {
-  const scopes = value.split(",").map((scope) => scope.trim()).filter((scope) => scope !== "");
+  const scopes = value
+    .split(",")
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
   if (scopes.length === 0) throw new InvalidArgumentError("name at least one scope");
   // The daemon validates the names, so this stays in step with it.
   return scopes;

@@ -66,4 +66,3 @@ export function registerExplainCommand(models: Command): void {
       printLine(formatTable(["order", "model", "provider", "circuit", "health", "cost/latency", "", "why"], rows));
     });
 }
-

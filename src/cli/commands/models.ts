@@ -52,26 +52,24 @@ export function registerModelsCommand(models: Command): void {
       printLine(formatTable(["model", "provider", "role", "enabled", "capabilities"], response.models.map(modelRow)));
     });
 
-  addClientFlags(models.command("status").description("show provider health, circuit breakers and the default models")).action(
-    async (flags: ClientFlags) => {
-      const response = await withDaemon(flags, (clients) => {
-        const client = clients.models();
-        return callUnary<GetModelsStatusResponse>((done) => client.getModelsStatus({}, clients.metadata(), clients.unaryOptions(), done));
-      });
-      if (flags.json) return printJson(GetModelsStatusResponse.toJSON(response));
-      printLine(formatProviderTable(response.providers));
-      const defaults = response.defaults;
-      if (defaults === undefined) return;
-      printLine();
-      printLine(`default chat model:                 ${defaults.chatModelId || "-"}`);
-      printLine(`default embeddings model:           ${defaults.embeddingsModelId || "-"}`);
-      printLine(`default audio transcription model:  ${defaults.audioTranscriptionModelId || "-"}`);
-      printLine(`failover:                           ${defaults.failoverEnabled ? "on" : "off"}`);
-      const cache = response.cache;
-      const cacheFigures = cache?.enabled ? ` (${cache.entries}/${cache.maxEntries} entries, ${cache.hits} hits, ${cache.misses} misses)` : "";
-      printLine(`response cache:                     ${defaults.responseCacheEnabled ? "on" : "off"}${cacheFigures}`);
-    },
-  );
+  addClientFlags(models.command("status").description("show provider health, circuit breakers and the default models")).action(async (flags: ClientFlags) => {
+    const response = await withDaemon(flags, (clients) => {
+      const client = clients.models();
+      return callUnary<GetModelsStatusResponse>((done) => client.getModelsStatus({}, clients.metadata(), clients.unaryOptions(), done));
+    });
+    if (flags.json) return printJson(GetModelsStatusResponse.toJSON(response));
+    printLine(formatProviderTable(response.providers));
+    const defaults = response.defaults;
+    if (defaults === undefined) return;
+    printLine();
+    printLine(`default chat model:                 ${defaults.chatModelId || "-"}`);
+    printLine(`default embeddings model:           ${defaults.embeddingsModelId || "-"}`);
+    printLine(`default audio transcription model:  ${defaults.audioTranscriptionModelId || "-"}`);
+    printLine(`failover:                           ${defaults.failoverEnabled ? "on" : "off"}`);
+    const cache = response.cache;
+    const cacheFigures = cache?.enabled ? ` (${cache.entries}/${cache.maxEntries} entries, ${cache.hits} hits, ${cache.misses} misses)` : "";
+    printLine(`response cache:                     ${defaults.responseCacheEnabled ? "on" : "off"}${cacheFigures}`);
+  });
 
   addClientFlags(
     models.command("test-connection").description("probe providers' model listings; exits 1 when one fails"),
@@ -84,9 +82,7 @@ export function registerModelsCommand(models: Command): void {
       // --timeout-ms limits the probes here; the call itself may take that long plus the usual margin.
       const response = await withDaemon({ ...flags, timeoutMs: probeMs + defaultTimeoutMs }, (clients) => {
         const client = clients.models();
-        return callUnary<TestConnectionResponse>((done) =>
-          client.testConnection(request, clients.metadata(), clients.unaryOptions(), done),
-        );
+        return callUnary<TestConnectionResponse>((done) => client.testConnection(request, clients.metadata(), clients.unaryOptions(), done));
       });
       if (response.results.some((result) => !connectionHeld(result.status))) process.exitCode = exitCodes.failure;
       if (flags.json) return printJson(TestConnectionResponse.toJSON(response));
@@ -134,9 +130,7 @@ function statusLabel(status: ConnectionStatus): string {
 
 function modelRow(model: Model): string[] {
   const capabilities = model.capabilities;
-  const flags = capabilities
-    ? [capabilities.toolCalls && "tools", capabilities.jsonMode && "json", capabilities.vision && "vision"].filter(Boolean)
-    : [];
+  const flags = capabilities ? [capabilities.toolCalls && "tools", capabilities.jsonMode && "json", capabilities.vision && "vision"].filter(Boolean) : [];
   return [
     model.modelId,
     model.providerId,

@@ -30,7 +30,10 @@ export function registerUsageApprovalCommands(usage: Command): void {
       printLine(formatTable(headers, response.approvals.map(approvalRow)));
     });
 
-  for (const [verb, approve] of [["approve", true], ["deny", false]] as const) {
+  for (const [verb, approve] of [
+    ["approve", true],
+    ["deny", false],
+  ] as const) {
     addClientFlags(approvals.command(verb).description(approve ? "let the held request through, once" : "refuse the held request"))
       .argument("<approval-id>", "the id from the approval_required error or approvals list")
       .option("--reason <text>", "why, kept with the approval")
@@ -41,7 +44,9 @@ export function registerUsageApprovalCommands(usage: Command): void {
           return callUnary<DecideApprovalResponse>((done) => client.decideApproval(request, clients.metadata(), clients.unaryOptions(), done));
         });
         if (flags.json) return printJson({ approval: response.approval && approvalJson(response.approval) });
-        printLine(`${approve ? "approved" : "denied"} ${approvalId}${approve ? ": present it as x-palyra-approval-id (or StartRun.approval_id) with the same request" : ""}`);
+        printLine(
+          `${approve ? "approved" : "denied"} ${approvalId}${approve ? ": present it as x-palyra-approval-id (or StartRun.approval_id) with the same request" : ""}`,
+        );
       });
   }
 }

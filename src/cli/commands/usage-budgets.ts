@@ -1,15 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   BudgetAction,
-  budgetActionToJSON,
+  type BudgetAlert,
   BudgetIntervalKind,
-  budgetIntervalKindToJSON,
   BudgetMetricKind,
-  budgetMetricKindToJSON,
   type BudgetPolicy,
   BudgetScopeKind,
+  budgetActionToJSON,
+  budgetIntervalKindToJSON,
+  budgetMetricKindToJSON,
   budgetScopeKindToJSON,
-  type BudgetAlert,
   type DeleteBudgetPolicyResponse,
   type ListAlertsResponse,
   type ListBudgetPoliciesResponse,
@@ -41,7 +41,10 @@ const scopeKinds: Record<string, BudgetScopeKind> = {
   user: BudgetScopeKind.BUDGET_SCOPE_KIND_USER,
   api_key: BudgetScopeKind.BUDGET_SCOPE_KIND_API_KEY,
 };
-const metricKinds: Record<string, BudgetMetricKind> = { tokens: BudgetMetricKind.BUDGET_METRIC_KIND_TOKENS, usd_cost: BudgetMetricKind.BUDGET_METRIC_KIND_USD_COST };
+const metricKinds: Record<string, BudgetMetricKind> = {
+  tokens: BudgetMetricKind.BUDGET_METRIC_KIND_TOKENS,
+  usd_cost: BudgetMetricKind.BUDGET_METRIC_KIND_USD_COST,
+};
 const intervalKinds: Record<string, BudgetIntervalKind> = {
   daily: BudgetIntervalKind.BUDGET_INTERVAL_KIND_DAILY,
   weekly: BudgetIntervalKind.BUDGET_INTERVAL_KIND_WEEKLY,
@@ -60,24 +63,25 @@ const actions: Record<string, BudgetAction> = {
 export function registerUsageBudgetCommands(usage: Command): void {
   const budgets = usage.command("budgets").description("budget policies: token or USD limits per day, week or month, per scope");
 
-  addClientFlags(budgets.command("list").description("list the policies in force and where each stands this interval"))
-    .action(async (flags: ClientFlags) => {
-      const response = await withDaemon(flags, (clients) => {
-        const client = clients.usage();
-        return callUnary<ListBudgetPoliciesResponse>((done) => client.listBudgetPolicies({}, clients.metadata(), clients.unaryOptions(), done));
-      });
-      if (flags.json) return printJson({ policies: response.policies.map(policyJson) });
-      if (response.policies.length === 0) return printLine("no budget policies (add [[usage.budgets]] to the config, or use `palyra usage budgets set`)");
-      const headers = ["id", "source", "scope", "metric", "interval", "soft", "hard", "action", "enabled", "consumed", "reserved", "remaining", "interval ends"];
-      printLine(formatTable(headers, response.policies.map(policyRow)));
+  addClientFlags(budgets.command("list").description("list the policies in force and where each stands this interval")).action(async (flags: ClientFlags) => {
+    const response = await withDaemon(flags, (clients) => {
+      const client = clients.usage();
+      return callUnary<ListBudgetPoliciesResponse>((done) => client.listBudgetPolicies({}, clients.metadata(), clients.unaryOptions(), done));
     });
+    if (flags.json) return printJson({ policies: response.policies.map(policyJson) });
+    if (response.policies.length === 0) return printLine("no budget policies (add [[usage.budgets]] to the config, or use `palyra usage budgets set`)");
+    const headers = ["id", "source", "scope", "metric", "interval", "soft", "hard", "action", "enabled", "consumed", "reserved", "remaining", "interval ends"];
+    printLine(formatTable(headers, response.policies.map(policyRow)));
+  });
 
   addClientFlags(budgets.command("set").description("create or replace a runtime policy (a config policy's id overrides it until removed)"))
     .argument("<policy-id>", "the policy's id")
     .addOption(new Option("--scope <kind>", "what the policy limits").choices(Object.keys(scopeKinds)).default("global"))
     .option("--scope-id <id>", "the agent, session, user or API key id (not for global)")
     .addOption(new Option("--metric <kind>", "what is counted").choices(Object.keys(metricKinds)).makeOptionMandatory())
-    .addOption(new Option("--interval <kind>", "calendar interval in usage.timezone (weeks start on Monday)").choices(Object.keys(intervalKinds)).makeOptionMandatory())
+    .addOption(
+      new Option("--interval <kind>", "calendar interval in usage.timezone (weeks start on Monday)").choices(Object.keys(intervalKinds)).makeOptionMandatory(),
+    )
     .option("--soft <value>", "alert once per interval at this much (default: no soft limit)", nonNegativeNumber)
     .option("--hard <value>", "refuse requests whose worst case would pass this (default: no hard limit)", nonNegativeNumber)
     .addOption(new Option("--action <action>", "what happens at the hard limit").choices(Object.keys(actions)).default("block"))
@@ -124,9 +128,13 @@ export function registerUsageBudgetCommands(usage: Command): void {
       });
       if (flags.json) return printJson({ alerts: response.alerts.map(alertJson) });
       if (response.alerts.length === 0) return printLine("no alerts");
-      printLine(formatTable(["created", "policy", "interval start", "message"], response.alerts.map((alert) => [formatTime(alert.createdAt), alert.policyId, formatTime(alert.intervalStart), alert.message])));
+      printLine(
+        formatTable(
+          ["created", "policy", "interval start", "message"],
+          response.alerts.map((alert) => [formatTime(alert.createdAt), alert.policyId, formatTime(alert.intervalStart), alert.message]),
+        ),
+      );
     });
-
 }
 
 function nonNegativeNumber(value: string): number {
@@ -144,7 +152,9 @@ const periodOf: Record<string, string> = { daily: "day", weekly: "week", monthly
 
 function describe(policy: BudgetPolicy): string {
   const scope = policy.scopeId ? `${scopeLabel(policy)} ${policy.scopeId}` : scopeLabel(policy);
-  const limits = [policy.softLimitValue && `soft ${policy.softLimitValue}`, policy.hardLimitValue && `hard ${policy.hardLimitValue}`].filter(Boolean).join(", ");
+  const limits = [policy.softLimitValue && `soft ${policy.softLimitValue}`, policy.hardLimitValue && `hard ${policy.hardLimitValue}`]
+    .filter(Boolean)
+    .join(", ");
   return `budget "${policy.policyId}": ${metricLabel(policy)} per ${periodOf[intervalLabel(policy)] ?? intervalLabel(policy)} for ${scope}, ${limits}, ${actionLabel(policy)}${policy.enabled ? "" : " (disabled)"}`;
 }
 
@@ -195,4 +205,3 @@ function policyRow(policy: BudgetPolicy): string[] {
     formatTime(standing?.intervalEnd),
   ];
 }
-

@@ -55,7 +55,9 @@ export function registerUsageCommand(usage: Command): void {
       });
       if (flags.json) return printJson({ prices: response.prices.map(priceJson) });
       if (response.prices.length === 0) return printLine("no prices set (try --catalog for the bundled defaults)");
-      printLine(formatTable(["model", "source", "input", "output", "cached input", "cache write", "per request", "effective from"], response.prices.map(priceRow)));
+      printLine(
+        formatTable(["model", "source", "input", "output", "cached input", "cache write", "per request", "effective from"], response.prices.map(priceRow)),
+      );
       printLine("(USD per million tokens; per request in USD)");
     });
 

@@ -13,7 +13,6 @@ import { formatTable, printJson, printLine } from "../output.js";
 
 /** palyra vault put | list | delete | rotate-key: the VaultService RPCs (admin only). */
 export function registerVaultCommand(vault: Command): void {
-
   addClientFlags(vault.command("put").description("store a secret, reading its value from stdin (one trailing newline is dropped)"))
     .argument("<name>", "the secret's name, 1-128 characters of A-Z a-z 0-9 . _ : / -")
     .action(async (name: string, flags: ClientFlags) => {
@@ -70,7 +69,9 @@ async function readValue(name: string): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write(`enter the value of ${name}, then Ctrl-D:\n`);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  const value = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  const value = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (value === "") {
     throw new CliError(`refusing to store an empty value for ${name}; pipe the value on stdin, e.g. printf '%s' "$VALUE" | palyra vault put ${name}`);
   }

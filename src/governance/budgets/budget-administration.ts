@@ -1,13 +1,13 @@
 import type { Kysely } from "kysely";
+import type { BudgetInterval } from "../../shared/budget-interval.js";
+import { type BudgetPolicy, policyProblems } from "../../shared/budget-policy.js";
 import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import { listAlertRows } from "../../store/budget-alerts-repository.js";
 import { findCounter } from "../../store/budget-counters-repository.js";
 import type { Database } from "../../store/tables.js";
 import { remainingOf } from "./budget-admission.js";
 import { type Approval, decideApproval, listApprovals } from "./budget-approvals.js";
-import type { BudgetInterval } from "../../shared/budget-interval.js";
 import type { BudgetPolicies } from "./budget-policies.js";
-import { type BudgetPolicy, policyProblems } from "../../shared/budget-policy.js";
 import { IntervalClock } from "./interval-clock.js";
 
 /** A policy's current interval and figures. */
@@ -73,10 +73,14 @@ export class BudgetAdministration {
     if (policyId === "") throw invalidRequest("policy_id", "required");
     const deleted = await this.deps.policies.delete(policyId);
     if (!deleted && this.deps.policies.isFromConfig(policyId)) {
-      throw new GatewayError("invalid_request", `budget "${policyId}" comes from the config file; remove it from [[usage.budgets]] there, or override it with enabled = false`, {
-        param: "policy_id",
-        code: "budget_policy_from_config",
-      });
+      throw new GatewayError(
+        "invalid_request",
+        `budget "${policyId}" comes from the config file; remove it from [[usage.budgets]] there, or override it with enabled = false`,
+        {
+          param: "policy_id",
+          code: "budget_policy_from_config",
+        },
+      );
     }
     return deleted;
   }

@@ -1,6 +1,6 @@
-import { GatewayError } from "../../shared/errors.js";
 import type { BudgetInterval } from "../../shared/budget-interval.js";
 import { type BudgetMetricKind, type BudgetPolicy, describePolicy } from "../../shared/budget-policy.js";
+import { GatewayError } from "../../shared/errors.js";
 
 /** One applicable policy's figures for the current interval, and what a request would add. */
 export interface PolicyCheck {

@@ -1,15 +1,25 @@
 import { randomUUID } from "node:crypto";
+import { type BudgetPolicy, measureOf } from "../../shared/budget-policy.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Usage } from "../../shared/model-types.js";
-import type { Admission, AdmissionRequest, BudgetOutcome, BudgetQuery, LedgerWrite, RunCost, RunGovernance, RunSettlement, ServingModel } from "../run-governance.js";
-import { chargeCounters, type CounterKey, readCounters, releaseOnCounter, reserveOnCounters } from "../../store/budget-counters-repository.js";
+import { type CounterKey, chargeCounters, readCounters, releaseOnCounter, reserveOnCounters } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
 import type { BudgetCounterRow } from "../../store/tables.js";
 import type { PriceBook } from "../pricing/price-book.js";
+import type {
+  Admission,
+  AdmissionRequest,
+  BudgetOutcome,
+  BudgetQuery,
+  LedgerWrite,
+  RunCost,
+  RunGovernance,
+  RunSettlement,
+  ServingModel,
+} from "../run-governance.js";
 import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
 import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
 import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
-import { type BudgetPolicy, measureOf } from "../../shared/budget-policy.js";
 import { affordableModels, checksOn, fitsComfortably, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
 import { SoftLimitAlerts } from "./soft-limit-alerts.js";
@@ -76,7 +86,11 @@ export class BudgetGovernance implements RunGovernance {
     const planned = this.plan(request, at, boundOrExact(request));
     if (planned.length === 0) {
       await recordStart(this.deps.store.db);
-      return admissionOf(request.runId, request.models.map((model) => model.modelId), []);
+      return admissionOf(
+        request.runId,
+        request.models.map((model) => model.modelId),
+        [],
+      );
     }
     const { db } = this.deps.store;
     const everyModel = request.models.map((_, index) => index);
@@ -98,14 +112,23 @@ export class BudgetGovernance implements RunGovernance {
           if (request.approvalId === undefined || request.approvalId === "") throw new Refused({ kind: "held", check, pendingId: undefined, note: "" });
           const presented = await usePresentedApproval(trx, request.approvalId, approvalRequestOf(request));
           if (presented.kind === "denied") {
-            throw new Refused({ kind: "blocked", check, note: `; approval ${presented.approvalId} was denied${presented.reason ? `: ${presented.reason}` : ""}` });
+            throw new Refused({
+              kind: "blocked",
+              check,
+              note: `; approval ${presented.approvalId} was denied${presented.reason ? `: ${presented.reason}` : ""}`,
+            });
           }
           if (presented.kind === "pending") throw new Refused({ kind: "held", check, pendingId: presented.approvalId, note: " (still pending)" });
           if (presented.kind === "unusable") throw new Refused({ kind: "held", check, pendingId: undefined, note: ` (${presented.note})` });
         }
         // Failover keeps to the models that fit; the reservation shrinks to the dearest of those.
         const models = affordableModels(standings, request.models.length);
-        const reservations = standings.map((standing) => ({ policy: standing.policy, measure: measureOf(standing.policy), key: standing.key, amount: reservationOf(standing, models) }));
+        const reservations = standings.map((standing) => ({
+          policy: standing.policy,
+          measure: measureOf(standing.policy),
+          key: standing.key,
+          amount: reservationOf(standing, models),
+        }));
         for (const [index, reservation] of reservations.entries()) {
           const excess = (worst[index]?.amount ?? 0) - reservation.amount;
           if (excess > 0) await releaseOnCounter(trx, reservation.key, excess);
@@ -138,7 +161,10 @@ export class BudgetGovernance implements RunGovernance {
     const at = this.now();
     const planned = this.plan(query, at, boundOrExact(query));
     if (planned.length === 0) return { admitted: true, models: query.models.map((model) => model.modelId) };
-    const rows = await readCounters(this.deps.store.db, planned.map((entry) => entry.key));
+    const rows = await readCounters(
+      this.deps.store.db,
+      planned.map((entry) => entry.key),
+    );
     const standings = this.decidingStandings(withCounters(planned, rows), query, at);
     const verdict = judgeAdmission(checksOn(standings, 0));
     if (verdict.kind === "block") return { admitted: false, code: "budget_exceeded", message: budgetExceededError(verdict.check, at).message };

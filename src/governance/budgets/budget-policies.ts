@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
+import { type BudgetPolicy, measureOf } from "../../shared/budget-policy.js";
 import { deleteCounters } from "../../store/budget-counters-repository.js";
 import { deleteBudgetPolicyRow, listBudgetPolicyRows, upsertBudgetPolicyRow } from "../../store/budget-policies-repository.js";
 import type { BudgetPolicyRow, Database } from "../../store/tables.js";
-import { type BudgetPolicy, measureOf } from "../../shared/budget-policy.js";
 
 /** Who a run is for: what scoped policies are matched against. */
 export interface BudgetSubject {

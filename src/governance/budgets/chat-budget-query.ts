@@ -1,8 +1,8 @@
 import type { Caller } from "../../identity/caller.js";
 import type { RegisteredModel } from "../../registry/model-registry.js";
-import type { BudgetQuery } from "../run-governance.js";
 import type { RunInput } from "../../shared/run-input.js";
 import type { TokenCount } from "../../shared/tokens.js";
+import type { BudgetQuery } from "../run-governance.js";
 
 /**
  * What budgets judge for a chat that `models` may serve (the admitted one first, then failover

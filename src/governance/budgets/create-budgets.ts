@@ -1,4 +1,5 @@
 import type { UsageConfig } from "../../config/schema.js";
+import { policyFromConfig } from "../../shared/budget-policy.js";
 import type { Logger } from "../../shared/logger.js";
 import { releaseAllReservations } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
@@ -6,7 +7,6 @@ import type { PriceBook } from "../pricing/price-book.js";
 import { BudgetAdministration } from "./budget-administration.js";
 import { BudgetGovernance } from "./budget-governance.js";
 import { BudgetPolicies } from "./budget-policies.js";
-import { policyFromConfig } from "../../shared/budget-policy.js";
 
 export interface Budgets {
   /** The run engine's admission and settlement. */
@@ -37,7 +37,10 @@ export async function createBudgets(deps: {
   // Keys live in the database, so the config cannot be checked when it loads; say so at start-up instead.
   for (const policy of policies.list()) {
     if (policy.scopeKind === "api_key" && apiKeyExists !== undefined && !(await apiKeyExists(policy.scopeId))) {
-      logger.warn({ policyId: policy.policyId, keyId: policy.scopeId }, `budget "${policy.policyId}" is for API key "${policy.scopeId}", which was never issued: it applies to no one`);
+      logger.warn(
+        { policyId: policy.policyId, keyId: policy.scopeId },
+        `budget "${policy.policyId}" is for API key "${policy.scopeId}", which was never issued: it applies to no one`,
+      );
     }
   }
   return {

@@ -1,10 +1,10 @@
-import { LRUCache } from "lru-cache";
 import type { Kysely } from "kysely";
+import { LRUCache } from "lru-cache";
+import { alertThreshold, type BudgetPolicy, describePolicy } from "../../shared/budget-policy.js";
 import type { Logger } from "../../shared/logger.js";
 import { insertAlertOnce } from "../../store/budget-alerts-repository.js";
 import type { Database } from "../../store/tables.js";
 import { formatAmount } from "./budget-admission.js";
-import { alertThreshold, type BudgetPolicy, describePolicy } from "../../shared/budget-policy.js";
 
 /** A policy's counter after a settlement charged it. */
 export interface ChargedCounter {
@@ -58,7 +58,12 @@ export class SoftLimitAlerts {
       this.alerted.set(keyOf(crossing.policy, crossing.intervalStart), true);
       if (!crossing.inserted) continue;
       this.deps.logger.warn(
-        { policyId: crossing.policy.policyId, consumed: crossing.consumed, limit: crossing.threshold, intervalStart: new Date(crossing.intervalStart).toISOString() },
+        {
+          policyId: crossing.policy.policyId,
+          consumed: crossing.consumed,
+          limit: crossing.threshold,
+          intervalStart: new Date(crossing.intervalStart).toISOString(),
+        },
         `${describePolicy(crossing.policy)} crossed its alert limit`,
       );
     }

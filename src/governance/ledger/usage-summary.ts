@@ -1,9 +1,9 @@
 import { TZDate } from "@date-fns/tz";
 import type { Kysely } from "kysely";
+import { intervalAt } from "../../shared/budget-interval.js";
 import { invalidRequest } from "../../shared/errors.js";
 import type { Database } from "../../store/tables.js";
 import { quarterHourMs, summarizeRuns, type UsageGroupKey, type UsageGroupRow } from "../../store/usage-summary-repository.js";
-import { intervalAt } from "../../shared/budget-interval.js";
 
 export type { UsageGroupKey, UsageGroupRow } from "../../store/usage-summary-repository.js";
 
@@ -66,7 +66,17 @@ function foldIntoDays(quarters: readonly UsageGroupRow[], timeZone: string): Usa
 const pad = (value: number) => String(value).padStart(2, "0");
 
 function sumRows(key: string, rows: readonly UsageGroupRow[]): UsageGroupRow {
-  const total: UsageGroupRow = { key, runs: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, costUsd: 0, estimatedRuns: 0 };
+  const total: UsageGroupRow = {
+    key,
+    runs: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0,
+    estimatedRuns: 0,
+  };
   for (const row of rows) {
     total.runs += row.runs;
     total.errors += row.errors;

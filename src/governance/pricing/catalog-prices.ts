@@ -1,4 +1,4 @@
-import { calcPrice, type ModelPrice as CatalogModelPrice, type PriceCalculation } from "@pydantic/genai-prices";
+import { type ModelPrice as CatalogModelPrice, calcPrice, type PriceCalculation } from "@pydantic/genai-prices";
 import type { Usage } from "../../shared/model-types.js";
 import { type ModelPrice, withDefaults } from "./model-price.js";
 

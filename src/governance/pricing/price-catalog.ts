@@ -1,7 +1,7 @@
 import type { Usage } from "../../shared/model-types.js";
 import type { PriceCatalogSource } from "./catalog-prices.js";
 import { costAtPrice, indexByModel, type ModelPrice, priceInForce } from "./model-price.js";
-import type { PricedUsage, PriceBook } from "./price-book.js";
+import type { PriceBook, PricedUsage } from "./price-book.js";
 
 export interface PriceCatalogSources {
   /** [[usage.pricing]] from the config. */

@@ -32,15 +32,17 @@ export interface ModelChoice {
 export function capableModels(inputs: ModelChoiceInputs): RegisteredModel[] {
   const { registry, needs, baseline } = inputs;
   const localAllowed = baseline === undefined || registry.providerOf(baseline).kind === "deterministic";
-  return registry.listModels({ role: "chat" }).filter(
-    (model) =>
-      !model.discovered &&
-      (localAllowed || registry.providerOf(model).kind !== "deterministic") &&
-      (!needs.tools || model.capabilities.toolCalls) &&
-      (!needs.vision || model.capabilities.vision) &&
-      (!needs.jsonMode || model.capabilities.jsonMode) &&
-      fitsContext(needs, model.maxContextTokens),
-  );
+  return registry
+    .listModels({ role: "chat" })
+    .filter(
+      (model) =>
+        !model.discovered &&
+        (localAllowed || registry.providerOf(model).kind !== "deterministic") &&
+        (!needs.tools || model.capabilities.toolCalls) &&
+        (!needs.vision || model.capabilities.vision) &&
+        (!needs.jsonMode || model.capabilities.jsonMode) &&
+        fitsContext(needs, model.maxContextTokens),
+    );
 }
 
 /**

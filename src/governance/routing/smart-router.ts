@@ -1,15 +1,15 @@
 import { routingModes, type SmartRoutingConfig } from "../../config/schema.js";
-import { invalidRequest } from "../../shared/errors.js";
 import type { Caller } from "../../identity/caller.js";
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { ModelRegistry, RegisteredModel } from "../../registry/model-registry.js";
 import { needsOf } from "../../registry/route-candidates.js";
+import { invalidRequest } from "../../shared/errors.js";
 import type { RunInput } from "../../shared/run-input.js";
-import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../run-governance.js";
+import type { TokenCount } from "../../shared/tokens.js";
 import { chatBudgetQuery } from "../budgets/chat-budget-query.js";
+import type { BudgetQuery, SmartRouter, SmartRoutingDecision } from "../run-governance.js";
 import { complexityOf } from "./complexity.js";
 import { chooseModel, type ModelTarget } from "./model-choice.js";
-import type { TokenCount } from "../../shared/tokens.js";
 
 export type RoutingMode = SmartRoutingDecision["mode"];
 
@@ -67,13 +67,20 @@ export class ComplexityRouter implements SmartRouter {
     }
     if (mode === "suggest") return { ...base, reason: `${why}; suggest: the run keeps ${current}` };
     // dry_run: what enforcement would have done, which never touches a named model.
-    const change = !named && recommended !== undefined && recommended !== defaultModel?.modelId ? `enforced would use ${recommended} instead of ${current}` : "";
+    const change =
+      !named && recommended !== undefined && recommended !== defaultModel?.modelId ? `enforced would use ${recommended} instead of ${current}` : "";
     const unchanged = named ? "enforcement keeps a named model" : "enforcement would change nothing";
     return { ...base, dryRunChange: change, reason: `${why}; dry run: the run keeps ${current}, ${change || unchanged}` };
   }
 
   /** The complexity band's model for this request, and why, in words. */
-  private async recommend(input: RunInput, caller: Caller, promptTokens: TokenCount, baseline: RegisteredModel | undefined, defaultModel: RegisteredModel | undefined) {
+  private async recommend(
+    input: RunInput,
+    caller: Caller,
+    promptTokens: TokenCount,
+    baseline: RegisteredModel | undefined,
+    defaultModel: RegisteredModel | undefined,
+  ) {
     const { registry, config, withinBudget } = this.deps;
     const complexity = complexityOf(input).score;
     const [target, band] =
@@ -94,7 +101,8 @@ export class ComplexityRouter implements SmartRouter {
       target,
       defaultModel,
     );
-    if (choice === undefined) return { complexity, recommended: undefined, why: `complexity ${complexity} is ${band}, but no enabled chat model can serve this request` };
+    if (choice === undefined)
+      return { complexity, recommended: undefined, why: `complexity ${complexity} is ${band}, but no enabled chat model can serve this request` };
     const budgetNote = !choice.withinBudget
       ? " (every capable model is over budget)"
       : choice.overBudget.length > 0
@@ -125,5 +133,7 @@ function choiceWords(target: ModelTarget, chosen: RegisteredModel, defaultModel:
   if (target === "cheapest") return "the cheapest capable model";
   if (target === "strongest") return "the strongest capable model";
   if (chosen.modelId === defaultModel?.modelId) return "the default model";
-  return defaultModel === undefined ? "the cheapest capable model, as there is no default" : "the capable model nearest the default, which cannot serve it or is unavailable";
+  return defaultModel === undefined
+    ? "the cheapest capable model, as there is no default"
+    : "the capable model nearest the default, which cannot serve it or is unavailable";
 }

@@ -1,13 +1,13 @@
+import { create } from "@bufbuild/protobuf";
 import type { RequestHandler, Response } from "express";
 import { ErrorKind } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { RoutingDecision, RunAccepted, RunStreamRequest, RunStreamResponse, StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { create } from "@bufbuild/protobuf";
 import { RunStreamRequestSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
 import { SseWriter } from "../sse-writer.js";
 import { parseChatRequest, toStartRun } from "./chat-request.js";
-import { chatCompletion, completionId, type CompletionIdentity, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
+import { type CompletionIdentity, chatCompletion, completionId, deltaChunk, finishChunk, usageChunk } from "./chat-response.js";
 import { fromErrorDetail, type OpenAIErrorResponse, sendOpenAIError, toOpenAIError } from "./openai-error.js";
 import { costHeader, costHeaderName, runHeaders } from "./palyra-headers.js";
 
@@ -31,9 +31,7 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
     res.on("close", () => {
       if (!res.writableFinished) disconnected.abort();
     });
-    const events = clients.gateway
-      .runStream(startOnly(start), rpcCallOptions(req, disconnected.signal))
-      [Symbol.asyncIterator]();
+    const events = clients.gateway.runStream(startOnly(start), rpcCallOptions(req, disconnected.signal))[Symbol.asyncIterator]();
 
     // Nothing is sent until the run commits to a model (the routing event, after the upstream's first
     // chunk): until then failover may still change it, and errors keep their HTTP status.
@@ -72,9 +70,7 @@ export function chatCompletionsRoute(clients: RpcClients): RequestHandler {
   };
 }
 
-type Commit =
-  | { runId: string; accepted: RunAccepted | undefined; routing: RoutingDecision }
-  | { failure: OpenAIErrorResponse };
+type Commit = { runId: string; accepted: RunAccepted | undefined; routing: RoutingDecision } | { failure: OpenAIErrorResponse };
 
 /** Reads events up to the routing decision (the commit), or to the failure that came first. */
 async function awaitCommit(events: AsyncIterator<RunStreamResponse>): Promise<Commit> {

@@ -1,14 +1,8 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { z } from "zod";
-import {
-  type ContentPartSchema,
-  type MessageSchema,
-  ResponseFormat_Kind,
-  Role,
-  ToolChoice_Mode,
-} from "../../../gen/es/palyra/gateway/v1/common_pb.js";
+import { type ContentPartSchema, type MessageSchema, ResponseFormat_Kind, Role, ToolChoice_Mode } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import { type StartRun, StartRunSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { parseOpenAIBody } from "./parse-body.js";
 
 // The OpenAI chat request shape. Unknown top-level fields are tolerated, as OpenAI's SDKs add new
@@ -22,7 +16,7 @@ const imagePart = z.object({
   image_url: z.object({ url: z.string(), detail: z.enum(["auto", "low", "high"]).optional() }),
 });
 const contentPart = z.discriminatedUnion("type", [textPart, imagePart], {
-  error: "content parts must be of type \"text\" or \"image_url\"",
+  error: 'content parts must be of type "text" or "image_url"',
 });
 const content = z.union([z.string(), z.array(contentPart)]);
 
@@ -59,10 +53,7 @@ const tool = z.object({
   }),
 });
 
-const toolChoice = z.union([
-  z.enum(["auto", "none", "required"]),
-  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
-]);
+const toolChoice = z.union([z.enum(["auto", "none", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) })]);
 
 const responseFormat = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text") }),
@@ -76,7 +67,6 @@ const responseFormat = z.discriminatedUnion("type", [
     }),
   }),
 ]);
-
 
 export const chatRequestSchema = z.object({
   model: z.string().optional(),

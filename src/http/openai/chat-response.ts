@@ -62,17 +62,21 @@ export function chatCompletion(identity: CompletionIdentity, completed: RunCompl
 }
 
 export function deltaChunk(identity: CompletionIdentity, delta: { text: string; toolCalls: ToolCallDelta[] }, first: boolean) {
-  return chunk(identity, {
-    ...(first && { role: "assistant" }),
-    ...(delta.text !== "" && { content: delta.text }),
-    ...(delta.toolCalls.length > 0 && {
-      tool_calls: delta.toolCalls.map((call) => ({
-        index: call.index,
-        ...(call.id && { id: call.id, type: "function" }),
-        function: { ...(call.name && { name: call.name }), arguments: call.argumentsFragment },
-      })),
-    }),
-  }, null);
+  return chunk(
+    identity,
+    {
+      ...(first && { role: "assistant" }),
+      ...(delta.text !== "" && { content: delta.text }),
+      ...(delta.toolCalls.length > 0 && {
+        tool_calls: delta.toolCalls.map((call) => ({
+          index: call.index,
+          ...(call.id && { id: call.id, type: "function" }),
+          function: { ...(call.name && { name: call.name }), arguments: call.argumentsFragment },
+        })),
+      }),
+    },
+    null,
+  );
 }
 
 export function finishChunk(identity: CompletionIdentity, completed: RunCompleted) {

@@ -1,10 +1,10 @@
 import type { RequestHandler } from "express";
 import { z } from "zod";
+import { maxEmbeddingDimensions } from "../../runs/unary-input.js";
 import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
-import { maxEmbeddingDimensions } from "../../runs/unary-input.js";
-import { parseOpenAIBody } from "./parse-body.js";
 import { costHeader, runHeaders } from "./palyra-headers.js";
+import { parseOpenAIBody } from "./parse-body.js";
 
 const embeddingsRequestSchema = z.object({
   model: z.string().optional(),

@@ -1,10 +1,10 @@
-import type { Response } from "express";
 import { ConnectError } from "@connectrpc/connect";
+import type { Response } from "express";
 import { type ErrorDetail, ErrorDetailSchema } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
-import { type ErrorKind, GatewayError } from "../../shared/errors.js";
 import { toErrorDetail } from "../../rpc/error-mapping.js";
 import { kindFromCode, kindFromProto, presentationOf } from "../../rpc/error-table.js";
 import { clip } from "../../shared/clip.js";
+import { type ErrorKind, GatewayError } from "../../shared/errors.js";
 
 // Statuses and OpenAI error types come from the one table (rpc/error-table.ts) by the error's kind;
 // the only other statuses are HTTP's own refinements of invalid_request (413, 415) that no kind names,

@@ -1,5 +1,3 @@
-import type { Request } from "express";
-
 /** What a run cost, in USD (a header on answers, a trailer on streams, whose headers go out first). */
 export const costHeaderName = "x-palyra-cost-usd";
 

@@ -2,12 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { TranscriptionFormat } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { clip } from "../../shared/clip.js";
 import { rpcCallOptions } from "../require-credential.js";
 import type { RpcClients } from "../rpc-clients.js";
-import { clip } from "../../shared/clip.js";
 import { OpenAIRequestError } from "./openai-error.js";
-import { parseOpenAIBody } from "./parse-body.js";
 import { costHeader, runHeaders } from "./palyra-headers.js";
+import { parseOpenAIBody } from "./parse-body.js";
 
 /** OpenAI's own limit on audio uploads. */
 const maxAudioBytes = 25 * 1024 * 1024;
@@ -41,7 +41,9 @@ export const transcriptionUpload: RequestHandler = multer({
 export const transcriptionUploadErrors: ErrorRequestHandler = (error, _req, _res, next) => {
   if (error instanceof OpenAIRequestError) return next(error);
   if (error instanceof multer.MulterError && error.code === "LIMIT_FILE_SIZE") {
-    return next(new OpenAIRequestError(`The audio file is larger than ${maxAudioBytes / 1024 / 1024} MB`, { param: "file", status: 413, code: "file_too_large" }));
+    return next(
+      new OpenAIRequestError(`The audio file is larger than ${maxAudioBytes / 1024 / 1024} MB`, { param: "file", status: 413, code: "file_too_large" }),
+    );
   }
   const field = error instanceof multer.MulterError ? (error.field ?? "file") : "file";
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import { invalidRequest } from "../../shared/errors.js";
 import type { ApiKeyRow } from "../../store/tables.js";
-import { isScope, type Scope, scopes as knownScopes } from "./scopes.js";
+import { isScope, scopes as knownScopes, type Scope } from "./scopes.js";
 
 /** A client API key as operators see it: everything but the secret. */
 export interface ApiKeyInfo {
@@ -46,7 +46,10 @@ export function validateNewApiKey(input: NewApiKeyInput): Scope[] {
   input.scopes.forEach((scope, index) => {
     if (!isScope(scope)) throw invalidRequest(`scopes[${index}]`, `unknown scope "${scope}"; expected one of ${knownScopes.join(", ")}`);
   });
-  for (const [param, value] of [["rpm_limit", input.rpmLimit], ["tpm_limit", input.tpmLimit]] as const) {
+  for (const [param, value] of [
+    ["rpm_limit", input.rpmLimit],
+    ["tpm_limit", input.tpmLimit],
+  ] as const) {
     if (!(Number.isSafeInteger(value) && value >= 0)) throw invalidRequest(param, "must be a non-negative integer (0 means no limit)");
   }
   if (!(Number.isSafeInteger(input.expiresInSeconds) && input.expiresInSeconds >= 0 && input.expiresInSeconds <= maxExpiresInSeconds)) {

@@ -105,7 +105,8 @@ export class AuthProfiles {
       credential = { kind: "api_key", vaultRef: ref };
     } else if (input.apiKeyRef !== undefined) {
       if (vaultRefName(input.apiKeyRef) === undefined) throw invalidRequest("profile.api_key.vault_ref", 'must look like "vault:NAME"');
-      if ((await readRef(this.deps.secrets, input.apiKeyRef)) === undefined) throw invalidRequest("profile.api_key.vault_ref", `the vault has no secret ${input.apiKeyRef}`);
+      if ((await readRef(this.deps.secrets, input.apiKeyRef)) === undefined)
+        throw invalidRequest("profile.api_key.vault_ref", `the vault has no secret ${input.apiKeyRef}`);
       credential = { kind: "api_key", vaultRef: input.apiKeyRef };
     }
     if (credential === undefined) throw invalidRequest("api_key", "a new profile needs an API key (OAuth profiles come from StartOAuth and CompleteOAuth)");

@@ -40,7 +40,9 @@ export class ProfileCredentials implements ProfileCredentialSource {
     if (credential.kind === "oauth") return this.deps.refresher.accessToken(profile as AuthProfile & { credential: OAuthCredential });
     const key = await readRef(this.deps.secrets, credential.vaultRef);
     if (key === undefined) {
-      throw new GatewayError("auth", `auth profile "${profile.profileId}": the vault has no secret ${credential.vaultRef}; connect the key again`, { code: "credential_missing" });
+      throw new GatewayError("auth", `auth profile "${profile.profileId}": the vault has no secret ${credential.vaultRef}; connect the key again`, {
+        code: "credential_missing",
+      });
     }
     return key;
   }
@@ -50,9 +52,13 @@ export class ProfileCredentials implements ProfileCredentialSource {
     const where = `provider "${binding.providerId}"`;
     const boundRow = await findAuthProfile(this.deps.db, binding.profileId);
     if (boundRow === undefined) {
-      throw new GatewayError("auth", `${where}: auth_profile_id "${binding.profileId}" names no auth profile; create it with "palyra auth connect-api-key" or "palyra auth oauth start"`, {
-        code: "auth_profile_missing",
-      });
+      throw new GatewayError(
+        "auth",
+        `${where}: auth_profile_id "${binding.profileId}" names no auth profile; create it with "palyra auth connect-api-key" or "palyra auth oauth start"`,
+        {
+          code: "auth_profile_missing",
+        },
+      );
     }
     const bound = profileFromRow(boundRow);
     if (!acceptsProfileKind(binding.providerKind, bound.providerKind)) {

@@ -21,7 +21,8 @@ export function classifyProfileHealth(profile: AuthProfile, missingRefs: readonl
   const { credential } = profile;
   if (credential.kind === "api_key") return { state: "static", reason: "API key; it does not expire" };
 
-  const failure = credential.refreshFailures > 0 ? `last refresh failed (${credential.refreshFailures}x): ${credential.lastRefreshError ?? "unknown error"}` : undefined;
+  const failure =
+    credential.refreshFailures > 0 ? `last refresh failed (${credential.refreshFailures}x): ${credential.lastRefreshError ?? "unknown error"}` : undefined;
   const noRefresh = credential.refreshTokenRef === undefined ? "; there is no refresh token, log in again" : "";
   if (credential.expiresAt === undefined) {
     return failure !== undefined ? { state: "refresh_failed", reason: failure } : { state: "ok", reason: "the server gave no expiry for the access token" };

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { GatewayError } from "../../shared/errors.js";
 import { type SecretStore, vaultRefName, vaultRefPrefix } from "../vault/secret-store.js";
-import type { AuthProfile } from "./profile-types.js";
 import { referencedSecrets } from "./profile-health.js";
+import type { AuthProfile } from "./profile-types.js";
 
 export type ProfileSecretKind = "api-key" | "access-token" | "refresh-token";
 

@@ -82,6 +82,5 @@ export interface ApiKeyCheck {
   signal?: AbortSignal;
 }
 
-
 /** Lists the provider's models with the key (registry/validate-api-key.ts); a refused key throws. */
 export type ApiKeyValidator = (check: ApiKeyCheck) => Promise<string[]>;

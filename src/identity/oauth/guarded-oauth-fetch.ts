@@ -30,7 +30,9 @@ export function createGuardedOAuthFetch(options: { timeoutMs?: number; resolve?:
   const fetch: OAuthFetch = async (url, init) => {
     const target = new URL(url);
     if (target.protocol !== "https:" && !(target.protocol === "http:" && isLoopbackHost(target.hostname))) {
-      throw new GatewayError("permanent", `the OAuth endpoint ${target.origin} must use https (http only on a loopback host)`, { code: "oauth_endpoint_blocked" });
+      throw new GatewayError("permanent", `the OAuth endpoint ${target.origin} must use https (http only on a loopback host)`, {
+        code: "oauth_endpoint_blocked",
+      });
     }
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     const response = await undiciFetch(url, {

@@ -4,10 +4,10 @@ import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import { findAuthProfile, insertOAuthAttempt, takeExpiredOAuthAttempts, takeOAuthAttempt, upsertAuthProfile } from "../../store/auth-profiles-repository.js";
 import type { Database, OAuthAttemptRow } from "../../store/tables.js";
 import type { AuthProfiles, ProfileView } from "../auth-profiles/auth-profiles.js";
+import { referencedSecrets } from "../auth-profiles/profile-health.js";
 import { profileFromRow, profileToRow } from "../auth-profiles/profile-rows.js";
 import { deleteOwnedRefs, newProfileSecretRef, putRef, readRef } from "../auth-profiles/profile-secrets.js";
 import { isProfileProviderKind, type OAuthCredential, profileIdPattern, profileProviderKindProblem } from "../auth-profiles/profile-types.js";
-import { referencedSecrets } from "../auth-profiles/profile-health.js";
 import { type SecretStore, vaultRefName } from "../vault/secret-store.js";
 import { oauthClientSettings, requireOAuthProvider } from "./oauth-settings.js";
 import { createPkcePair, createState, hashState } from "./pkce.js";
@@ -60,7 +60,8 @@ export class OAuthLogins {
     if (!isProfileProviderKind(providerKind)) throw invalidRequest("provider_kind", profileProviderKindProblem);
     await this.deps.profiles.checkAgentSlot(input.agentId || undefined, providerKind, input.profileId);
     const redirectUri = config.redirect_uri ?? this.deps.defaultRedirectUri();
-    if (redirectUri === undefined) throw new GatewayError("unavailable", "the daemon's callback URL is not known yet; set redirect_uri", { code: "oauth_no_redirect" });
+    if (redirectUri === undefined)
+      throw new GatewayError("unavailable", "the daemon's callback URL is not known yet; set redirect_uri", { code: "oauth_no_redirect" });
 
     await this.sweepExpired();
     const pkce = await createPkcePair();
@@ -124,7 +125,8 @@ export class OAuthLogins {
         lastRefreshError: undefined,
       };
       await putRef(this.deps.secrets, credential.accessTokenRef, tokens.accessToken);
-      if (credential.refreshTokenRef !== undefined && tokens.refreshToken !== undefined) await putRef(this.deps.secrets, credential.refreshTokenRef, tokens.refreshToken);
+      if (credential.refreshTokenRef !== undefined && tokens.refreshToken !== undefined)
+        await putRef(this.deps.secrets, credential.refreshTokenRef, tokens.refreshToken);
       return await this.saveLogin(attempt, credential);
     } finally {
       await this.forgetVerifier(attempt);

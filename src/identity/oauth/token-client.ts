@@ -1,8 +1,8 @@
 import * as oauth from "oauth4webapi";
 import { GatewayError } from "../../shared/errors.js";
+import { redactSecrets } from "../../shared/redact-secrets.js";
 import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import { createGuardedOAuthFetch, isLoopbackHost, type OAuthFetch } from "./guarded-oauth-fetch.js";
-import { redactSecrets } from "../../shared/redact-secrets.js";
 import type { OAuthClientSettings } from "./oauth-settings.js";
 
 /** What a token endpoint granted. */
@@ -43,7 +43,15 @@ export function createTokenClient(fetch: OAuthFetch = createGuardedOAuthFetch().
       const { as, oauthClient, auth } = describe(client);
       try {
         const params = oauth.validateAuthResponse(as, oauthClient, new URLSearchParams({ code: exchange.code, state: exchange.state }), exchange.state);
-        const response = await oauth.authorizationCodeGrantRequest(as, oauthClient, auth, params, exchange.redirectUri, exchange.codeVerifier, requestOptions(client));
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          oauthClient,
+          auth,
+          params,
+          exchange.redirectUri,
+          exchange.codeVerifier,
+          requestOptions(client),
+        );
         return toTokenSet(await oauth.processAuthorizationCodeResponse(as, oauthClient, response));
       } catch (error) {
         throw tokenEndpointError(error, client, [exchange.code, exchange.codeVerifier, exchange.state]);
@@ -66,7 +74,11 @@ function describe(client: OAuthClientSettings) {
   const oauthClient: oauth.Client = { client_id: client.clientId };
   const secret = client.clientSecret ?? "";
   const auth =
-    client.authMethod === "client_secret_post" ? oauth.ClientSecretPost(secret) : client.authMethod === "client_secret_basic" ? oauth.ClientSecretBasic(secret) : oauth.None();
+    client.authMethod === "client_secret_post"
+      ? oauth.ClientSecretPost(secret)
+      : client.authMethod === "client_secret_basic"
+        ? oauth.ClientSecretBasic(secret)
+        : oauth.None();
   return { as, oauthClient, auth };
 }
 

@@ -82,17 +82,25 @@ export class TokenRefresher {
     const { expiresAt, refreshTokenRef, lastRefreshError } = profile.credential;
     if (expiresAt !== undefined && expiresAt - expirySkewMs <= this.now()) {
       const where = `auth profile "${profile.profileId}"`;
-      if (refreshTokenRef === undefined) throw new GatewayError("auth", `${where}: the access token expired and there is no refresh token; log in again`, { code: "oauth_expired" });
+      if (refreshTokenRef === undefined)
+        throw new GatewayError("auth", `${where}: the access token expired and there is no refresh token; log in again`, { code: "oauth_expired" });
       const until = this.waitingUntil(profile);
       if (until !== undefined) {
-        throw new GatewayError("auth", `${where}: the access token expired and refreshing fails (${lastRefreshError ?? "unknown error"}); next attempt at ${new Date(until).toISOString()}`, {
-          code: "oauth_refresh_failed",
-        });
+        throw new GatewayError(
+          "auth",
+          `${where}: the access token expired and refreshing fails (${lastRefreshError ?? "unknown error"}); next attempt at ${new Date(until).toISOString()}`,
+          {
+            code: "oauth_refresh_failed",
+          },
+        );
       }
       current = await this.refresh(profile.profileId);
     }
     const token = current.credential.kind === "oauth" ? await readRef(this.deps.secrets, current.credential.accessTokenRef) : undefined;
-    if (token === undefined) throw new GatewayError("auth", `auth profile "${profile.profileId}": the access token is missing from the vault; log in again`, { code: "credential_missing" });
+    if (token === undefined)
+      throw new GatewayError("auth", `auth profile "${profile.profileId}": the access token is missing from the vault; log in again`, {
+        code: "credential_missing",
+      });
     return token;
   }
 
@@ -113,7 +121,8 @@ export class TokenRefresher {
       const refreshRef = oauthProfile.credential.refreshTokenRef;
       if (refreshRef === undefined) throw new GatewayError("permanent", "there is no refresh token; log in again", { code: "oauth_no_refresh_token" });
       const refreshToken = await readRef(this.deps.secrets, refreshRef);
-      if (refreshToken === undefined) throw new GatewayError("permanent", "the refresh token is missing from the vault; log in again", { code: "credential_missing" });
+      if (refreshToken === undefined)
+        throw new GatewayError("permanent", "the refresh token is missing from the vault; log in again", { code: "credential_missing" });
       const tokens = await this.deps.tokens.refresh(this.clientFor(oauthProfile), refreshToken);
       return await this.saveRefreshed(oauthProfile, tokens);
     } catch (error) {

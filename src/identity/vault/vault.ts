@@ -1,13 +1,7 @@
 import type { Kysely } from "kysely";
 import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import type { Database, VaultSecretRow } from "../../store/tables.js";
-import {
-  deleteVaultSecret,
-  findVaultSecret,
-  listVaultSecrets,
-  reencryptVaultSecret,
-  upsertVaultSecret,
-} from "../../store/vault-repository.js";
+import { deleteVaultSecret, findVaultSecret, listVaultSecrets, reencryptVaultSecret, upsertVaultSecret } from "../../store/vault-repository.js";
 import type { Keyring, MasterKey, MasterKeys } from "./master-key.js";
 import { openSecret, sealOverheadBytes, sealSecret } from "./secret-cipher.js";
 import { checkSecretName } from "./secret-name.js";

@@ -1,7 +1,7 @@
-import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
-import { withoutCredential } from "../../shared/sanitize-upstream.js";
-import { readSse } from "../sse.js";
 import type { ChatRequest, ChatStreamEvent, ModelProvider } from "../../shared/model-types.js";
+import { withoutCredential } from "../../shared/sanitize-upstream.js";
+import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
+import { readSse } from "../sse.js";
 import { errorFromException } from "../upstream-error.js";
 import { joinUrl, readUpstreamText, upstreamRequest } from "../upstream-request.js";
 import { listAnthropicModels } from "./list-models.js";

@@ -1,6 +1,6 @@
 import { GatewayError } from "../../shared/errors.js";
-import type { HttpProviderOptions } from "../provider-options.js";
 import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
+import type { HttpProviderOptions } from "../provider-options.js";
 import { joinUrl, readUpstreamText, upstreamRequest } from "../upstream-request.js";
 
 /** One page of GET /v1/models. */

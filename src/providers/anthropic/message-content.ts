@@ -1,11 +1,6 @@
 import { invalidRequest } from "../../shared/errors.js";
 import type { ChatMessage, ContentPart } from "../../shared/model-types.js";
-import type {
-  AnthropicImageBlock,
-  AnthropicTextBlock,
-  AnthropicToolResultBlock,
-  AnthropicToolUseBlock,
-} from "./messages-wire.js";
+import type { AnthropicImageBlock, AnthropicTextBlock, AnthropicToolResultBlock, AnthropicToolUseBlock } from "./messages-wire.js";
 
 // Anthropic accepts only these image types, inline or by URL.
 const imageMediaTypes = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);

@@ -1,7 +1,7 @@
 import { type ErrorKind, GatewayError } from "../../shared/errors.js";
+import type { ChatStreamEvent, FinishReason, Usage } from "../../shared/model-types.js";
 import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import type { SseEvent } from "../sse.js";
-import type { ChatStreamEvent, FinishReason, Usage } from "../../shared/model-types.js";
 import type { AnthropicErrorBody, AnthropicStopReason, AnthropicUsage } from "./messages-wire.js";
 
 // How each stop reason reads in the internal model. pause_turn (a server tool paused a long turn)

@@ -3,9 +3,7 @@
  * (POST /v1/messages, anthropic-version 2023-06-01). Only what the gateway uses is typed.
  */
 
-export type AnthropicImageSource =
-  | { type: "base64"; media_type: string; data: string }
-  | { type: "url"; url: string };
+export type AnthropicImageSource = { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
 
 export type AnthropicTextBlock = { type: "text"; text: string };
 export type AnthropicImageBlock = { type: "image"; source: AnthropicImageSource };

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { countTextsTokens } from "../../shared/tokens.js";
 import type { EmbeddingsRequest, EmbeddingsResult, TranscriptionRequest, TranscriptionResult } from "../../shared/model-types.js";
+import { countTextsTokens } from "../../shared/tokens.js";
 
 const defaultDimensions = 16;
 
@@ -45,7 +45,13 @@ export function deterministicTranscription(request: TranscriptionRequest): Trans
   const bodies = {
     json: () => JSON.stringify({ text }),
     verbose_json: () =>
-      JSON.stringify({ task: "transcribe", language: request.language ?? "english", duration: durationSeconds, text, segments: [{ id: 0, start: 0, end: durationSeconds, text }] }),
+      JSON.stringify({
+        task: "transcribe",
+        language: request.language ?? "english",
+        duration: durationSeconds,
+        text,
+        segments: [{ id: 0, start: 0, end: durationSeconds, text }],
+      }),
     text: () => `${text}\n`,
     srt: () => `1\n00:00:00,000 --> 00:00:01,000\n${text}\n\n`,
     vtt: () => `WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n${text}\n\n`,

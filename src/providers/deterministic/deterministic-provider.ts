@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { countPromptTokens, countTextsTokens, countTextTokens, truncateToTokens } from "../../shared/tokens.js";
 import type {
   ChatMessage,
   ChatRequest,
@@ -11,6 +10,7 @@ import type {
   TranscriptionRequest,
   TranscriptionResult,
 } from "../../shared/model-types.js";
+import { countPromptTokens, countTextsTokens, countTextTokens, truncateToTokens } from "../../shared/tokens.js";
 import { deterministicEmbeddings, deterministicTranscription } from "./deterministic-extras.js";
 
 export interface DeterministicProviderOptions {
@@ -58,7 +58,10 @@ export class DeterministicProvider implements ModelProvider {
       } else {
         outputTokens = await countTextsTokens([reply]);
       }
-      yield* this.paced(signal, splitIntoChunks(reply).map((text): ChatStreamEvent => ({ type: "text", text })));
+      yield* this.paced(
+        signal,
+        splitIntoChunks(reply).map((text): ChatStreamEvent => ({ type: "text", text })),
+      );
     }
 
     yield { type: "finish", reason: finish };

@@ -1,13 +1,6 @@
 import { invalidRequest } from "../../shared/errors.js";
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from "../../shared/model-types.js";
-import type {
-  WireChatRequest,
-  WireContent,
-  WireMessage,
-  WireResponseFormat,
-  WireTool,
-  WireToolChoice,
-} from "./wire-types.js";
+import type { WireChatRequest, WireContent, WireMessage, WireResponseFormat, WireTool, WireToolChoice } from "./wire-types.js";
 
 /**
  * Translates the internal chat request into an OpenAI chat completion body: streamed, with usage

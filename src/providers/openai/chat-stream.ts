@@ -1,6 +1,6 @@
 import { GatewayError } from "../../shared/errors.js";
-import { readSse } from "../sse.js";
 import type { ChatStreamEvent, FinishReason, Usage } from "../../shared/model-types.js";
+import { readSse } from "../sse.js";
 import { errorFromException } from "../upstream-error.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";

@@ -1,5 +1,5 @@
-import { countTextsTokens } from "../../shared/tokens.js";
 import type { EmbeddingsRequest, EmbeddingsResult, Usage } from "../../shared/model-types.js";
+import { countTextsTokens } from "../../shared/tokens.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireEmbeddingsRequest, WireEmbeddingsResponse } from "./wire-types.js";
@@ -38,7 +38,7 @@ export async function fromWireEmbeddings(text: string, request: EmbeddingsReques
     }
     vectors[index] = item.embedding as number[];
   }
-  const missing = vectors.findIndex((vector) => vector === undefined);
+  const missing = vectors.indexOf(undefined);
   if (missing >= 0) throw malformedAnswer(providerId, `the answer has no embedding for input ${missing}`);
   return { vectors: vectors as number[][], usage: body.usage ? toUsage(body.usage) : await estimateUsage(request) };
 }

@@ -1,5 +1,4 @@
 import type { GatewayError } from "../../shared/errors.js";
-import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import type {
   ChatRequest,
   ChatStreamEvent,
@@ -10,6 +9,7 @@ import type {
   TranscriptionResult,
 } from "../../shared/model-types.js";
 import { withoutCredential } from "../../shared/sanitize-upstream.js";
+import { credentialFor, type HttpProviderOptions } from "../provider-options.js";
 import { contentTypeOf, joinUrl, readUpstreamText, type UpstreamResponse, upstreamRequest } from "../upstream-request.js";
 import { completionEvents } from "./chat-completion.js";
 import { toWireChatRequest } from "./chat-request.js";

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type AuthProfile as ProtoAuthProfile, AuthProfileSchema, ProfileHealthState, ProfileScope } from "../../../gen/es/palyra/gateway/v1/auth_pb.js";
+import { AuthProfileSchema, ProfileHealthState, ProfileScope, type AuthProfile as ProtoAuthProfile } from "../../../gen/es/palyra/gateway/v1/auth_pb.js";
 import type { ProfileView } from "../../identity/auth-profiles/auth-profiles.js";
 import type { ProfileHealthState as HealthState } from "../../identity/auth-profiles/profile-types.js";
 

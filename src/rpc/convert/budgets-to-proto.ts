@@ -2,17 +2,17 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   ApprovalState,
   BudgetAction,
-  type BudgetAlert as ProtoBudgetAlert,
   BudgetIntervalKind,
   BudgetMetricKind,
-  type Approval as ProtoApproval,
-  type BudgetPolicy as ProtoBudgetPolicy,
   BudgetScopeKind,
+  type Approval as ProtoApproval,
+  type BudgetAlert as ProtoBudgetAlert,
+  type BudgetPolicy as ProtoBudgetPolicy,
 } from "../../../gen/es/palyra/gateway/v1/usage_pb.js";
-import { invalidRequest } from "../../shared/errors.js";
 import type { BudgetAlert, BudgetStanding } from "../../governance/budgets/budget-administration.js";
 import type { Approval } from "../../governance/budgets/budget-approvals.js";
 import type { BudgetPolicy } from "../../shared/budget-policy.js";
+import { invalidRequest } from "../../shared/errors.js";
 
 type Plain<T> = Omit<T, "$typeName">;
 

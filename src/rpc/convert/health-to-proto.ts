@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
-  type ConnectionTestResultSchema,
   ConnectionStatus,
+  type ConnectionTestResultSchema,
   type DiscoveredModelsSchema,
   HealthState as ProtoHealthState,
   type ProviderHealthSchema,

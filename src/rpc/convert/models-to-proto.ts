@@ -1,16 +1,12 @@
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
-import { circuitStates } from "./resilience-to-proto.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import {
-  type ModelSchema,
-  ModelRole as ProtoModelRole,
-  type ProviderStatusSchema,
-} from "../../../gen/es/palyra/gateway/v1/models_pb.js";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type ModelSchema, ModelRole as ProtoModelRole, type ProviderStatusSchema } from "../../../gen/es/palyra/gateway/v1/models_pb.js";
 import type { ModelRole } from "../../config/schema.js";
+import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { RegisteredModel, RegisteredProvider } from "../../registry/model-registry.js";
 import type { HealthRecord } from "../../registry/provider-health.js";
 import { healthToProto } from "./health-to-proto.js";
+import { circuitStates } from "./resilience-to-proto.js";
 
 const modelRoles: Record<ModelRole, ProtoModelRole> = {
   chat: ProtoModelRole.CHAT,

@@ -1,10 +1,10 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CircuitState, type ExplainRoutingResponseSchema, type ResponseCacheStatusSchema } from "../../../gen/es/palyra/gateway/v1/models_pb.js";
-import type { ResponseCacheStats } from "../../registry/response-cache.js";
-import type { HealthRecord } from "../../registry/provider-health.js";
-import { healthStateToProto } from "./health-to-proto.js";
 import type { CircuitStateName } from "../../registry/circuit-breaker.js";
+import type { HealthRecord } from "../../registry/provider-health.js";
+import type { ResponseCacheStats } from "../../registry/response-cache.js";
 import type { RouteCandidate } from "../../registry/route-candidates.js";
+import { healthStateToProto } from "./health-to-proto.js";
 
 export const circuitStates: Record<CircuitStateName, CircuitState> = {
   closed: CircuitState.CLOSED,

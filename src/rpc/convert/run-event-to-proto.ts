@@ -2,8 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { FinishReason as ProtoFinishReason, type Usage as ProtoUsage } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { RunStreamResponseSchema } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import type { FinishReason, Usage } from "../../shared/model-types.js";
 import type { RunEvent } from "../../runs/run-events.js";
+import type { FinishReason, Usage } from "../../shared/model-types.js";
 import { toErrorDetail } from "../error-mapping.js";
 import { toProtoErrorKind } from "../error-table.js";
 

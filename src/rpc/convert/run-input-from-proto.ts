@@ -1,9 +1,9 @@
 import {
   type Message as ProtoMessage,
   type ResponseFormat as ProtoResponseFormat,
-  ResponseFormat_Kind,
   Role as ProtoRole,
   type ToolChoice as ProtoToolChoice,
+  ResponseFormat_Kind,
   ToolChoice_Mode,
 } from "../../../gen/es/palyra/gateway/v1/common_pb.js";
 import type { StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";

@@ -2,14 +2,14 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type EmbedRequest,
   type EmbedResponseSchema,
+  TranscriptionFormat as ProtoTranscriptionFormat,
   type TranscribeRequest,
   type TranscribeResponseSchema,
-  TranscriptionFormat as ProtoTranscriptionFormat,
 } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import { invalidRequest } from "../../shared/errors.js";
-import type { EmbeddingsResult, TranscriptionFormat, TranscriptionResult } from "../../shared/model-types.js";
 import type { UnaryRunResult } from "../../runs/run-engine.js";
 import type { EmbedInput, TranscribeInput } from "../../runs/unary-input.js";
+import { invalidRequest } from "../../shared/errors.js";
+import type { EmbeddingsResult, TranscriptionFormat, TranscriptionResult } from "../../shared/model-types.js";
 import { usageToProto } from "./run-event-to-proto.js";
 
 const formats: Record<TranscriptionFormat, ProtoTranscriptionFormat> = {

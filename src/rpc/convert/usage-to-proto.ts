@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
-  type ModelPrice as ProtoModelPrice,
   ModelPriceSchema,
+  type ModelPrice as ProtoModelPrice,
   UsageGroupBy,
   type UsageSummaryRow,
   UsageSummaryRowSchema,

@@ -37,11 +37,7 @@ export interface BlockedAddress {
  * reach, or undefined when all are allowed. One bad answer blocks the host, since which answer a
  * later connection would use is not ours to predict.
  */
-export function checkResolvedAddresses(
-  addresses: readonly { address: string }[],
-  allowPrivate: boolean,
-  allowLoopback = false,
-): BlockedAddress | undefined {
+export function checkResolvedAddresses(addresses: readonly { address: string }[], allowPrivate: boolean, allowLoopback = false): BlockedAddress | undefined {
   for (const { address } of addresses) {
     const addressClass = classifyAddress(address);
     // Opting in allows every special range, but something that is not an address is never connectable.

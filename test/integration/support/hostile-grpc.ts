@@ -46,7 +46,7 @@ function message<S extends DescMessage>(schema: S, init: MessageInitShape<S>): B
   return envelope(toBinary(schema, create(schema, init)));
 }
 
-const start = (random: SeededRandom, extra: Record<string, unknown> = {}) =>
+const start = (_random: SeededRandom, extra: Record<string, unknown> = {}) =>
   message(RunStreamRequestSchema, {
     action: { case: "start", value: { model: "palyra-echo", messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: "hello" } }] }], ...extra } },
   });
@@ -87,9 +87,17 @@ function typed(random: SeededRandom): Made {
   return random.pick<() => Made>([
     () => ["a 70 KB model", procedures[0] as string, start(random, { model: huge })],
     () => ["a 5 MB client request id", procedures[0] as string, start(random, { clientRequestId: "r".repeat(5_000_000) })],
-    () => ["a metadata flood", procedures[0] as string, start(random, { metadata: Object.fromEntries(Array.from({ length: 500 }, (_, index) => [`k${index}`, "v"])) })],
+    () => [
+      "a metadata flood",
+      procedures[0] as string,
+      start(random, { metadata: Object.fromEntries(Array.from({ length: 500 }, (_, index) => [`k${index}`, "v"])) }),
+    ],
     () => ["deep tool parameters", procedures[0] as string, start(random, { tools: [{ name: "f", parametersJson: deepObjectJson(5000) }] })],
-    () => ["long unbroken text", procedures[0] as string, start(random, { messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: longText(random, 100_000) } }] }] })],
+    () => [
+      "long unbroken text",
+      procedures[0] as string,
+      start(random, { messages: [{ role: Role.USER, parts: [{ part: { case: "text", value: longText(random, 100_000) } }] }] }),
+    ],
     () => ["max_tokens 0", procedures[0] as string, start(random, { maxTokens: 0 })],
     () => ["no messages", procedures[0] as string, start(random, { messages: [] })],
     () => ["a huge embedding", procedures[1] as string, message(EmbedRequestSchema, { model: "palyra-embed", inputs: ["x"], dimensions: 1_000_000_000 })],

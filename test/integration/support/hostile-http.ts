@@ -20,7 +20,23 @@ export function hostileHttpCase(random: SeededRandom, token: string): HttpCase {
   return withAuth ? { ...made, headers: { authorization: `Bearer ${token}`, ...made.headers } } : made;
 }
 
-const chatFields = ["model", "messages", "tools", "tool_choice", "response_format", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "user", "n", "stream", "stream_options", "metadata"];
+const chatFields = [
+  "model",
+  "messages",
+  "tools",
+  "tool_choice",
+  "response_format",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "user",
+  "n",
+  "stream",
+  "stream_options",
+  "metadata",
+];
 
 function validChat(): Record<string, unknown> {
   return { model: "palyra-echo", messages: [{ role: "user", content: "hello" }] };
@@ -52,9 +68,24 @@ function message(random: SeededRandom, body: Record<string, unknown>): string {
     ["role", { role: hostileValue(random), content: "x" }],
     ["content", { role: "user", content: hostileValue(random) }],
     ["long content", { role: "user", content: text }],
-    ["parts", { role: "user", content: [{ type: random.pick(["text", "image_url", "audio", ""]), text: hostileValue(random), image_url: hostileValue(random) }] }],
-    ["image", { role: "user", content: [{ type: "image_url", image_url: { url: random.pick(["http://169.254.169.254/", "data:text/plain;base64,AA", "", "ftp://x"]) } }] }],
-    ["tool call", { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: hostileValue(random), arguments: random.pick([deepArrayJson(500), "{", text]) } }] }],
+    [
+      "parts",
+      { role: "user", content: [{ type: random.pick(["text", "image_url", "audio", ""]), text: hostileValue(random), image_url: hostileValue(random) }] },
+    ],
+    [
+      "image",
+      {
+        role: "user",
+        content: [{ type: "image_url", image_url: { url: random.pick(["http://169.254.169.254/", "data:text/plain;base64,AA", "", "ftp://x"]) } }],
+      },
+    ],
+    [
+      "tool call",
+      {
+        role: "assistant",
+        tool_calls: [{ id: "c", type: "function", function: { name: hostileValue(random), arguments: random.pick([deepArrayJson(500), "{", text]) } }],
+      },
+    ],
     ["tool message", { role: "tool", content: "x", tool_call_id: hostileValue(random) }],
   ];
   const [what, value] = random.pick(variants);
@@ -130,9 +161,17 @@ function transcription(random: SeededRandom): HttpCase {
     ["wrong boundary", "multipart/form-data; boundary=other", whole],
     ["truncated", `multipart/form-data; boundary=${boundary}`, whole.slice(0, random.int(whole.length))],
     ["huge field name", `multipart/form-data; boundary=${boundary}`, `${part("f".repeat(5000), "x")}${part("file", "x", true)}--${boundary}--\r\n`],
-    ["many fields", `multipart/form-data; boundary=${boundary}`, `${Array.from({ length: 40 }, (_, index) => part(`f${index}`, "x")).join("")}--${boundary}--\r\n`],
+    [
+      "many fields",
+      `multipart/form-data; boundary=${boundary}`,
+      `${Array.from({ length: 40 }, (_, index) => part(`f${index}`, "x")).join("")}--${boundary}--\r\n`,
+    ],
     ["no file", `multipart/form-data; boundary=${boundary}`, `${part("model", "palyra-transcribe")}--${boundary}--\r\n`],
-    ["bad fields", `multipart/form-data; boundary=${boundary}`, `${part("response_format", "mp3")}${part("temperature", "hot")}${part("file", "x", true)}--${boundary}--\r\n`],
+    [
+      "bad fields",
+      `multipart/form-data; boundary=${boundary}`,
+      `${part("response_format", "mp3")}${part("temperature", "hot")}${part("file", "x", true)}--${boundary}--\r\n`,
+    ],
     ["not multipart", "application/json", "{}"],
   ];
   const [name, contentType, body] = random.pick(variants);

@@ -97,7 +97,14 @@ export function headingAnchors(markdown: string): Set<string> {
   for (const line of markdown.split("\n")) {
     if (fencePattern.test(line)) inFence = !inFence;
     const heading = inFence ? null : /^#{1,6}\s+(.*)$/.exec(line);
-    if (heading) anchors.add((heading[1] ?? "").trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+    if (heading)
+      anchors.add(
+        (heading[1] ?? "")
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+          .replace(/\s/g, "-"),
+      );
   }
   return anchors;
 }

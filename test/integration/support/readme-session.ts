@@ -60,9 +60,7 @@ export function describeFailure(block: CodeBlock, command: ShellCommand, problem
     const lines = text.trim().split("\n");
     return lines.length <= 20 ? lines.join("\n") : [...lines.slice(0, 8), "…", ...lines.slice(-8)].join("\n");
   };
-  const output = result
-    ? `\nexit: ${result.code ?? result.signal}\nstdout:\n${excerpt(result.stdout)}\nstderr:\n${excerpt(result.stderr)}`
-    : "";
+  const output = result ? `\nexit: ${result.code ?? result.signal}\nstdout:\n${excerpt(result.stdout)}\nstderr:\n${excerpt(result.stderr)}` : "";
   return `${block.document}:${command.line}: ${problem}\n$ ${command.text}${output}`;
 }
 
@@ -74,15 +72,16 @@ export function writeShims(binDir: string, repoRoot: string): void {
   writeFileSync(join(binDir, "palyra"), script(`exec node "${palyra}" "$@"`));
   writeFileSync(
     join(binDir, "npx"),
-    script([
-      'name="$1"; shift',
-      `if [ "$name" = palyra ]; then exec node "${palyra}" "$@"; fi`,
-      `if [ -x "${tools}/$name" ]; then exec "${tools}/$name" "$@"; fi`,
-      'echo "npx (README test stand-in): $name is not a command of this checkout" >&2',
-      "exit 127",
-    ].join("\n")),
+    script(
+      [
+        'name="$1"; shift',
+        `if [ "$name" = palyra ]; then exec node "${palyra}" "$@"; fi`,
+        `if [ -x "${tools}/$name" ]; then exec "${tools}/$name" "$@"; fi`,
+        'echo "npx (README test stand-in): $name is not a command of this checkout" >&2',
+        "exit 127",
+      ].join("\n"),
+    ),
   );
   chmodSync(join(binDir, "palyra"), 0o755);
   chmodSync(join(binDir, "npx"), 0o755);
 }
-
