@@ -70,6 +70,9 @@ export async function upstreamRequest(request: UpstreamRequest, providerId: stri
   }
   const { statusCode, headers } = response;
   body = response.body;
+  // Whoever reads the body sees its errors through the read; an abort or destroy() while nobody reads
+  // must not become an unhandled 'error' event, which would take the daemon down.
+  body.on("error", ignoreError);
   if (statusCode >= 200 && statusCode < 300) return { statusCode, headers, body, signal: attempt.signal, release };
 
   try {
@@ -120,3 +123,5 @@ export function contentTypeOf(upstream: Pick<UpstreamResponse, "headers">): stri
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
 }
+
+function ignoreError(): void {}
