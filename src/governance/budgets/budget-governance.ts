@@ -4,7 +4,6 @@ import type { Logger } from "../../shared/logger.js";
 import type { Usage } from "../../shared/model-types.js";
 import { type CounterKey, chargeCounters, readCounters, releaseOnCounter, reserveOnCounters } from "../../store/budget-counters-repository.js";
 import type { Store } from "../../store/open-store.js";
-import type { BudgetCounterRow } from "../../store/tables.js";
 import type { PriceBook } from "../pricing/price-book.js";
 import type {
   Admission,
@@ -18,10 +17,12 @@ import type {
   ServingModel,
 } from "../run-governance.js";
 import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
-import { type ApprovalRequest, holdForApproval, usePresentedApproval } from "./budget-approvals.js";
-import type { BudgetPolicies, BudgetSubject } from "./budget-policies.js";
+import { holdForApproval, usePresentedApproval } from "./budget-approvals.js";
+import type { BudgetPolicies } from "./budget-policies.js";
+import { type PlannedStanding, standingsBefore, withCounters } from "./counter-standings.js";
 import { affordableModels, checksOn, fitsComfortably, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
+import { approvalRequestOf, subjectOf } from "./request-subject.js";
 import { SoftLimitAlerts } from "./soft-limit-alerts.js";
 
 export interface BudgetGovernanceDeps {
@@ -263,25 +264,6 @@ export class BudgetGovernance implements RunGovernance {
   }
 }
 
-/** A policy's standing before its counter is read. */
-type PlannedStanding = Omit<PolicyStanding, "consumed" | "reserved"> & { key: CounterKey };
-
-function withCounters(planned: readonly PlannedStanding[], rows: readonly BudgetCounterRow[]): (PolicyStanding & { key: CounterKey })[] {
-  return planned.map((entry) => {
-    const row = rows.find((candidate) => candidate.policy_id === entry.key.policyId && Number(candidate.interval_start) === entry.key.intervalStart);
-    return { ...entry, consumed: Number(row?.consumed ?? 0), reserved: Number(row?.reserved ?? 0) };
-  });
-}
-
-/** The standings as they were before this request's reservation: the counters now, less what it just reserved. */
-function standingsBefore(
-  planned: readonly PlannedStanding[],
-  reserved: readonly { key: CounterKey; amount: number }[],
-  rows: readonly BudgetCounterRow[],
-): (PolicyStanding & { key: CounterKey })[] {
-  return withCounters(planned, rows).map((standing, index) => ({ ...standing, reserved: standing.reserved - (reserved[index]?.amount ?? 0) }));
-}
-
 /** The query's cheap worst case when it has one (never below the exact one), else its exact one. */
 function boundOrExact(query: BudgetQuery): BudgetQuery["projectTokens"] {
   return query.projectTokensUpperBound ?? query.projectTokens;
@@ -290,24 +272,4 @@ function boundOrExact(query: BudgetQuery): BudgetQuery["projectTokens"] {
 function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[]): Admission {
   const admission: BudgetAdmission = { runId, models, reservations };
   return admission;
-}
-
-function subjectOf(request: BudgetQuery): BudgetSubject {
-  return {
-    agentId: request.agentId,
-    sessionId: request.sessionId,
-    userId: request.userId,
-    apiKeyId: request.caller.kind === "api_key" ? request.caller.id : undefined,
-  };
-}
-
-function approvalRequestOf(request: AdmissionRequest): ApprovalRequest {
-  return {
-    callerId: request.caller.id,
-    agentId: request.agentId,
-    sessionId: request.sessionId,
-    userId: request.userId,
-    modelId: request.models[0]?.modelId ?? "",
-    requestHash: request.requestHash(),
-  };
 }
