@@ -4,7 +4,7 @@ import { readSse } from "../sse.js";
 import { errorFromException } from "../upstream-error.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
-import type { WireChatChunk, WireChunkChoice } from "./wire-types.js";
+import type { WireAnswerPart, WireChatChunk, WireChatCompletion } from "./wire-types.js";
 
 /** What one data frame carries: events to pass on at once, and usage to report when the stream ends. */
 export interface ChunkContent {
@@ -57,16 +57,19 @@ export async function* readChatStream(body: AsyncIterable<Uint8Array>, providerI
 
 /** Parses one data frame; anything but a JSON object is a malformed answer. */
 export function parseChunk(data: string, providerId: string): WireChatChunk {
+  return parseWireObject<WireChatChunk>(data, providerId, "a stream frame", `: ${data.slice(0, 80)}`);
+}
+
+/** Parses an upstream JSON body or frame that must be an object; anything else is a malformed answer named by `what`. */
+export function parseWireObject<T>(text: string, providerId: string, what: string, excerpt = ""): T {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(data);
+    parsed = JSON.parse(text);
   } catch {
-    throw malformedAnswer(providerId, `a stream frame is not valid JSON: ${data.slice(0, 80)}`);
+    throw malformedAnswer(providerId, `${what} is not valid JSON${excerpt}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw malformedAnswer(providerId, "a stream frame is not a JSON object");
-  }
-  return parsed as WireChatChunk;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformedAnswer(providerId, `${what} is not a JSON object`);
+  return parsed as T;
 }
 
 /** The events and usage one chunk carries; an `error` object in it becomes a classified error. */
@@ -74,22 +77,27 @@ export function chunkContent(chunk: WireChatChunk, providerId: string): ChunkCon
   if (chunk.error !== undefined && chunk.error !== null) {
     throw errorFromWireError(typeof chunk.error === "object" ? chunk.error : { message: String(chunk.error) }, providerId, "mid-stream");
   }
-  const wireUsage = chunk.usage ?? chunk.x_groq?.usage;
   const choice = firstChoice(chunk.choices);
   return {
-    events: choice === undefined ? [] : choiceEvents(choice),
-    usage: wireUsage ? toUsage(wireUsage) : undefined,
+    events: choice === undefined ? [] : answerEvents(choice.delta, choice.finish_reason),
+    usage: usageOf(chunk),
   };
 }
 
-/** We always ask for one choice; servers that number them put ours at index 0. */
-function firstChoice(choices: WireChunkChoice[] | null | undefined): WireChunkChoice | undefined {
-  return choices?.find((choice) => (choice.index ?? 0) === 0);
+/** The usage a frame or a whole answer reports, where the server put it. */
+export function usageOf(envelope: WireChatChunk | WireChatCompletion): Usage | undefined {
+  const wireUsage = envelope.usage ?? envelope.x_groq?.usage;
+  return wireUsage ? toUsage(wireUsage) : undefined;
 }
 
-function choiceEvents(choice: WireChunkChoice): ChatStreamEvent[] {
+/** We always ask for one choice; servers that number them put ours at index 0. */
+export function firstChoice<C extends { index?: number }>(choices: (C | null | undefined)[] | null | undefined): C | undefined {
+  return choices?.find((choice): choice is C => (choice?.index ?? 0) === 0);
+}
+
+/** The events a piece of the answer (a stream's delta) or the whole of it (a message) carries. */
+export function answerEvents(delta: WireAnswerPart | null | undefined, finishReason: string | null | undefined): ChatStreamEvent[] {
   const events: ChatStreamEvent[] = [];
-  const delta = choice.delta;
   if (typeof delta?.content === "string" && delta.content !== "") events.push({ type: "text", text: delta.content });
   (delta?.tool_calls ?? []).forEach((call, position) => {
     events.push({
@@ -105,7 +113,7 @@ function choiceEvents(choice: WireChunkChoice): ChatStreamEvent[] {
   if (legacy) {
     events.push({ type: "tool_call", index: 0, ...(legacy.name ? { name: legacy.name } : {}), argumentsFragment: legacy.arguments ?? "" });
   }
-  if (choice.finish_reason) events.push({ type: "finish", reason: mapFinishReason(choice.finish_reason) });
+  if (finishReason) events.push({ type: "finish", reason: mapFinishReason(finishReason) });
   return events;
 }
 

@@ -62,44 +62,43 @@ export interface WireToolCallDelta {
   function?: { name?: string | null; arguments?: string | null } | null;
 }
 
-export interface WireChunkChoice {
-  index?: number;
-  delta?: {
-    role?: string | null;
-    content?: string | null;
-    tool_calls?: WireToolCallDelta[] | null;
-    /** The pre-tools API; some older servers still stream it. */
-    function_call?: { name?: string | null; arguments?: string | null } | null;
-  } | null;
-  finish_reason?: string | null;
+/** The assistant's answer: a stream's `delta` (a piece of it) or a whole answer's `message`. */
+export interface WireAnswerPart {
+  role?: string | null;
+  content?: string | null;
+  tool_calls?: WireToolCallDelta[] | null;
+  /** The pre-tools API; some older servers still send it. */
+  function_call?: { name?: string | null; arguments?: string | null } | null;
 }
 
-/** One `data:` frame of a streamed chat completion. */
-export interface WireChatChunk {
-  choices?: WireChunkChoice[] | null;
-  usage?: WireUsage | null;
-  /** Groq reports usage here on the last chunk. */
-  x_groq?: { usage?: WireUsage | null } | null;
-  error?: WireErrorBody;
+export interface WireChunkChoice {
+  index?: number;
+  delta?: WireAnswerPart | null;
+  finish_reason?: string | null;
 }
 
 export interface WireCompletionChoice {
   index?: number;
-  message?: {
-    role?: string | null;
-    content?: string | null;
-    tool_calls?: WireToolCallDelta[] | null;
-    function_call?: { name?: string | null; arguments?: string | null } | null;
-  } | null;
+  message?: WireAnswerPart | null;
   finish_reason?: string | null;
 }
 
-/** A non-streamed chat completion: the whole answer in one JSON body. */
-export interface WireChatCompletion {
-  choices?: WireCompletionChoice[] | null;
+/** What a streamed frame and a whole answer both carry besides their choices. */
+interface WireAnswerEnvelope {
   usage?: WireUsage | null;
+  /** Groq reports usage here (on a stream, on the last chunk). */
   x_groq?: { usage?: WireUsage | null } | null;
   error?: WireErrorBody;
+}
+
+/** One `data:` frame of a streamed chat completion. */
+export interface WireChatChunk extends WireAnswerEnvelope {
+  choices?: WireChunkChoice[] | null;
+}
+
+/** A non-streamed chat completion: the whole answer in one JSON body. */
+export interface WireChatCompletion extends WireAnswerEnvelope {
+  choices?: WireCompletionChoice[] | null;
 }
 
 /** The `error` object upstreams put in error bodies and, mid-stream, in data frames. */
