@@ -1,6 +1,6 @@
-import { GatewayError } from "../../shared/errors.js";
 import type { ChatStreamEvent } from "../../shared/model-types.js";
-import { errorFromAnthropicBody, fromAnthropicUsage, toFinishReason } from "./messages-stream.js";
+import { parseJsonObject } from "../wire-json.js";
+import { errorFromAnthropicBody, fromAnthropicUsage, anthropicMalformed as malformed, toFinishReason } from "./messages-stream.js";
 import type { AnthropicErrorBody, AnthropicUsage } from "./messages-wire.js";
 
 /** A non-streamed Messages API answer, typed loosely: what it holds is checked as it is read. */
@@ -17,7 +17,9 @@ interface AnthropicMessageAnswer {
  * cache counts, as parts of the input). So nothing above the provider knows which way it came.
  */
 export function messageEvents(text: string, providerId: string): ChatStreamEvent[] {
-  const body = parseAnswer(text, providerId);
+  const body = parseJsonObject<AnthropicMessageAnswer>(text, (problem) =>
+    malformed(providerId, problem === "not JSON" ? "an answer that is not JSON" : "an answer that is not a JSON object"),
+  );
   if (body.type === "error") throw errorFromAnthropicBody(body as unknown as AnthropicErrorBody, providerId, "answered with an error");
   if (!Array.isArray(body.content)) throw malformed(providerId, "an answer without a content array");
   const texts: string[] = [];
@@ -52,19 +54,4 @@ function reportedUsage(usage: AnthropicUsage | null | undefined): Record<keyof A
     }
   }
   return reported ? counts : undefined;
-}
-
-function parseAnswer(text: string, providerId: string): AnthropicMessageAnswer {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw malformed(providerId, "an answer that is not JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw malformed(providerId, "an answer that is not a JSON object");
-  return value as AnthropicMessageAnswer;
-}
-
-function malformed(providerId: string, what: string): GatewayError {
-  return new GatewayError("malformed_response", `provider "${providerId}" sent ${what}`, { code: "upstream_malformed_response" });
 }

@@ -2,6 +2,7 @@ import { type ErrorKind, GatewayError } from "../../shared/errors.js";
 import type { ChatStreamEvent, FinishReason, Usage } from "../../shared/model-types.js";
 import { sanitizeUpstreamText } from "../../shared/sanitize-upstream.js";
 import type { SseEvent } from "../sse.js";
+import { parseJsonObject } from "../wire-json.js";
 import type { AnthropicErrorBody, AnthropicStopReason, AnthropicUsage } from "./messages-wire.js";
 
 // How each stop reason reads in the internal model. pause_turn (a server tool paused a long turn)
@@ -159,19 +160,17 @@ export class MessagesStreamParser {
   }
 
   private parse(text: string): Record<string, unknown> {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw this.malformed("an event whose data is not JSON");
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw this.malformed("an event whose data is not a JSON object");
-    return value as Record<string, unknown>;
+    return parseJsonObject(text, (problem) => this.malformed(`an event whose data is ${problem}`));
   }
 
   private malformed(what: string): GatewayError {
-    return new GatewayError("malformed_response", `provider "${this.providerId}" sent ${what}`, { code: "upstream_malformed_response" });
+    return anthropicMalformed(this.providerId, what);
   }
+}
+
+/** A Messages API answer or event that does not hold what the API promises. */
+export function anthropicMalformed(providerId: string, what: string): GatewayError {
+  return new GatewayError("malformed_response", `provider "${providerId}" sent ${what}`, { code: "upstream_malformed_response" });
 }
 
 /** Translates a whole stream as it arrives; throws when it ends before message_stop. */

@@ -1,5 +1,6 @@
 import type { ChatStreamEvent } from "../../shared/model-types.js";
-import { answerEvents, firstChoice, parseWireObject, usageOf } from "./chat-stream.js";
+import { parseJsonObject } from "../wire-json.js";
+import { answerEvents, firstChoice, usageOf } from "./chat-stream.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireChatCompletion } from "./wire-types.js";
 
@@ -9,7 +10,9 @@ import type { WireChatCompletion } from "./wire-types.js";
  * finish reason, then the usage. So nothing above the provider knows which way the answer came.
  */
 export function completionEvents(text: string, providerId: string): ChatStreamEvent[] {
-  const body = parseWireObject<WireChatCompletion>(text, providerId, "the chat answer");
+  const body = parseJsonObject<WireChatCompletion>(text, (problem) =>
+    malformedAnswer(providerId, problem === "not JSON" ? "the chat answer is not valid JSON" : "the chat answer is not a JSON object"),
+  );
   if (typeof body.error === "object" && body.error !== null) throw errorFromWireError(body.error, providerId, "instead of answering");
   if (!Array.isArray(body.choices)) throw malformedAnswer(providerId, "the chat answer has no choices array");
   const choice = firstChoice(body.choices);

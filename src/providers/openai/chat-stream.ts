@@ -2,6 +2,7 @@ import { GatewayError } from "../../shared/errors.js";
 import type { ChatStreamEvent, FinishReason, Usage } from "../../shared/model-types.js";
 import { readSse } from "../sse.js";
 import { errorFromException } from "../upstream-error.js";
+import { parseJsonObject } from "../wire-json.js";
 import { toUsage } from "./usage.js";
 import { errorFromWireError, malformedAnswer } from "./wire-error.js";
 import type { WireAnswerPart, WireChatChunk, WireChatCompletion } from "./wire-types.js";
@@ -57,19 +58,9 @@ export async function* readChatStream(body: AsyncIterable<Uint8Array>, providerI
 
 /** Parses one data frame; anything but a JSON object is a malformed answer. */
 export function parseChunk(data: string, providerId: string): WireChatChunk {
-  return parseWireObject<WireChatChunk>(data, providerId, "a stream frame", `: ${data.slice(0, 80)}`);
-}
-
-/** Parses an upstream JSON body or frame that must be an object; anything else is a malformed answer named by `what`. */
-export function parseWireObject<T>(text: string, providerId: string, what: string, excerpt = ""): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw malformedAnswer(providerId, `${what} is not valid JSON${excerpt}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformedAnswer(providerId, `${what} is not a JSON object`);
-  return parsed as T;
+  return parseJsonObject<WireChatChunk>(data, (problem) =>
+    malformedAnswer(providerId, problem === "not JSON" ? `a stream frame is not valid JSON: ${data.slice(0, 80)}` : "a stream frame is not a JSON object"),
+  );
 }
 
 /** The events and usage one chunk carries; an `error` object in it becomes a classified error. */
