@@ -9,6 +9,8 @@ import { jsonNestsDeeperThan, maxJsonDepth } from "../shared/json-depth.js";
 export const maxIdLength = 256;
 /** max_tokens: the int32 range every upstream API accepts; larger is no model's output. */
 export const maxOutputTokens = 2_147_483_647;
+/** OpenAI's own limit on stop sequences per request. */
+export const maxStopSequences = 4;
 /** OpenAI's own limit on tools per request. */
 export const maxTools = 128;
 /** OpenAI's own metadata limits: 16 pairs, keys up to 64 characters, values up to 512. */

@@ -12,6 +12,7 @@ import {
   maxEmbeddingValues,
   maxIdLength,
   maxOutputTokens,
+  maxStopSequences,
   maxTools,
   maxTranscriptionPromptChars,
   shown,
@@ -43,7 +44,6 @@ export function validateRunIds(input: RunIds): void {
   for (const [key, param, what] of attributionFields) checkId(param, input[key], what);
   checkId("client_request_id", input.clientRequestId, "the request id (x-request-id)");
 }
-const maxStopSequences = 4;
 
 /** Throws an invalid_request GatewayError naming the first field that is wrong. */
 export function validateRunInput(input: RunInput): void {
