@@ -1,8 +1,12 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createClient, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import express from "express";
 import { describe, expect, it, vi } from "vitest";
 import { GatewayService, type RunStreamRequest, RunStreamRequestSchema, StartRunSchema } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { type ListModelsRequest, ListModelsRequestSchema, ModelRole, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
+import { requireCredential, rpcCallOptions } from "../../src/http/require-credential.js";
 import { AccessControl } from "../../src/identity/access.js";
 import { callerKey, preflightCredentialKey } from "../../src/rpc/caller-context.js";
 import { createInProcessTransport } from "../../src/rpc/in-process-transport.js";
@@ -42,7 +46,7 @@ function fixture() {
   const access = new AccessControl(adminToken);
   const verify = vi.spyOn(access, "verify");
   const transport = createInProcessTransport(routes, createInterceptors(access));
-  return { seen, verify, models: createClient(ModelsService, transport), gateway: createClient(GatewayService, transport) };
+  return { seen, access, verify, models: createClient(ModelsService, transport), gateway: createClient(GatewayService, transport) };
 }
 
 describe("the in-process RPC transport", () => {
@@ -96,5 +100,25 @@ describe("the in-process RPC transport", () => {
     expect(seen.streamClosed).toBe(false);
     stop.abort();
     await vi.waitFor(() => expect(seen.streamClosed).toBe(true));
+  });
+
+  it("verifies a /v1 request's credential once: the HTTP check hands it to the in-process call", async () => {
+    const { seen, access, verify, models } = fixture();
+    const app = express();
+    app.use(requireCredential(access));
+    app.get("/models", async (req, res) => {
+      const answer = await models.listModels({}, rpcCallOptions(req));
+      res.json({ count: answer.models.length });
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/models`, { headers: { authorization } });
+      expect(await response.json()).toEqual({ count: 1 });
+      expect(seen.callerId).toBe("admin");
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      server.close();
+    }
   });
 });
