@@ -181,12 +181,60 @@ const usageSchema = z.strictObject({
   smart_routing: smartRoutingSchema.default(() => smartRoutingSchema.parse({})),
 });
 
+/** A job's schedule and policies, shared by [[automation.jobs]] and CronService (which converts to the same shape). */
+const jobSchema = z
+  .strictObject({
+    job_id: identifier,
+    name: z.string().min(1).max(256).optional(),
+    /** One user message. */
+    prompt: z.string().min(1).max(1_000_000),
+    model: identifier.optional(),
+    max_tokens: z.number().int().positive().max(2_147_483_647).optional(),
+    agent_id: z.string().min(1).max(256).optional(),
+    enabled: z.boolean().default(true),
+    /** Exactly one of cron, every_ms / every, at. */
+    cron: z.string().min(1).max(256).optional(),
+    /** IANA time zone of `cron`; default [automation] timezone. */
+    timezone: z.string().min(1).max(64).optional(),
+    every_ms: z.number().int().min(1000).optional(),
+    /** RFC 3339 instant. */
+    at: z.iso.datetime({ offset: true }).optional(),
+    concurrency: z.enum(["forbid", "replace", "queue_one"]).default("forbid"),
+    misfire: z.enum(["skip", "catch_up"]).default("skip"),
+    max_catch_up: z.number().int().min(1).max(100).default(3),
+    max_attempts: z.number().int().min(1).max(16).default(1),
+    backoff_ms: z.number().int().min(0).max(600_000).default(1000),
+    jitter_ms: z.number().int().min(0).max(60_000).default(0),
+    max_runs: z.number().int().positive().optional(),
+  })
+  .refine((job) => [job.cron, job.every_ms, job.at].filter((value) => value !== undefined).length === 1, {
+    error: "needs exactly one schedule: cron, every_ms or at",
+  });
+
+export const selfHealingModes = ["disabled", "observe_only", "auto"] as const;
+
+const selfHealingSchema = z.strictObject({
+  mode: z.enum(selfHealingModes).default("observe_only"),
+  /** Work with no sign of progress for this long is stalled. */
+  stall_after_ms: z.number().int().min(1000).default(120_000),
+  /** How often the watchdog looks. */
+  check_interval_ms: z.number().int().min(100).default(15_000),
+});
+
+const automationSchema = z.strictObject({
+  /** IANA time zone of cron jobs that name none. */
+  timezone: z.string().default("UTC"),
+  jobs: z.array(jobSchema).max(1000).default([]),
+  self_healing: selfHealingSchema.default(() => selfHealingSchema.parse({})),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1" }),
   daemon: daemonSchema.default(() => daemonSchema.parse({})),
   model_provider: modelProviderSchema.default(() => modelProviderSchema.parse({})),
   auth: authSchema.default(() => authSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
+  automation: automationSchema.default(() => automationSchema.parse({})),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;
@@ -199,3 +247,6 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export type ModelProviderConfig = z.output<typeof modelProviderSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type OAuthProviderConfig = z.output<typeof oauthProviderSchema>;
+export type AutomationConfig = z.output<typeof automationSchema>;
+export type JobConfig = z.output<typeof jobSchema>;
+export type SelfHealingConfig = z.output<typeof selfHealingSchema>;

@@ -12,6 +12,11 @@ export function createDiagnosticsService(sources: DiagnosticsSources): ServiceIm
       return { configJson: JSON.stringify(redactConfig(config), null, 2), source, envOverrides };
     },
 
+    // Filled in by the self-healing work (issue 12) before it lands.
+    listIncidents() {
+      return { incidents: [] };
+    },
+
     async getDiagnostics() {
       const snapshot = await collectDiagnostics(sources);
       return {

@@ -29,7 +29,20 @@ const scopesByService: Record<string, Record<string, Scope>> = {
     TestConnection: "admin",
     Discover: "admin",
   },
-  "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin" },
+  "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin", ListIncidents: "admin" },
+  // A client key manages only the jobs it created (rpc/cron-service.ts checks the owner).
+  "palyra.gateway.v1.CronService": {
+    CreateJob: "cron.manage",
+    UpdateJob: "cron.manage",
+    DeleteJob: "cron.manage",
+    GetJob: "cron.manage",
+    ListJobs: "cron.manage",
+    RunJobNow: "cron.manage",
+    ListJobRuns: "cron.manage",
+    GetJobRun: "cron.manage",
+  },
+  // A task is a chat run started later, by its submitter, who alone (and the admin) sees and cancels it.
+  "palyra.gateway.v1.TasksService": { SubmitTask: "chat.create", GetTask: "chat.create", ListTasks: "chat.create", CancelTask: "chat.create" },
   "palyra.gateway.v1.VaultService": { PutSecret: "admin", ListSecrets: "admin", DeleteSecret: "admin", RotateKey: "admin" },
   "palyra.gateway.v1.ApiKeysService": { CreateApiKey: "admin", ListApiKeys: "admin", RevokeApiKey: "admin" },
   // Prices, budgets, approvals and usage across every caller are operators' business.
@@ -66,6 +79,8 @@ const runStartingProcedures = new Set([
   "/palyra.gateway.v1.GatewayService/RunStream",
   "/palyra.gateway.v1.GatewayService/Embed",
   "/palyra.gateway.v1.GatewayService/Transcribe",
+  // Each submission is a run to come: it counts against the key's requests per minute now.
+  "/palyra.gateway.v1.TasksService/SubmitTask",
 ]);
 
 const needsByProcedure = new Map<string, CallNeeds>(

@@ -1,5 +1,6 @@
 import type { Caller } from "../identity/caller.js";
 import { GatewayError } from "../shared/errors.js";
+import type { Usage } from "../shared/model-types.js";
 import { settleWithin } from "../shared/server-lifecycle.js";
 import type { RunStatus } from "../store/tables.js";
 import { clipReason, shown } from "./input-limits.js";
@@ -13,6 +14,28 @@ export interface ActiveRun {
   cancelReason: string | undefined;
   /** Settles once the run's end is recorded (a run not yet tracked counts as ended). */
   done: Promise<Pick<RunEnd, "status">>;
+  /** Signs of life, updated as the upstream streams (a field write per chunk, never a store write). */
+  progress: RunProgress;
+}
+
+/** A run's progress so far: when it last moved, and what it has used (its heartbeat's checkpoint). */
+export interface RunProgress {
+  startedAt: number;
+  /** The last upstream chunk (or the start). */
+  lastAt: number;
+  /** The prompt's tokens, as admission counted them (an upper bound when it did not count exactly). */
+  promptTokens: number;
+  /** Characters of output streamed so far (text and tool-call arguments). */
+  outputChars: number;
+  /** What the upstream reported, when it did before the end. */
+  reported: Usage | undefined;
+}
+
+/** A run in flight, as the watchdog and the heartbeat writer see it. */
+export interface InFlightRun {
+  runId: string;
+  callerId: string;
+  progress: Readonly<RunProgress>;
 }
 
 /** The runs in flight, by id: cancellation from anywhere, ownership, and draining at shutdown. */
@@ -30,8 +53,27 @@ export class ActiveRuns {
   }
 
   /** A new run's handle, for a run about to start. */
-  begin(caller: Caller): ActiveRun {
-    return { callerId: caller.id, controller: new AbortController(), cancelReason: undefined, done: Promise.resolve({ status: "succeeded" }) };
+  begin(caller: Caller, startedAt: number): ActiveRun {
+    return {
+      callerId: caller.id,
+      controller: new AbortController(),
+      cancelReason: undefined,
+      done: Promise.resolve({ status: "succeeded" }),
+      progress: { startedAt, lastAt: startedAt, promptTokens: 0, outputChars: 0, reported: undefined },
+    };
+  }
+
+  /** Every run in flight with its progress. */
+  inFlight(): InFlightRun[] {
+    return [...this.runs].map(([runId, run]) => ({ runId, callerId: run.callerId, progress: run.progress }));
+  }
+
+  /** Cancels a run in flight on the daemon's own behalf (the watchdog); false when it is not in flight. */
+  cancelById(runId: string, reason: string): boolean {
+    const run = this.runs.get(runId);
+    if (run === undefined) return false;
+    this.cancel(run, reason);
+    return true;
   }
 
   /** Keeps the run findable by id until its end is recorded. */

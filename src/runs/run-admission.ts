@@ -48,7 +48,7 @@ export async function admitRun(context: RunContext, run: RunAdmission): Promise<
     settle = (settlement, recordEnd) => governance.settle(admission, settlement, recordEnd);
     affordable = admission.models;
   }
-  const active = context.active.begin(attribution.caller);
+  const active = context.active.begin(attribution.caller, startedAt);
   return {
     runId,
     startedAt,

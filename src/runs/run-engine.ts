@@ -2,7 +2,8 @@ import type { Caller } from "../identity/caller.js";
 import type { EmbeddingsResult, TranscriptionResult } from "../shared/model-types.js";
 import type { RunInput } from "../shared/run-input.js";
 import { findRun } from "../store/runs-repository.js";
-import type { RunStatus } from "../store/tables.js";
+import type { RunRow, RunStatus } from "../store/tables.js";
+import type { InFlightRun } from "./active-runs.js";
 import { embed } from "./embeddings-run.js";
 import { explainRoute, type RouteExplanation } from "./explain-route.js";
 import { createRunContext, type RunContext, type RunEngineDeps } from "./run-context.js";
@@ -11,6 +12,7 @@ import { transcribe } from "./transcription-run.js";
 import type { EmbedInput, TranscribeInput } from "./unary-input.js";
 import type { UnaryRunResult } from "./unary-run.js";
 
+export type { InFlightRun } from "./active-runs.js";
 // The engine's surface stays importable from here (rpc/, main.ts).
 export type { RunEngineDeps, UsageObserver } from "./run-context.js";
 export type { RunHandle } from "./start-chat.js";
@@ -61,6 +63,21 @@ export class RunEngine {
       const row = await findRun(this.context.deps.store.db, id);
       return row && { callerId: row.caller_id, status: row.status };
     });
+  }
+
+  /** The runs in flight and their progress (the watchdog reads it). */
+  inFlight(): InFlightRun[] {
+    return this.context.active.inFlight();
+  }
+
+  /** Cancels a run in flight on the daemon's own behalf; false when it is not in flight. */
+  cancelRun(runId: string, reason: string): boolean {
+    return this.context.active.cancelById(runId, reason);
+  }
+
+  /** A run's row in the ledger (its end, once recorded; usage so far while it runs). */
+  recorded(runId: string): Promise<RunRow | undefined> {
+    return findRun(this.context.deps.store.db, runId);
   }
 
   /** Stops admitting runs, lets in-flight runs finish for up to graceMs, then cancels the rest and waits until every end is recorded. */

@@ -8,6 +8,7 @@ import * as createAuthProfiles from "./migrations/0006-create-auth-profiles.js";
 import * as addRunCostAndRouting from "./migrations/0007-add-run-cost-and-routing.js";
 import * as createModelPrices from "./migrations/0008-create-model-prices.js";
 import * as createBudgets from "./migrations/0009-create-budgets.js";
+import * as createAutomation from "./migrations/0010-create-automation.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   "0007-add-run-cost-and-routing": addRunCostAndRouting,
   "0008-create-model-prices": createModelPrices,
   "0009-create-budgets": createBudgets,
+  "0010-create-automation": createAutomation,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

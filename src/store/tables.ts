@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { CronJobsTable, IncidentsTable, JobRunsTable, TasksTable } from "./automation-tables.js";
 
 /** Row types of every table; columns are portable between SQLite and PostgreSQL. */
 export interface Database {
@@ -12,6 +13,10 @@ export interface Database {
   budget_counters: BudgetCountersTable;
   budget_approvals: BudgetApprovalsTable;
   budget_alerts: BudgetAlertsTable;
+  cron_jobs: CronJobsTable;
+  job_runs: JobRunsTable;
+  tasks: TasksTable;
+  incidents: IncidentsTable;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
@@ -58,6 +63,8 @@ export interface RunsTable {
   duration_ms: number | null;
   error_kind: string | null;
   error_message: string | null;
+  /** The last sign of progress while running (usage so far rides in the token columns, estimated). */
+  heartbeat_at: Generated<number | null>;
 }
 
 export type RunRow = Selectable<RunsTable>;

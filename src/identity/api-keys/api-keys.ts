@@ -117,6 +117,20 @@ export class ApiKeys {
     return entry.verified;
   }
 
+  /**
+   * The caller a key stands for when the daemon acts on its behalf (its scheduled jobs and queued
+   * tasks), or an auth error when it is unknown, revoked or expired by now.
+   */
+  async callerFor(keyId: string): Promise<Caller> {
+    const entry = this.cache.get(keyId) ?? (await this.load(keyId));
+    if (entry === undefined) throw new GatewayError("auth", `API key ${keyId} no longer exists`, { code: "invalid_api_key" });
+    if (entry.revokedAt !== undefined) throw new GatewayError("auth", `API key ${keyId} has been revoked`, { code: "api_key_revoked" });
+    if (entry.expiresAt !== undefined && this.now() >= entry.expiresAt) {
+      throw new GatewayError("auth", `API key ${keyId} expired at ${new Date(entry.expiresAt).toISOString()}`, { code: "api_key_expired" });
+    }
+    return entry.verified.caller;
+  }
+
   private async load(keyId: string): Promise<CachedKey | undefined> {
     let seen: number;
     let row: ApiKeyRow | undefined;

@@ -2,8 +2,8 @@
 // @generated from file palyra/gateway/v1/diagnostics.proto (package palyra.gateway.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ProviderStatus } from "./models_pb.js";
@@ -14,7 +14,130 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/diagnostics.proto.
  */
 export const file_palyra_gateway_v1_diagnostics: GenFile = /*@__PURE__*/
-  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiGwoZR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdCJYChpHZXRFZmZlY3RpdmVDb25maWdSZXNwb25zZRITCgtjb25maWdfanNvbhgBIAEoCRIOCgZzb3VyY2UYAiABKAkSFQoNZW52X292ZXJyaWRlcxgDIAMoCSIXChVHZXREaWFnbm9zdGljc1JlcXVlc3QiYAoQU3RvcmVEaWFnbm9zdGljcxIPCgdkaWFsZWN0GAEgASgJEhAKCGxvY2F0aW9uGAIgASgJEhYKDnNjaGVtYV92ZXJzaW9uGAMgASgNEhEKCXJ1bl9jb3VudBgEIAEoBCJWCg5SdW5EaWFnbm9zdGljcxIOCgZhY3RpdmUYASABKA0SEQoJc3VjY2VlZGVkGAIgASgEEg4KBmZhaWxlZBgDIAEoBBIRCgljYW5jZWxsZWQYBCABKAQiygIKFkdldERpYWdub3N0aWNzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg51cHRpbWVfc2Vjb25kcxgDIAEoARIyCgVzdG9yZRgEIAEoCzIjLnBhbHlyYS5nYXRld2F5LnYxLlN0b3JlRGlhZ25vc3RpY3MSNAoJcHJvdmlkZXJzGAUgAygLMiEucGFseXJhLmdhdGV3YXkudjEuUHJvdmlkZXJTdGF0dXMSLwoEcnVucxgGIAEoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkRpYWdub3N0aWNzEhQKDG5vZGVfdmVyc2lvbhgHIAEoCRIRCglyc3NfYnl0ZXMYCCABKAQSEwoLY29uZmlnX3BhdGgYCSABKAky7gEKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiiAMKCEluY2lkZW50EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSNQoIc2V2ZXJpdHkYAyABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFNldmVyaXR5EhMKC29iamVjdF9raW5kGAQgASgJEhEKCW9iamVjdF9pZBgFIAEoCRIPCgdzdW1tYXJ5GAYgASgJEjEKDWZpcnN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFY291bnQYCSABKA0SLwoFc3RhdGUYCiABKA4yIC5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFN0YXRlEhMKC3JlbWVkaWF0aW9uGAsgASgJEi8KC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChRMaXN0SW5jaWRlbnRzUmVxdWVzdBIYChBpbmNsdWRlX3Jlc29sdmVkGAEgASgIEg0KBWxpbWl0GAIgASgNIkcKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIuCglpbmNpZGVudHMYASADKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudCIbChlHZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0IlgKGkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEhMKC2NvbmZpZ19qc29uGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIVCg1lbnZfb3ZlcnJpZGVzGAMgAygJIhcKFUdldERpYWdub3N0aWNzUmVxdWVzdCJgChBTdG9yZURpYWdub3N0aWNzEg8KB2RpYWxlY3QYASABKAkSEAoIbG9jYXRpb24YAiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0SEQoJcnVuX2NvdW50GAQgASgEIlYKDlJ1bkRpYWdub3N0aWNzEg4KBmFjdGl2ZRgBIAEoDRIRCglzdWNjZWVkZWQYAiABKAQSDgoGZmFpbGVkGAMgASgEEhEKCWNhbmNlbGxlZBgEIAEoBCLKAgoWR2V0RGlhZ25vc3RpY3NSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEi4KCnN0YXJ0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEjIKBXN0b3JlGAQgASgLMiMucGFseXJhLmdhdGV3YXkudjEuU3RvcmVEaWFnbm9zdGljcxI0Cglwcm92aWRlcnMYBSADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxIvCgRydW5zGAYgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUnVuRGlhZ25vc3RpY3MSFAoMbm9kZV92ZXJzaW9uGAcgASgJEhEKCXJzc19ieXRlcxgIIAEoBBITCgtjb25maWdfcGF0aBgJIAEoCSqFAQoNSW5jaWRlbnRTdGF0ZRIeChpJTkNJREVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0lOQ0lERU5UX1NUQVRFX09QRU4QARIeChpJTkNJREVOVF9TVEFURV9SRU1FRElBVElORxACEhsKF0lOQ0lERU5UX1NUQVRFX1JFU09MVkVEEAMqkAEKEEluY2lkZW50U2V2ZXJpdHkSIQodSU5DSURFTlRfU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIaChZJTkNJREVOVF9TRVZFUklUWV9JTkZPEAESHQoZSU5DSURFTlRfU0VWRVJJVFlfV0FSTklORxACEh4KGklOQ0lERU5UX1NFVkVSSVRZX0NSSVRJQ0FMEAMy0gIKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEmIKDUxpc3RJbmNpZGVudHMSJy5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBooLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+
+/**
+ * One problem with one object (a run, a job run, a task); seen again, its count grows.
+ *
+ * @generated from message palyra.gateway.v1.Incident
+ */
+export type Incident = Message<"palyra.gateway.v1.Incident"> & {
+  /**
+   * @generated from field: string incident_id = 1;
+   */
+  incidentId: string;
+
+  /**
+   * e.g. "run_stalled", "job_run_stalled", "task_stalled".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.IncidentSeverity severity = 3;
+   */
+  severity: IncidentSeverity;
+
+  /**
+   * "run", "job_run" or "task", and its id.
+   *
+   * @generated from field: string object_kind = 4;
+   */
+  objectKind: string;
+
+  /**
+   * @generated from field: string object_id = 5;
+   */
+  objectId: string;
+
+  /**
+   * @generated from field: string summary = 6;
+   */
+  summary: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp first_seen_at = 7;
+   */
+  firstSeenAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen_at = 8;
+   */
+  lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: uint32 count = 9;
+   */
+  count: number;
+
+  /**
+   * @generated from field: palyra.gateway.v1.IncidentState state = 10;
+   */
+  state: IncidentState;
+
+  /**
+   * What was done about it ("cancelled the run", "requeued the task", ...); empty in observe_only.
+   *
+   * @generated from field: string remediation = 11;
+   */
+  remediation: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp resolved_at = 12;
+   */
+  resolvedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.Incident.
+ * Use `create(IncidentSchema)` to create a new message.
+ */
+export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+
+/**
+ * @generated from message palyra.gateway.v1.ListIncidentsRequest
+ */
+export type ListIncidentsRequest = Message<"palyra.gateway.v1.ListIncidentsRequest"> & {
+  /**
+   * Resolved incidents too.
+   *
+   * @generated from field: bool include_resolved = 1;
+   */
+  includeResolved: boolean;
+
+  /**
+   * 1-500; 0 means 100.
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ListIncidentsRequest.
+ * Use `create(ListIncidentsRequestSchema)` to create a new message.
+ */
+export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+
+/**
+ * @generated from message palyra.gateway.v1.ListIncidentsResponse
+ */
+export type ListIncidentsResponse = Message<"palyra.gateway.v1.ListIncidentsResponse"> & {
+  /**
+   * @generated from field: repeated palyra.gateway.v1.Incident incidents = 1;
+   */
+  incidents: Incident[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ListIncidentsResponse.
+ * Use `create(ListIncidentsResponseSchema)` to create a new message.
+ */
+export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigRequest
@@ -27,7 +150,7 @@ export type GetEffectiveConfigRequest = Message<"palyra.gateway.v1.GetEffectiveC
  * Use `create(GetEffectiveConfigRequestSchema)` to create a new message.
  */
 export const GetEffectiveConfigRequestSchema: GenMessage<GetEffectiveConfigRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigResponse
@@ -58,7 +181,7 @@ export type GetEffectiveConfigResponse = Message<"palyra.gateway.v1.GetEffective
  * Use `create(GetEffectiveConfigResponseSchema)` to create a new message.
  */
 export const GetEffectiveConfigResponseSchema: GenMessage<GetEffectiveConfigResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsRequest
@@ -71,7 +194,7 @@ export type GetDiagnosticsRequest = Message<"palyra.gateway.v1.GetDiagnosticsReq
  * Use `create(GetDiagnosticsRequestSchema)` to create a new message.
  */
 export const GetDiagnosticsRequestSchema: GenMessage<GetDiagnosticsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
 
 /**
  * @generated from message palyra.gateway.v1.StoreDiagnostics
@@ -107,7 +230,7 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
  * Use `create(StoreDiagnosticsSchema)` to create a new message.
  */
 export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 6);
 
 /**
  * @generated from message palyra.gateway.v1.RunDiagnostics
@@ -139,7 +262,7 @@ export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {
  * Use `create(RunDiagnosticsSchema)` to create a new message.
  */
 export const RunDiagnosticsSchema: GenMessage<RunDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 7);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsResponse
@@ -196,7 +319,73 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
  * Use `create(GetDiagnosticsResponseSchema)` to create a new message.
  */
 export const GetDiagnosticsResponseSchema: GenMessage<GetDiagnosticsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 8);
+
+/**
+ * @generated from enum palyra.gateway.v1.IncidentState
+ */
+export enum IncidentState {
+  /**
+   * @generated from enum value: INCIDENT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: INCIDENT_STATE_OPEN = 1;
+   */
+  OPEN = 1,
+
+  /**
+   * A remediation (auto mode) is under way.
+   *
+   * @generated from enum value: INCIDENT_STATE_REMEDIATING = 2;
+   */
+  REMEDIATING = 2,
+
+  /**
+   * Its object ended.
+   *
+   * @generated from enum value: INCIDENT_STATE_RESOLVED = 3;
+   */
+  RESOLVED = 3,
+}
+
+/**
+ * Describes the enum palyra.gateway.v1.IncidentState.
+ */
+export const IncidentStateSchema: GenEnum<IncidentState> = /*@__PURE__*/
+  enumDesc(file_palyra_gateway_v1_diagnostics, 0);
+
+/**
+ * @generated from enum palyra.gateway.v1.IncidentSeverity
+ */
+export enum IncidentSeverity {
+  /**
+   * @generated from enum value: INCIDENT_SEVERITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: INCIDENT_SEVERITY_INFO = 1;
+   */
+  INFO = 1,
+
+  /**
+   * @generated from enum value: INCIDENT_SEVERITY_WARNING = 2;
+   */
+  WARNING = 2,
+
+  /**
+   * @generated from enum value: INCIDENT_SEVERITY_CRITICAL = 3;
+   */
+  CRITICAL = 3,
+}
+
+/**
+ * Describes the enum palyra.gateway.v1.IncidentSeverity.
+ */
+export const IncidentSeveritySchema: GenEnum<IncidentSeverity> = /*@__PURE__*/
+  enumDesc(file_palyra_gateway_v1_diagnostics, 1);
 
 /**
  * A snapshot of the daemon's state for operators. Never contains secret values.
@@ -221,6 +410,16 @@ export const DiagnosticsService: GenService<{
     methodKind: "unary";
     input: typeof GetEffectiveConfigRequestSchema;
     output: typeof GetEffectiveConfigResponseSchema;
+  },
+  /**
+   * What the self-healing watchdog found: open and remediating incidents, and resolved ones on request.
+   *
+   * @generated from rpc palyra.gateway.v1.DiagnosticsService.ListIncidents
+   */
+  listIncidents: {
+    methodKind: "unary";
+    input: typeof ListIncidentsRequestSchema;
+    output: typeof ListIncidentsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_diagnostics, 0);

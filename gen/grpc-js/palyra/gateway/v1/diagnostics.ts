@@ -25,6 +25,128 @@ export const protobufPackage = "palyra.gateway.v1";
 
 export const protobufFileName = "palyra/gateway/v1/diagnostics.proto";
 
+export enum IncidentState {
+  INCIDENT_STATE_UNSPECIFIED = 0,
+  INCIDENT_STATE_OPEN = 1,
+  /** INCIDENT_STATE_REMEDIATING - A remediation (auto mode) is under way. */
+  INCIDENT_STATE_REMEDIATING = 2,
+  /** INCIDENT_STATE_RESOLVED - Its object ended. */
+  INCIDENT_STATE_RESOLVED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function incidentStateFromJSON(object: any): IncidentState {
+  switch (object) {
+    case 0:
+    case "INCIDENT_STATE_UNSPECIFIED":
+      return IncidentState.INCIDENT_STATE_UNSPECIFIED;
+    case 1:
+    case "INCIDENT_STATE_OPEN":
+      return IncidentState.INCIDENT_STATE_OPEN;
+    case 2:
+    case "INCIDENT_STATE_REMEDIATING":
+      return IncidentState.INCIDENT_STATE_REMEDIATING;
+    case 3:
+    case "INCIDENT_STATE_RESOLVED":
+      return IncidentState.INCIDENT_STATE_RESOLVED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IncidentState.UNRECOGNIZED;
+  }
+}
+
+export function incidentStateToJSON(object: IncidentState): string {
+  switch (object) {
+    case IncidentState.INCIDENT_STATE_UNSPECIFIED:
+      return "INCIDENT_STATE_UNSPECIFIED";
+    case IncidentState.INCIDENT_STATE_OPEN:
+      return "INCIDENT_STATE_OPEN";
+    case IncidentState.INCIDENT_STATE_REMEDIATING:
+      return "INCIDENT_STATE_REMEDIATING";
+    case IncidentState.INCIDENT_STATE_RESOLVED:
+      return "INCIDENT_STATE_RESOLVED";
+    case IncidentState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum IncidentSeverity {
+  INCIDENT_SEVERITY_UNSPECIFIED = 0,
+  INCIDENT_SEVERITY_INFO = 1,
+  INCIDENT_SEVERITY_WARNING = 2,
+  INCIDENT_SEVERITY_CRITICAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function incidentSeverityFromJSON(object: any): IncidentSeverity {
+  switch (object) {
+    case 0:
+    case "INCIDENT_SEVERITY_UNSPECIFIED":
+      return IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED;
+    case 1:
+    case "INCIDENT_SEVERITY_INFO":
+      return IncidentSeverity.INCIDENT_SEVERITY_INFO;
+    case 2:
+    case "INCIDENT_SEVERITY_WARNING":
+      return IncidentSeverity.INCIDENT_SEVERITY_WARNING;
+    case 3:
+    case "INCIDENT_SEVERITY_CRITICAL":
+      return IncidentSeverity.INCIDENT_SEVERITY_CRITICAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return IncidentSeverity.UNRECOGNIZED;
+  }
+}
+
+export function incidentSeverityToJSON(object: IncidentSeverity): string {
+  switch (object) {
+    case IncidentSeverity.INCIDENT_SEVERITY_UNSPECIFIED:
+      return "INCIDENT_SEVERITY_UNSPECIFIED";
+    case IncidentSeverity.INCIDENT_SEVERITY_INFO:
+      return "INCIDENT_SEVERITY_INFO";
+    case IncidentSeverity.INCIDENT_SEVERITY_WARNING:
+      return "INCIDENT_SEVERITY_WARNING";
+    case IncidentSeverity.INCIDENT_SEVERITY_CRITICAL:
+      return "INCIDENT_SEVERITY_CRITICAL";
+    case IncidentSeverity.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** One problem with one object (a run, a job run, a task); seen again, its count grows. */
+export interface Incident {
+  incidentId: string;
+  /** e.g. "run_stalled", "job_run_stalled", "task_stalled". */
+  kind: string;
+  severity: IncidentSeverity;
+  /** "run", "job_run" or "task", and its id. */
+  objectKind: string;
+  objectId: string;
+  summary: string;
+  firstSeenAt?: Date | undefined;
+  lastSeenAt?: Date | undefined;
+  count: number;
+  state: IncidentState;
+  /** What was done about it ("cancelled the run", "requeued the task", ...); empty in observe_only. */
+  remediation: string;
+  resolvedAt?: Date | undefined;
+}
+
+export interface ListIncidentsRequest {
+  /** Resolved incidents too. */
+  includeResolved: boolean;
+  /** 1-500; 0 means 100. */
+  limit: number;
+}
+
+export interface ListIncidentsResponse {
+  incidents: Incident[];
+}
+
 export interface GetEffectiveConfigRequest {
 }
 
@@ -66,6 +188,448 @@ export interface GetDiagnosticsResponse {
   rssBytes: number;
   configPath: string;
 }
+
+function createBaseIncident(): Incident {
+  return {
+    incidentId: "",
+    kind: "",
+    severity: 0,
+    objectKind: "",
+    objectId: "",
+    summary: "",
+    firstSeenAt: undefined,
+    lastSeenAt: undefined,
+    count: 0,
+    state: 0,
+    remediation: "",
+    resolvedAt: undefined,
+  };
+}
+
+export const Incident: MessageFns<Incident> = {
+  encode(message: Incident, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.incidentId !== "") {
+      writer.uint32(10).string(message.incidentId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.severity !== 0) {
+      writer.uint32(24).int32(message.severity);
+    }
+    if (message.objectKind !== "") {
+      writer.uint32(34).string(message.objectKind);
+    }
+    if (message.objectId !== "") {
+      writer.uint32(42).string(message.objectId);
+    }
+    if (message.summary !== "") {
+      writer.uint32(50).string(message.summary);
+    }
+    if (message.firstSeenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstSeenAt), writer.uint32(58).fork()).join();
+    }
+    if (message.lastSeenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastSeenAt), writer.uint32(66).fork()).join();
+    }
+    if (message.count !== 0) {
+      writer.uint32(72).uint32(message.count);
+    }
+    if (message.state !== 0) {
+      writer.uint32(80).int32(message.state);
+    }
+    if (message.remediation !== "") {
+      writer.uint32(90).string(message.remediation);
+    }
+    if (message.resolvedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolvedAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Incident {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIncident();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.incidentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.severity = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.objectKind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.objectId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.firstSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.lastSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.count = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.remediation = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.resolvedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Incident {
+    return {
+      incidentId: isSet(object.incidentId)
+        ? globalThis.String(object.incidentId)
+        : isSet(object.incident_id)
+        ? globalThis.String(object.incident_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      severity: isSet(object.severity) ? incidentSeverityFromJSON(object.severity) : 0,
+      objectKind: isSet(object.objectKind)
+        ? globalThis.String(object.objectKind)
+        : isSet(object.object_kind)
+        ? globalThis.String(object.object_kind)
+        : "",
+      objectId: isSet(object.objectId)
+        ? globalThis.String(object.objectId)
+        : isSet(object.object_id)
+        ? globalThis.String(object.object_id)
+        : "",
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      firstSeenAt: isSet(object.firstSeenAt)
+        ? fromJsonTimestamp(object.firstSeenAt)
+        : isSet(object.first_seen_at)
+        ? fromJsonTimestamp(object.first_seen_at)
+        : undefined,
+      lastSeenAt: isSet(object.lastSeenAt)
+        ? fromJsonTimestamp(object.lastSeenAt)
+        : isSet(object.last_seen_at)
+        ? fromJsonTimestamp(object.last_seen_at)
+        : undefined,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      state: isSet(object.state) ? incidentStateFromJSON(object.state) : 0,
+      remediation: isSet(object.remediation) ? globalThis.String(object.remediation) : "",
+      resolvedAt: isSet(object.resolvedAt)
+        ? fromJsonTimestamp(object.resolvedAt)
+        : isSet(object.resolved_at)
+        ? fromJsonTimestamp(object.resolved_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Incident): unknown {
+    const obj: any = {};
+    if (message.incidentId !== "") {
+      obj.incidentId = message.incidentId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.severity !== 0) {
+      obj.severity = incidentSeverityToJSON(message.severity);
+    }
+    if (message.objectKind !== "") {
+      obj.objectKind = message.objectKind;
+    }
+    if (message.objectId !== "") {
+      obj.objectId = message.objectId;
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    if (message.firstSeenAt !== undefined) {
+      obj.firstSeenAt = message.firstSeenAt.toISOString();
+    }
+    if (message.lastSeenAt !== undefined) {
+      obj.lastSeenAt = message.lastSeenAt.toISOString();
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.state !== 0) {
+      obj.state = incidentStateToJSON(message.state);
+    }
+    if (message.remediation !== "") {
+      obj.remediation = message.remediation;
+    }
+    if (message.resolvedAt !== undefined) {
+      obj.resolvedAt = message.resolvedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Incident>, I>>(base?: I): Incident {
+    return Incident.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Incident>, I>>(object: I): Incident {
+    const message = createBaseIncident();
+    message.incidentId = object.incidentId ?? "";
+    message.kind = object.kind ?? "";
+    message.severity = object.severity ?? 0;
+    message.objectKind = object.objectKind ?? "";
+    message.objectId = object.objectId ?? "";
+    message.summary = object.summary ?? "";
+    message.firstSeenAt = object.firstSeenAt ?? undefined;
+    message.lastSeenAt = object.lastSeenAt ?? undefined;
+    message.count = object.count ?? 0;
+    message.state = object.state ?? 0;
+    message.remediation = object.remediation ?? "";
+    message.resolvedAt = object.resolvedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListIncidentsRequest(): ListIncidentsRequest {
+  return { includeResolved: false, limit: 0 };
+}
+
+export const ListIncidentsRequest: MessageFns<ListIncidentsRequest> = {
+  encode(message: ListIncidentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.includeResolved !== false) {
+      writer.uint32(8).bool(message.includeResolved);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListIncidentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListIncidentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.includeResolved = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListIncidentsRequest {
+    return {
+      includeResolved: isSet(object.includeResolved)
+        ? globalThis.Boolean(object.includeResolved)
+        : isSet(object.include_resolved)
+        ? globalThis.Boolean(object.include_resolved)
+        : false,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListIncidentsRequest): unknown {
+    const obj: any = {};
+    if (message.includeResolved !== false) {
+      obj.includeResolved = message.includeResolved;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListIncidentsRequest>, I>>(base?: I): ListIncidentsRequest {
+    return ListIncidentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListIncidentsRequest>, I>>(object: I): ListIncidentsRequest {
+    const message = createBaseListIncidentsRequest();
+    message.includeResolved = object.includeResolved ?? false;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListIncidentsResponse(): ListIncidentsResponse {
+  return { incidents: [] };
+}
+
+export const ListIncidentsResponse: MessageFns<ListIncidentsResponse> = {
+  encode(message: ListIncidentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.incidents) {
+      Incident.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListIncidentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListIncidentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.incidents.push(Incident.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListIncidentsResponse {
+    return {
+      incidents: globalThis.Array.isArray(object?.incidents)
+        ? object.incidents.map((e: any) => Incident.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListIncidentsResponse): unknown {
+    const obj: any = {};
+    if (message.incidents?.length) {
+      obj.incidents = message.incidents.map((e) => Incident.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListIncidentsResponse>, I>>(base?: I): ListIncidentsResponse {
+    return ListIncidentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListIncidentsResponse>, I>>(object: I): ListIncidentsResponse {
+    const message = createBaseListIncidentsResponse();
+    message.incidents = object.incidents?.map((e) => Incident.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseGetEffectiveConfigRequest(): GetEffectiveConfigRequest {
   return {};
@@ -781,12 +1345,25 @@ export const DiagnosticsServiceService = {
       Buffer.from(GetEffectiveConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetEffectiveConfigResponse => GetEffectiveConfigResponse.decode(value),
   },
+  /** What the self-healing watchdog found: open and remediating incidents, and resolved ones on request. */
+  listIncidents: {
+    path: "/palyra.gateway.v1.DiagnosticsService/ListIncidents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListIncidentsRequest): Buffer => Buffer.from(ListIncidentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListIncidentsRequest => ListIncidentsRequest.decode(value),
+    responseSerialize: (value: ListIncidentsResponse): Buffer =>
+      Buffer.from(ListIncidentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListIncidentsResponse => ListIncidentsResponse.decode(value),
+  },
 } as const;
 
 export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
   getDiagnostics: handleUnaryCall<GetDiagnosticsRequest, GetDiagnosticsResponse>;
   /** The configuration the daemon runs with, every secret shown as "<redacted>". */
   getEffectiveConfig: handleUnaryCall<GetEffectiveConfigRequest, GetEffectiveConfigResponse>;
+  /** What the self-healing watchdog found: open and remediating incidents, and resolved ones on request. */
+  listIncidents: handleUnaryCall<ListIncidentsRequest, ListIncidentsResponse>;
 }
 
 export interface DiagnosticsServiceClient extends Client {
@@ -820,6 +1397,22 @@ export interface DiagnosticsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEffectiveConfigResponse) => void,
+  ): ClientUnaryCall;
+  /** What the self-healing watchdog found: open and remediating incidents, and resolved ones on request. */
+  listIncidents(
+    request: ListIncidentsRequest,
+    callback: (error: ServiceError | null, response: ListIncidentsResponse) => void,
+  ): ClientUnaryCall;
+  listIncidents(
+    request: ListIncidentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListIncidentsResponse) => void,
+  ): ClientUnaryCall;
+  listIncidents(
+    request: ListIncidentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListIncidentsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,46 @@
+import { invalidRequest } from "../shared/errors.js";
+import type { RunInput } from "../shared/run-input.js";
+
+/**
+ * The run a job's tick or a queued task starts: one user message, or a full envelope (as RunStream's
+ * start), with an optional model and output cap that override the envelope's. Stored as JSON.
+ */
+export interface RunSpec {
+  prompt?: string | undefined;
+  envelope?: RunInput | undefined;
+  model?: string | undefined;
+  maxTokens?: number | undefined;
+}
+
+/** The engine's input for one run of a spec, attributed to `agentId` (a job's or task's agent). */
+export function runInputOf(spec: RunSpec, agentId: string | undefined, clientRequestId: string): RunInput {
+  const base: RunInput = spec.envelope ?? {
+    messages: [{ role: "user", parts: [{ type: "text", text: spec.prompt ?? "" }] }],
+    tools: [],
+    stop: [],
+    metadata: {},
+  };
+  return {
+    ...base,
+    ...(spec.model && { model: spec.model }),
+    ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
+    ...(agentId ? { agentId } : {}),
+    clientRequestId,
+    // Nobody reads a background run as it streams: ask for the whole answer, whose usage is exact.
+    wholeAnswer: true,
+  };
+}
+
+/** Checks the spec has exactly one input; the input itself is validated as the engine would (validateRunInput). */
+export function checkRunSpec(spec: RunSpec, param: string): void {
+  const inputs = [spec.prompt, spec.envelope].filter((input) => input !== undefined && input !== "");
+  if (inputs.length !== 1) throw invalidRequest(param, "needs exactly one of a prompt or a message envelope");
+}
+
+export function runSpecToJson(spec: RunSpec): string {
+  return JSON.stringify(spec);
+}
+
+export function runSpecFromJson(json: string): RunSpec {
+  return JSON.parse(json) as RunSpec;
+}
