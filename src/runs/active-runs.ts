@@ -31,6 +31,9 @@ export interface RunProgress {
   reported: Usage | undefined;
 }
 
+/** Told a run's id and status once its end is recorded; must not throw. */
+export type RunEndListener = (runId: string, status: RunEnd["status"]) => void;
+
 /** A run in flight, as the watchdog and the heartbeat writer see it. */
 export interface InFlightRun {
   runId: string;
@@ -41,7 +44,13 @@ export interface InFlightRun {
 /** The runs in flight, by id: cancellation from anywhere, ownership, and draining at shutdown. */
 export class ActiveRuns {
   private readonly runs = new Map<string, ActiveRun>();
+  private readonly endListeners: RunEndListener[] = [];
   private accepting = true;
+
+  /** Tells `listener` of every run's end once it is recorded (queued tasks follow their parent run). */
+  onEnd(listener: RunEndListener): void {
+    this.endListeners.push(listener);
+  }
 
   get count(): number {
     return this.runs.size;
@@ -80,6 +89,14 @@ export class ActiveRuns {
   track(runId: string, run: ActiveRun, done: Promise<RunEnd>): void {
     run.done = done.finally(() => this.runs.delete(runId));
     this.runs.set(runId, run);
+    if (this.endListeners.length > 0) {
+      done.then(
+        (end) => {
+          for (const listener of this.endListeners) listener(runId, end.status);
+        },
+        () => undefined,
+      );
+    }
   }
 
   cancel(run: ActiveRun, reason: string): void {

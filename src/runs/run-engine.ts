@@ -3,7 +3,7 @@ import type { EmbeddingsResult, TranscriptionResult } from "../shared/model-type
 import type { RunInput } from "../shared/run-input.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunRow, RunStatus } from "../store/tables.js";
-import type { InFlightRun } from "./active-runs.js";
+import type { InFlightRun, RunEndListener } from "./active-runs.js";
 import { embed } from "./embeddings-run.js";
 import { explainRoute, type RouteExplanation } from "./explain-route.js";
 import { createRunContext, type RunContext, type RunEngineDeps } from "./run-context.js";
@@ -12,7 +12,7 @@ import { transcribe } from "./transcription-run.js";
 import type { EmbedInput, TranscribeInput } from "./unary-input.js";
 import type { UnaryRunResult } from "./unary-run.js";
 
-export type { InFlightRun } from "./active-runs.js";
+export type { InFlightRun, RunEndListener } from "./active-runs.js";
 // The engine's surface stays importable from here (rpc/, main.ts).
 export type { RunEngineDeps, UsageObserver } from "./run-context.js";
 export type { RunHandle } from "./start-chat.js";
@@ -68,6 +68,11 @@ export class RunEngine {
   /** The runs in flight and their progress (the watchdog reads it). */
   inFlight(): InFlightRun[] {
     return this.context.active.inFlight();
+  }
+
+  /** Tells `listener` of every run's end once it is recorded. */
+  onRunEnd(listener: RunEndListener): void {
+    this.context.active.onEnd(listener);
   }
 
   /** Cancels a run in flight on the daemon's own behalf; false when it is not in flight. */
