@@ -7,8 +7,10 @@ const layers = [
   { name: "cli", path: "^src/(cli/|main[.]ts$)" },
   { name: "http", path: "^src/http/" },
   { name: "rpc", path: "^src/rpc/" },
-  // diagnostics reads the run engine's state, so it sits just above runs.
+  // diagnostics reads the run engine's and automation's state, so it sits above both.
   { name: "diagnostics", path: "^src/diagnostics/" },
+  // Scheduled jobs, the task queue and the watchdog start and watch runs through the engine.
+  { name: "automation", path: "^src/automation/" },
   { name: "runs", path: "^src/runs/" },
   { name: "governance", path: "^src/governance/" },
   { name: "registry", path: "^src/registry/" },
