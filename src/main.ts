@@ -1,4 +1,7 @@
 import { join } from "node:path";
+import { ownerCallerFrom } from "./automation/owner-caller.js";
+import { TaskQueue } from "./automation/task-queue.js";
+import { taskRunsOf } from "./automation/task-runs.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
@@ -128,6 +131,8 @@ async function startLocked(
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
+  // Queued tasks run as their owner would call now (a revoked key's tasks fail).
+  const tasks = new TaskQueue({ db: store.db, runs: taskRunsOf(engine), ownerCaller: ownerCallerFrom((keyId) => apiKeys.callerFor(keyId)), logger });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -147,6 +152,7 @@ async function startLocked(
     auth,
     priceCatalog,
     budgets: budgets.administration,
+    tasks,
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
@@ -164,6 +170,13 @@ async function startLocked(
     logger,
   }).catch(async (error: unknown) => {
     await rpcServer.close();
+    await store.close();
+    throw error;
+  });
+
+  // Closes out tasks a killed daemon left running, then runs queued ones as they come due.
+  await tasks.start().catch(async (error: unknown) => {
+    await Promise.all([rpcServer.close(), httpServer.close()]);
     await store.close();
     throw error;
   });
@@ -187,7 +200,10 @@ async function startLocked(
       healthBoard.shutdown();
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
+      // No task starts from here on; those running are recorded once drain has ended their runs.
+      const tasksStopped = tasks.stop();
       await engine.drain(config.daemon.shutdown_grace_ms);
+      await tasksStopped;
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();

@@ -15,8 +15,8 @@ import {
 } from "../store/tasks-repository.js";
 import { throttledHeartbeat } from "./heartbeat.js";
 import type { OwnerCaller } from "./owner-caller.js";
-import type { BackgroundRunOutcome } from "./run-to-end.js";
 import { runInputOf, runSpecFromJson } from "./run-spec.js";
+import type { BackgroundRunOutcome } from "./run-to-end.js";
 import { taskEndPatch } from "./task-outcome.js";
 import type { TaskRuns } from "./task-runs.js";
 import type { TimerClock } from "./timer-clock.js";
@@ -59,9 +59,10 @@ export class TaskRunner {
   private pumpAgain = false;
 
   constructor(private readonly deps: TaskRunnerDeps) {
-    // Cancelling a run cancels the tasks it is the parent of (and their runs).
+    // Cancelling a run cancels the tasks it is the parent of (and their runs). Not while stopping: the
+    // drain cancels every run, and the store closes soon; a task checks its parent again when it starts.
     deps.runs.onRunEnd((runId, status) => {
-      if (status === "cancelled") this.track(this.cancelChildren(runId));
+      if (status === "cancelled" && this.state !== "stopping") this.track(this.cancelChildren(runId));
     });
   }
 

@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/tables.js";
 import { findTask, staleRunningTasks, updateTaskIf } from "../store/tasks-repository.js";
+import { type StallWatched, stalledReason } from "./stall-watch.js";
 import { maxStallRequeues } from "./task-outcome.js";
 import type { TaskQueue } from "./task-queue.js";
-import { type StallWatched, stalledReason } from "./stall-watch.js";
 
 /**
  * The watchdog's view of tasks: running tasks with no heartbeat for a while. Remediation cancels the
@@ -29,24 +29,34 @@ export function taskStallWatch(queue: TaskQueue, db: Kysely<Database>, now: () =
       if (row?.state !== "running") return "nothing to do: the task is no longer running";
       const at = now();
       if (row.requeues < maxStallRequeues) {
-        const requeued = await updateTaskIf(db, id, { state: "running", attempt: row.attempts }, {
-          state: "queued",
-          not_before: at,
-          heartbeat_at: null,
-          requeues: row.requeues + 1,
-          error_kind: "stalled",
-          error_message: "the task showed no progress and was requeued",
-        });
+        const requeued = await updateTaskIf(
+          db,
+          id,
+          { state: "running", attempt: row.attempts },
+          {
+            state: "queued",
+            not_before: at,
+            heartbeat_at: null,
+            requeues: row.requeues + 1,
+            error_kind: "stalled",
+            error_message: "the task showed no progress and was requeued",
+          },
+        );
         queue.runner.wake();
         return requeued ? "requeued the stalled task" : "nothing to do: the task moved on";
       }
-      const failed = await updateTaskIf(db, id, { state: "running", attempt: row.attempts }, {
-        state: "failed",
-        finished_at: at,
-        heartbeat_at: null,
-        error_kind: "stalled",
-        error_message: `the task showed no progress again after ${row.requeues} requeue${row.requeues === 1 ? "" : "s"}`,
-      });
+      const failed = await updateTaskIf(
+        db,
+        id,
+        { state: "running", attempt: row.attempts },
+        {
+          state: "failed",
+          finished_at: at,
+          heartbeat_at: null,
+          error_kind: "stalled",
+          error_message: `the task showed no progress again after ${row.requeues} requeue${row.requeues === 1 ? "" : "s"}`,
+        },
+      );
       return failed ? "failed the stalled task (already requeued once)" : "nothing to do: the task moved on";
     },
     async running(id) {

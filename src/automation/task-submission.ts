@@ -60,9 +60,14 @@ function checkRunInput(submission: TaskSubmission): void {
   try {
     validateRunInput(runInputOf(submission.spec, submission.agentId, "task"));
   } catch (error) {
-    const param = error instanceof GatewayError ? error.param : undefined;
-    if (submission.spec.envelope === undefined || param === undefined || taskFields.has(param)) throw error;
-    const detail = error instanceof Error && error.message.startsWith(`${param}: `) ? error.message.slice(param.length + 2) : String(error);
-    throw invalidRequest(`envelope.${param}`, detail);
+    throw submission.spec.envelope === undefined ? error : underEnvelope(error);
   }
+}
+
+/** An error about a field of the task's envelope, renamed "envelope.<field>" (the task's own fields keep their names). */
+export function underEnvelope(error: unknown): unknown {
+  const param = error instanceof GatewayError ? error.param : undefined;
+  if (param === undefined || taskFields.has(param) || !(error instanceof GatewayError)) return error;
+  const detail = error.message.startsWith(`${param}: `) ? error.message.slice(param.length + 2) : error.message;
+  return invalidRequest(`envelope.${param}`, detail);
 }

@@ -5,8 +5,10 @@ import { AuthProfileService, file_palyra_gateway_v1_auth } from "../../gen/es/pa
 import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
+import { file_palyra_gateway_v1_tasks, TasksService } from "../../gen/es/palyra/gateway/v1/tasks_pb.js";
 import { file_palyra_gateway_v1_usage, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { file_palyra_gateway_v1_vault, VaultService } from "../../gen/es/palyra/gateway/v1/vault_pb.js";
+import type { TaskQueue } from "../automation/task-queue.js";
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import type { BudgetAdministration } from "../governance/budgets/budget-administration.js";
 import type { PriceCatalog } from "../governance/pricing/price-catalog.js";
@@ -25,6 +27,7 @@ import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
 import { createModelsService } from "./models-service.js";
 import { registerService } from "./receive-limits.js";
 import { registerReflection } from "./reflection-service.js";
+import { createTasksService } from "./tasks-service.js";
 import { createBudgetHandlers } from "./usage-budget-handlers.js";
 import { createPricingHandlers } from "./usage-pricing-handlers.js";
 import { createUsageService } from "./usage-service.js";
@@ -39,6 +42,7 @@ export interface RpcDeps extends DiagnosticsSources {
   auth: AuthCore;
   priceCatalog: PriceCatalog;
   budgets: BudgetAdministration;
+  tasks: TaskQueue;
 }
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
@@ -59,6 +63,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   const authProfiles = createAuthProfileService(deps.auth);
   const usage = createUsageService(pricing, createBudgetHandlers({ budgets: deps.budgets }));
   const health = createHealthService(deps.healthBoard);
+  const tasks = createTasksService(deps.tasks);
   return (router) => {
     registerService(router, GatewayService, gateway, limits);
     registerService(router, ModelsService, models, limits);
@@ -67,6 +72,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     registerService(router, ApiKeysService, apiKeys, limits);
     registerService(router, AuthProfileService, authProfiles, limits);
     registerService(router, UsageService, usage, limits);
+    registerService(router, TasksService, tasks, limits);
     registerService(router, Health, health, limits);
     registerReflection(router, [
       file_palyra_gateway_v1_gateway,
@@ -76,6 +82,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
       file_palyra_gateway_v1_vault,
       file_palyra_gateway_v1_auth,
       file_palyra_gateway_v1_usage,
+      file_palyra_gateway_v1_tasks,
     ]);
   };
 }

@@ -88,12 +88,7 @@ export async function claimTask(db: Kysely<Database>, task: TaskRow, now: number
  * Changes a task that is still in `from` (and, when given, still on attempt `attempt`). Returns
  * whether it did: false when the task moved on meanwhile.
  */
-export async function updateTaskIf(
-  db: Kysely<Database>,
-  taskId: string,
-  from: { state: TaskState; attempt?: number },
-  patch: TaskRowUpdate,
-): Promise<boolean> {
+export async function updateTaskIf(db: Kysely<Database>, taskId: string, from: { state: TaskState; attempt?: number }, patch: TaskRowUpdate): Promise<boolean> {
   let query = db.updateTable("tasks").set(patch).where("task_id", "=", taskId).where("state", "=", from.state);
   if (from.attempt !== undefined) query = query.where("attempts", "=", from.attempt);
   const result = await query.executeTakeFirst();
