@@ -4,6 +4,7 @@ import { AuthProfileServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/au
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
+import { TasksServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/tasks.js";
 import { UsageServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/usage.js";
 import { VaultServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/vault.js";
 import type { DaemonConnection } from "./daemon-connection.js";
@@ -41,6 +42,10 @@ export class DaemonClients {
 
   auth(): AuthProfileServiceClient {
     return this.track(new AuthProfileServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  tasks(): TasksServiceClient {
+    return this.track(new TasksServiceClient(this.connection.address, credentials.createInsecure()));
   }
 
   usage(): UsageServiceClient {

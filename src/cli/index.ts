@@ -58,6 +58,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/auth.js")).registerAuthCommand,
   },
   {
+    name: "tasks",
+    description: "the background queue: run a prompt later, see how queued work ended",
+    load: async () => (await import("./commands/tasks.js")).registerTasksCommand,
+  },
+  {
     name: "usage",
     description: "prices, and where tokens and money went",
     load: async () => (await import("./commands/usage.js")).registerUsageCommand,
