@@ -41,6 +41,8 @@ interface InFlightTask {
   runId: string | undefined;
   cancelRun: ((reason: string) => void) | undefined;
   cancelReason: string | undefined;
+  /** True while the task only waits for its run to end. */
+  awaitingRun: boolean;
   done: Promise<void>;
 }
 
@@ -81,6 +83,21 @@ export class TaskRunner {
     await this.pumping;
     await Promise.allSettled([...this.inFlight.values()].map((task) => task.done));
     await Promise.allSettled([...this.pendingWork]);
+  }
+
+  /**
+   * Resolves once the queue has done all it can for now, leaving only runs in flight to wait for: no
+   * look at the queue, no pending write, no task between its claim and its run or between its run's
+   * end and its record. Tests wait on it instead of sleeping.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      // Let continuations already due (a run that just ended) take their next step first.
+      await new Promise((resolve) => setImmediate(resolve));
+      const busy = [this.pumping, ...this.pendingWork, ...[...this.inFlight.values()].filter((task) => !task.awaitingRun).map((task) => task.done)];
+      if (busy.every((work) => work === undefined)) return;
+      await Promise.allSettled(busy);
+    }
   }
 
   /** Looks again at what is due now (after a submission, a cancel, a finished task, or the timer). */
@@ -145,7 +162,14 @@ export class TaskRunner {
 
   private async launch(row: TaskRow, now: number): Promise<void> {
     if (!(await claimTask(this.deps.db, row, now))) return;
-    const task: InFlightTask = { attempt: row.attempts + 1, runId: undefined, cancelRun: undefined, cancelReason: undefined, done: Promise.resolve() };
+    const task: InFlightTask = {
+      attempt: row.attempts + 1,
+      runId: undefined,
+      cancelRun: undefined,
+      cancelReason: undefined,
+      awaitingRun: false,
+      done: Promise.resolve(),
+    };
     this.inFlight.set(row.task_id, task);
     task.done = this.execute(row, task)
       .catch((error: unknown) => this.deps.logger.error({ err: error, taskId: row.task_id }, "a task's end could not be recorded"))
@@ -188,16 +212,21 @@ export class TaskRunner {
       onError: (error) => logger.warn({ err: error, taskId }, "could not record a task's heartbeat"),
     });
     const input = runInputOf(runSpecFromJson(row.run_spec), row.agent_id ?? undefined, `task-${taskId}`);
-    return runs.run(input, caller, {
-      onStart: (runId, cancelRun) => {
-        task.runId = runId;
-        task.cancelRun = cancelRun;
-        if (task.cancelReason !== undefined) cancelRun(task.cancelReason);
-        // GetTask and the watchdog see the run while it runs.
-        this.track(updateTaskIf(db, taskId, { state: "running", attempt: task.attempt }, { run_id: runId }).then(() => undefined));
-      },
-      onProgress: heartbeat,
-    });
+    task.awaitingRun = true;
+    return runs
+      .run(input, caller, {
+        onStart: (runId, cancelRun) => {
+          task.runId = runId;
+          task.cancelRun = cancelRun;
+          if (task.cancelReason !== undefined) cancelRun(task.cancelReason);
+          // GetTask and the watchdog see the run while it runs.
+          this.track(updateTaskIf(db, taskId, { state: "running", attempt: task.attempt }, { run_id: runId }).then(() => undefined));
+        },
+        onProgress: heartbeat,
+      })
+      .finally(() => {
+        task.awaitingRun = false;
+      });
   }
 
   private async cancelChildren(parentRunId: string): Promise<void> {
