@@ -1,3 +1,4 @@
+import type { GatewayError } from "../shared/errors.js";
 import type { TaskRow, TaskRowUpdate } from "../store/automation-tables.js";
 import { type BackgroundRunOutcome, isTransientFailure } from "./run-to-end.js";
 import { wasStalled } from "./stall-watch.js";
@@ -16,6 +17,14 @@ export interface TaskEndContext {
   cancelReason: string | undefined;
   /** The daemon is stopping: a run it refused or cancelled is not the task's fault. */
   stopping: boolean;
+}
+
+export const parentCancelledReason = (parentRunId: string) => `the parent run ${parentRunId} was cancelled`;
+
+/** The outcome of an attempt that never became a run (refused, or cancelled before it started). */
+export function refusedOutcome(error: GatewayError): BackgroundRunOutcome {
+  const status = error.kind === "cancelled" ? "cancelled" : "failed";
+  return { runId: undefined, status, text: "", usage: undefined, costUsd: 0, costEstimated: false, error };
 }
 
 /** The wait before attempt `attempt + 1`: doubling per attempt, capped at 10 minutes. */

@@ -9,8 +9,9 @@ import { findTask, insertTask, listTasks, updateTaskIf } from "../store/tasks-re
 import type { OwnerCaller } from "./owner-caller.js";
 import { runSpecToJson } from "./run-spec.js";
 import { type Task, taskFromRow } from "./task.js";
+import { parentCancelledReason } from "./task-outcome.js";
 import { pageCursorOf, pageTokenOf } from "./task-page-token.js";
-import { parentCancelledReason, TaskRunner } from "./task-runner.js";
+import { TaskRunner } from "./task-runner.js";
 import type { TaskRuns } from "./task-runs.js";
 import { checkSubmission, type TaskSubmission } from "./task-submission.js";
 import { systemTimerClock, type TimerClock } from "./timer-clock.js";

@@ -17,7 +17,7 @@ import { throttledHeartbeat } from "./heartbeat.js";
 import type { OwnerCaller } from "./owner-caller.js";
 import { runInputOf, runSpecFromJson } from "./run-spec.js";
 import type { BackgroundRunOutcome } from "./run-to-end.js";
-import { taskEndPatch } from "./task-outcome.js";
+import { parentCancelledReason, refusedOutcome, taskEndPatch } from "./task-outcome.js";
 import type { TaskRuns } from "./task-runs.js";
 import type { TimerClock } from "./timer-clock.js";
 
@@ -45,8 +45,6 @@ interface InFlightTask {
   awaitingRun: boolean;
   done: Promise<void>;
 }
-
-export const parentCancelledReason = (parentRunId: string) => `the parent run ${parentRunId} was cancelled`;
 
 /**
  * Runs due tasks. One timer sleeps until the next thing to do (a task due, a queued task expiring); a
@@ -185,7 +183,7 @@ export class TaskRunner {
     if (row.parent_run_id !== null && (await runs.runInfo(row.parent_run_id))?.status === "cancelled") {
       task.cancelReason ??= parentCancelledReason(row.parent_run_id);
     }
-    const outcome = task.cancelReason === undefined ? await this.runAttempt(row, task) : refused(new GatewayError("cancelled", task.cancelReason));
+    const outcome = task.cancelReason === undefined ? await this.runAttempt(row, task) : refusedOutcome(new GatewayError("cancelled", task.cancelReason));
     const patch = taskEndPatch(row, outcome, {
       attempt: task.attempt,
       now: clock.now(),
@@ -204,7 +202,7 @@ export class TaskRunner {
     try {
       caller = await this.deps.ownerCaller(row.owner);
     } catch (error) {
-      return refused(toGatewayError(error));
+      return refusedOutcome(toGatewayError(error));
     }
     const heartbeat = throttledHeartbeat((at) => heartbeatTask(db, taskId, at), {
       intervalMs: this.deps.heartbeatIntervalMs,
@@ -254,10 +252,4 @@ export class TaskRunner {
       .finally(() => this.pendingWork.delete(tracked));
     this.pendingWork.add(tracked);
   }
-}
-
-/** The outcome of an attempt that never became a run. */
-function refused(error: GatewayError): BackgroundRunOutcome {
-  const status = error.kind === "cancelled" ? "cancelled" : "failed";
-  return { runId: undefined, status, text: "", usage: undefined, costUsd: 0, costEstimated: false, error };
 }
