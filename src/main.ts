@@ -26,11 +26,11 @@ import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
+import { recoverInterruptedRuns } from "./runs/recover-interrupted-runs.js";
 import { RunEngine } from "./runs/run-engine.js";
 import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
 import { createLogger, type Logger } from "./shared/logger.js";
 import { openSqliteStore } from "./store/open-store.js";
-import { closeInterruptedRuns } from "./store/runs-repository.js";
 import { secureStateDirectory } from "./store/state-directory.js";
 import { lockStateDirectory, type StateLock } from "./store/state-lock.js";
 
@@ -103,8 +103,6 @@ async function startLocked(
   const vault = new Vault(store.db, masterKeys);
   let callbackUrl: string | undefined;
   const auth = createAuthCore({ db: store.db, secrets: vault, config, env, logger, defaultRedirectUri: () => callbackUrl, validateKey: validateApiKey });
-  const interrupted = await closeInterruptedRuns(store.db, startedAt);
-  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
   const registry = new ModelRegistry(config.model_provider, (provider) =>
     createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }),
@@ -127,6 +125,9 @@ async function startLocked(
   // Smart routing prefers models the caller's budgets would still admit the request on.
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
+  // After budgets released the reservations it left: its unfinished runs are charged their last checkpoint.
+  const interrupted = await recoverInterruptedRuns({ db: store.db, governance: budgets.governance, now: startedAt, logger });
+  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished, charged their last heartbeat");
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
@@ -179,6 +180,7 @@ async function startLocked(
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
+  const heartbeats = engine.startHeartbeats(heartbeatIntervalMs(config.automation.self_healing.stall_after_ms));
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -188,6 +190,7 @@ async function startLocked(
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
       await engine.drain(config.daemon.shutdown_grace_ms);
+      await heartbeats.stop();
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
@@ -198,6 +201,11 @@ async function startLocked(
     return stopping;
   };
   return { grpcAddress, httpAddress, stateDir, adminToken, logger, stop };
+}
+
+/** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */
+function heartbeatIntervalMs(stallAfterMs: number): number {
+  return Math.max(250, Math.min(5_000, Math.floor(stallAfterMs / 4)));
 }
 
 /** The first address given, checked, and named by where it came from when it is wrong. */
