@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { Watchdog } from "./automation/watchdog.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
@@ -181,6 +182,9 @@ async function startLocked(
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
   const heartbeats = engine.startHeartbeats(heartbeatIntervalMs(config.automation.self_healing.stall_after_ms));
+  // Self-healing: stalled runs (job runs and tasks join as sources once they exist) become incidents.
+  const watchdog = new Watchdog({ db: store.db, engine, config: config.automation.self_healing, logger });
+  watchdog.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -189,6 +193,8 @@ async function startLocked(
       healthBoard.shutdown();
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
+      // Before draining: runs cancelled for the shutdown are not stalls, and no incident is written once the store closes.
+      await watchdog.stop();
       await engine.drain(config.daemon.shutdown_grace_ms);
       await heartbeats.stop();
       await Promise.all([rpcServer.close(), httpServer.close()]);

@@ -58,6 +58,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/auth.js")).registerAuthCommand,
   },
   {
+    name: "incidents",
+    description: "what the self-healing watchdog found: stalled runs, job runs and tasks",
+    load: async () => (await import("./commands/incidents.js")).registerIncidentsCommand,
+  },
+  {
     name: "usage",
     description: "prices, and where tokens and money went",
     load: async () => (await import("./commands/usage.js")).registerUsageCommand,
