@@ -17,7 +17,8 @@ export function taskStallWatch(queue: TaskQueue, db: Kysely<Database>, now: () =
       const rows = await staleRunningTasks(db, before);
       return rows.map((row) => ({
         id: row.task_id,
-        runId: row.run_id ?? queue.runner.running(row.task_id)?.runId,
+        // The attempt running here now, else the row's (a requeued task's row still names its last run).
+        runId: queue.runner.running(row.task_id)?.runId ?? row.run_id ?? undefined,
         summary: `task ${row.task_id} (attempt ${row.attempts}) has shown no progress since ${new Date(Number(row.heartbeat_at ?? row.started_at ?? row.created_at)).toISOString()}`,
       }));
     },
