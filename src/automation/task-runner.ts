@@ -35,6 +35,9 @@ export interface TaskRunnerDeps {
   heartbeatIntervalMs: number;
 }
 
+/** How soon the queue looks again after a look that failed or left something due behind. */
+const retryLookMs = 1000;
+
 /** A task this daemon is running: its attempt, and how to cancel its run once it has one. */
 interface InFlightTask {
   attempt: number;
@@ -108,7 +111,11 @@ export class TaskRunner {
     this.pumping = (async () => {
       do {
         this.pumpAgain = false;
-        await this.pump().catch((error: unknown) => this.deps.logger.error({ err: error }, "the task queue could not start due tasks"));
+        await this.pump().catch((error: unknown) => {
+          this.deps.logger.error({ err: error }, "the task queue could not start due tasks; it looks again shortly");
+          // The timer was not re-armed: without this, due tasks would wait for the next submission.
+          if (this.state === "running") this.cancelTimer = this.deps.clock.setTimer(() => this.wake(), retryLookMs);
+        });
       } while (this.pumpAgain && this.state === "running");
     })().finally(() => {
       this.pumping = undefined;
@@ -154,7 +161,7 @@ export class TaskRunner {
     if (candidates.length === 0) return;
     const wakeAt = Math.min(...candidates);
     // Something due yet not started (a claim lost to a concurrent change): look again shortly, never spin.
-    const delay = wakeAt > now ? wakeAt - clock.now() : 1000;
+    const delay = wakeAt > now ? wakeAt - clock.now() : retryLookMs;
     this.cancelTimer = clock.setTimer(() => this.wake(), delay);
   }
 
