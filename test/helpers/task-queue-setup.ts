@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import type { OwnerCaller } from "../../src/automation/owner-caller.js";
 import { TaskQueue } from "../../src/automation/task-queue.js";
 import type { TaskSubmission } from "../../src/automation/task-submission.js";
 import { adminCaller, type Caller } from "../../src/identity/caller.js";
@@ -18,14 +19,14 @@ export async function stopTaskQueues(): Promise<void> {
 }
 
 /** A task queue on a real SQLite file, with a hand-moved clock and scripted runs. */
-export async function setupTaskQueue(options: { concurrency?: number; script?: RunScript } = {}) {
+export async function setupTaskQueue(options: { concurrency?: number; script?: RunScript; ownerCaller?: OwnerCaller } = {}) {
   const store: Store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-tasks-")), "palyra.sqlite"));
   const clock = new ManualTimerClock();
   const runs = new ScriptedTaskRuns(clock, options.script);
   const queue = new TaskQueue({
     db: store.db,
     runs,
-    ownerCaller: async (owner) => (owner === "admin" ? adminCaller : keyCaller(owner)),
+    ownerCaller: options.ownerCaller ?? (async (owner) => (owner === "admin" ? adminCaller : keyCaller(owner))),
     logger: pino({ level: "silent" }),
     clock,
     concurrency: options.concurrency ?? 4,

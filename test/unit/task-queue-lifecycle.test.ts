@@ -57,6 +57,21 @@ describe("the task queue across a stop and a start", () => {
     expect(await queue.get(later.taskId, adminCaller)).toMatchObject({ state: "queued", attempts: 0 });
   });
 
+  it("fails the task of a key revoked since it was submitted, without running it", async () => {
+    const revoked = new GatewayError("auth", "API key key-1 has been revoked", { code: "api_key_revoked" });
+    const { runs, queue, submit, settle } = await setup({
+      ownerCaller: async (owner) => {
+        if (owner === "key-1") throw revoked;
+        return adminCaller;
+      },
+    });
+    await queue.start();
+    const task = await submit("as a revoked key", { maxAttempts: 3 }, keyCaller("key-1"));
+    await settle();
+    expect(await queue.get(task.taskId, adminCaller)).toMatchObject({ state: "failed", attempts: 1, errorKind: "auth", errorMessage: revoked.message });
+    expect(runs.runs).toEqual([]);
+  });
+
   it("puts back a task whose run the stopping daemon refused, without spending an attempt", () => {
     const task = { not_before: 100, attempts: 0, requeues: 0, max_attempts: 1, expires_at: null, run_id: null, result_text: null } as unknown as TaskRow;
     const refused = failed(new GatewayError("unavailable", "the daemon is shutting down"));
