@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { ownerCallerFrom } from "./automation/owner-caller.js";
 import { TaskQueue } from "./automation/task-queue.js";
 import { taskRunsOf } from "./automation/task-runs.js";
+import { taskStallWatch } from "./automation/task-stall-watch.js";
 import { Watchdog } from "./automation/watchdog.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
@@ -195,8 +196,8 @@ async function startLocked(
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
   const heartbeats = engine.startHeartbeats(heartbeatIntervalMs(config.automation.self_healing.stall_after_ms));
-  // Self-healing: stalled runs (job runs and tasks join as sources once they exist) become incidents.
-  const watchdog = new Watchdog({ db: store.db, engine, config: config.automation.self_healing, logger });
+  // Self-healing: stalled runs, and tasks stale with no run in flight, become incidents.
+  const watchdog = new Watchdog({ db: store.db, engine, sources: [taskStallWatch(tasks, store.db)], config: config.automation.self_healing, logger });
   watchdog.start();
 
   let stopping: Promise<void> | undefined;
