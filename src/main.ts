@@ -1,4 +1,9 @@
 import { join } from "node:path";
+import { CronJobs } from "./automation/cron-jobs.js";
+import { syncDeclarativeJobs } from "./automation/declarative-jobs.js";
+import { ownerCallerFrom } from "./automation/owner-caller.js";
+import { JobScheduler } from "./automation/scheduler.js";
+import { realTimers } from "./automation/timer-source.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
@@ -57,6 +62,8 @@ export interface RunningGateway {
   stateDir: string;
   adminToken: string;
   logger: Logger;
+  /** Re-reads the config file and applies what can change while running: the [[automation.jobs]]. */
+  reload(): Promise<void>;
   /** Stops accepting, lets in-flight runs finish within the grace period, cancels the rest, closes. */
   stop(): Promise<void>;
 }
@@ -69,12 +76,13 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const stateDir = stateDirFor(options.stateDir, env);
-  const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const readConfig = () => loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const loadedConfig = readConfig();
   const binds = pickBinds(options, env, loadedConfig);
   checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock);
+    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock, readConfig);
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -88,6 +96,7 @@ async function startLocked(
   stateDir: string,
   loadedConfig: LoadedConfig,
   lock: StateLock,
+  readConfig: () => LoadedConfig,
 ): Promise<RunningGateway> {
   const { grpcBind, httpBind } = options;
   secureStateDirectory(stateDir);
@@ -128,6 +137,23 @@ async function startLocked(
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
+  // Scheduled jobs run as their owner would call now (a revoked key's ticks fail, recorded).
+  const scheduler = new JobScheduler({
+    db: store.db,
+    engine,
+    ownerCaller: ownerCallerFrom((keyId) => apiKeys.callerFor(keyId)),
+    logger,
+    now: Date.now,
+    timers: realTimers,
+    heartbeatIntervalMs: Math.min(5000, config.automation.self_healing.stall_after_ms / 4),
+  });
+  const jobsClock = { now: Date.now, defaultTimezone: config.automation.timezone };
+  const cronJobs = new CronJobs({ db: store.db, scheduler, ...jobsClock });
+  const syncJobs = (jobs: LoadedConfig["config"]["automation"]["jobs"]) => syncDeclarativeJobs({ db: store.db, scheduler, logger, ...jobsClock }, jobs);
+  await syncJobs(config.automation.jobs).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -147,6 +173,7 @@ async function startLocked(
     auth,
     priceCatalog,
     budgets: budgets.administration,
+    cronJobs,
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
@@ -179,6 +206,8 @@ async function startLocked(
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
+  // After the servers listen: job runs a killed daemon left are closed, then missed ticks follow each job's misfire policy.
+  await scheduler.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -187,7 +216,10 @@ async function startLocked(
       healthBoard.shutdown();
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
+      // No new ticks; job runs in flight get the grace like any run, and their ends are recorded before the store closes.
+      scheduler.stop();
       await engine.drain(config.daemon.shutdown_grace_ms);
+      await scheduler.settled();
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
@@ -197,7 +229,11 @@ async function startLocked(
     })();
     return stopping;
   };
-  return { grpcAddress, httpAddress, stateDir, adminToken, logger, stop };
+  const reload = async () => {
+    const { upserted, removed } = await syncJobs(readConfig().config.automation.jobs);
+    logger.info({ upserted, removed }, "reloaded [[automation.jobs]] from the config");
+  };
+  return { grpcAddress, httpAddress, stateDir, adminToken, logger, reload, stop };
 }
 
 /** The first address given, checked, and named by where it came from when it is wrong. */

@@ -1,5 +1,5 @@
 import { invalidRequest } from "../shared/errors.js";
-import type { ConcurrencyPolicy, CronJobRow, MisfirePolicy, NewCronJobRow } from "../store/automation-tables.js";
+import type { ConcurrencyPolicy, CronJobRow, MisfirePolicy } from "../store/automation-tables.js";
 import { checkRunSpec, type RunSpec, runSpecToJson } from "./run-spec.js";
 import { cronProblem, type JobSchedule, nextTickAfter } from "./schedule/next-tick.js";
 
@@ -50,11 +50,13 @@ export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTi
   if (job.maxRuns !== undefined && job.maxRuns < 1) throw invalidRequest(field("max_runs"), "must be at least 1 (leave it unset for no limit)");
 }
 
+export type DefinitionColumns = Omit<CronJobRow, "job_id" | "owner" | "source" | "created_at" | "updated_at" | "next_run_at" | "last_run_at" | "run_count">;
+
 /** The row's definition columns (not owner, source, counts or times). */
 export function definitionColumns(
   job: JobDefinition,
   defaultTimezone: string,
-): Omit<NewCronJobRow, "job_id" | "owner" | "source" | "created_at" | "updated_at" | "next_run_at" | "last_run_at" | "run_count"> {
+): DefinitionColumns {
   const schedule = job.schedule;
   if (schedule === undefined) throw invalidRequest("schedule", "is required");
   return {

@@ -69,6 +69,7 @@ export class JobScheduler {
   private scanning: Promise<void> = Promise.resolve();
   private rescan = false;
   private stopped = false;
+  private started = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.newId = deps.newId ?? randomUUID;
@@ -77,6 +78,7 @@ export class JobScheduler {
   /** Closes job runs a killed daemon left running, applies each job's misfire policy, then starts ticking. */
   async start(): Promise<void> {
     const { closed, missed } = await recoverMissedTicks(this.deps.db, this.deps.now(), this.newId);
+    this.started = true;
     if (closed > 0) this.deps.logger.warn({ jobRuns: closed }, "closed out job runs a previous daemon left unfinished");
     for (const { job, ticks } of missed) {
       this.stateOf(job.job_id).waiting.push(...ticks.map((tickAt) => ({ job, tickAt, attempt: 1 })));
@@ -87,7 +89,8 @@ export class JobScheduler {
 
   /** Re-reads the jobs and re-arms the timer (after a job was created, changed or removed). */
   wake(): void {
-    if (this.stopped) return;
+    // Before start() the misfire policies have not run: a tick now would pre-empt them.
+    if (this.stopped || !this.started) return;
     // Scans never overlap: a wake during one asks for another after it.
     if (this.rescan) return;
     this.rescan = true;

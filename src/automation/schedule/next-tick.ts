@@ -1,37 +1,12 @@
-import { Cron } from "croner";
-import { LRUCache } from "lru-cache";
+import { parseCron } from "../../shared/cron-expression.js";
+
+export { cronProblem } from "../../shared/cron-expression.js";
 
 /** When a job fires: a cron expression in a time zone, a fixed interval, or one instant. */
 export type JobSchedule =
   | { kind: "cron"; expression: string; timezone: string }
   | { kind: "every"; everyMs: number; /** Ticks fall on anchorMs + k * everyMs (the job's creation). */ anchorMs: number }
   | { kind: "at"; atMs: number };
-
-// Parsing a pattern is the costly part of croner; jobs keep their expression, so keep the parse.
-const parsed = new LRUCache<string, Cron>({ max: 1000 });
-
-/** A parsed 5-field cron expression in an IANA time zone; throws with croner's words when either is wrong. */
-export function parseCron(expression: string, timezone: string): Cron {
-  const key = `${timezone}\n${expression}`;
-  let cron = parsed.get(key);
-  if (cron === undefined) {
-    cron = new Cron(expression, { timezone, mode: "5-part", paused: true });
-    // A bad time zone only shows when a date is computed.
-    cron.nextRun(new Date(0));
-    parsed.set(key, cron);
-  }
-  return cron;
-}
-
-/** Why a cron expression or time zone is refused, or undefined when croner accepts both. */
-export function cronProblem(expression: string, timezone: string): string | undefined {
-  try {
-    parseCron(expression, timezone);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
 
 /**
  * The schedule's first tick strictly after `afterMs` (before jitter), or undefined when it has none
