@@ -61,7 +61,15 @@ export async function syncDeclarativeJobs(deps: DeclarativeJobsDeps, jobs: reado
     }
     if (current === undefined) {
       const base = { ...columns, created_at: now };
-      await insertCronJob(db, { ...base, job_id: definition.jobId, owner: "admin", source: "config", updated_at: now, next_run_at: nextRunAt(base, now), last_run_at: null });
+      await insertCronJob(db, {
+        ...base,
+        job_id: definition.jobId,
+        owner: "admin",
+        source: "config",
+        updated_at: now,
+        next_run_at: nextRunAt(base, now),
+        last_run_at: null,
+      });
     } else {
       const merged = { ...current, ...columns };
       const keepTick = sameSchedule(current, merged) && current.enabled === 1 && merged.enabled === 1 && current.next_run_at !== null;

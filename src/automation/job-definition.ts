@@ -29,7 +29,8 @@ export const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  */
 export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTimezone: string, futureAfter?: number): void {
   const field = (name: string) => `${prefix}.${name}`;
-  if (job.jobId !== "" && !jobIdPattern.test(job.jobId)) throw invalidRequest(field("job_id"), "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  if (job.jobId !== "" && !jobIdPattern.test(job.jobId))
+    throw invalidRequest(field("job_id"), "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
   if (job.name.length > 256) throw invalidRequest(field("name"), "must be at most 256 characters");
   checkRunSpec(job.run, field("run"));
   if (job.run.maxTokens !== undefined && job.run.maxTokens <= 0) throw invalidRequest(field("run.max_tokens"), "must be positive");
@@ -39,7 +40,8 @@ export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTi
     const problem = cronProblem(schedule.expression, schedule.timezone || defaultTimezone);
     if (problem !== undefined) throw invalidRequest(field("schedule.cron"), problem);
   } else if (schedule.kind === "every") {
-    if (!Number.isSafeInteger(schedule.everyMs) || schedule.everyMs < 1000) throw invalidRequest(field("schedule.every_ms"), "must be at least 1000 (one second)");
+    if (!Number.isSafeInteger(schedule.everyMs) || schedule.everyMs < 1000)
+      throw invalidRequest(field("schedule.every_ms"), "must be at least 1000 (one second)");
   } else if (futureAfter !== undefined && schedule.atMs <= futureAfter) {
     throw invalidRequest(field("schedule.at"), "must be in the future");
   }
@@ -53,10 +55,7 @@ export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTi
 export type DefinitionColumns = Omit<CronJobRow, "job_id" | "owner" | "source" | "created_at" | "updated_at" | "next_run_at" | "last_run_at" | "run_count">;
 
 /** The row's definition columns (not owner, source, counts or times). */
-export function definitionColumns(
-  job: JobDefinition,
-  defaultTimezone: string,
-): DefinitionColumns {
+export function definitionColumns(job: JobDefinition, defaultTimezone: string): DefinitionColumns {
   const schedule = job.schedule;
   if (schedule === undefined) throw invalidRequest("schedule", "is required");
   return {
@@ -90,7 +89,13 @@ export function scheduleOf(row: ScheduleColumns): JobSchedule {
 
 /** Whether two rows fire at the same times (an update that keeps the schedule keeps its next tick). */
 export function sameSchedule(a: ScheduleColumns, b: ScheduleColumns): boolean {
-  return a.schedule_kind === b.schedule_kind && a.cron_expression === b.cron_expression && a.timezone === b.timezone && a.every_ms === b.every_ms && a.at_ms === b.at_ms;
+  return (
+    a.schedule_kind === b.schedule_kind &&
+    a.cron_expression === b.cron_expression &&
+    a.timezone === b.timezone &&
+    a.every_ms === b.every_ms &&
+    a.at_ms === b.at_ms
+  );
 }
 
 /** The next tick after `now` of an enabled job; null when disabled or when it has none. */

@@ -11,8 +11,8 @@ import { throttledHeartbeat } from "./heartbeat.js";
 import { scheduleOf } from "./job-definition.js";
 import { jobRunEnd } from "./job-run-outcome.js";
 import type { OwnerCaller } from "./owner-caller.js";
-import { type BackgroundRunOutcome, runToEnd } from "./run-to-end.js";
 import { runInputOf, runSpecFromJson } from "./run-spec.js";
+import { type BackgroundRunOutcome, runToEnd } from "./run-to-end.js";
 import { jitterOffsetMs } from "./schedule/jitter.js";
 import { nextTickAfter } from "./schedule/next-tick.js";
 import { decideConcurrency, maxRunsReached, retryDelayMs, shouldRetry } from "./schedule/policies.js";
@@ -85,6 +85,7 @@ export class JobScheduler {
       this.runWaiting(job.job_id);
     }
     this.wake();
+    await this.scanning;
   }
 
   /** Re-reads the jobs and re-arms the timer (after a job was created, changed or removed). */
@@ -141,10 +142,19 @@ export class JobScheduler {
     }
   }
 
+  /** Resolves once the scans asked for so far are done (their ticks recorded; runs may still be going). */
+  async idle(): Promise<void> {
+    await this.scanning;
+  }
+
   /** Resolves once every job run in flight is recorded. */
   async settled(): Promise<void> {
-    await this.scanning;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    // A run's end may ask for a scan (a job disabled by max_runs), and a scan may start runs: wait out both.
+    for (;;) {
+      await this.scanning;
+      if (this.inFlight.size === 0) return;
+      await Promise.allSettled([...this.inFlight]);
+    }
   }
 
   get activeJobRuns(): number {
@@ -301,18 +311,25 @@ export class JobScheduler {
     await updateJobRun(db, row.job_run_id, end);
     if (outcome.runId !== undefined) {
       const count = await countJobRun(db, job.job_id);
-      if (maxRunsReached(count, job.max_runs)) await updateCronJob(db, job.job_id, { enabled: 0, next_run_at: null });
+      if (maxRunsReached(count, job.max_runs)) {
+        await updateCronJob(db, job.job_id, { enabled: 0, next_run_at: null });
+        this.wake();
+      }
     }
-    if (end.status === "failed" && shouldRetry(outcome.error, row.attempt, job.max_attempts)) this.scheduleRetry(job.job_id, row.tick_at, row.attempt + 1, job.backoff_ms);
+    if (end.status === "failed" && shouldRetry(outcome.error, row.attempt, job.max_attempts))
+      this.scheduleRetry(job.job_id, row.tick_at, row.attempt + 1, job.backoff_ms);
   }
 
   private scheduleRetry(jobId: string, tickAt: number, attempt: number, backoffMs: number): void {
     if (this.stopped) return;
     const state = this.stateOf(jobId);
-    const cancel = this.deps.timers.set(() => {
-      state.retryTimers.delete(cancel);
-      void this.retry(jobId, tickAt, attempt);
-    }, retryDelayMs(backoffMs, attempt - 1));
+    const cancel = this.deps.timers.set(
+      () => {
+        state.retryTimers.delete(cancel);
+        void this.retry(jobId, tickAt, attempt);
+      },
+      retryDelayMs(backoffMs, attempt - 1),
+    );
     state.retryTimers.add(cancel);
   }
 
@@ -332,7 +349,9 @@ export class JobScheduler {
     if (this.stopped || state.active !== undefined) return;
     const next = state.waiting.shift();
     if (next === undefined) return;
-    this.startRun(next.job, next.tickAt, next.attempt).catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, "a waiting tick failed to start"));
+    this.startRun(next.job, next.tickAt, next.attempt).catch((error: unknown) =>
+      this.deps.logger.error({ err: error, jobId }, "a waiting tick failed to start"),
+    );
   }
 
   private cancelActive(active: ActiveJobRun, reason: string): void {

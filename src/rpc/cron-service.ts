@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { JobRunStatus, type CronService } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
+import { type CronService, JobRunStatus } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
 import type { CronJobs } from "../automation/cron-jobs.js";
 import { requireCaller } from "./caller-context.js";
 import { jobFromProto, jobRunToProto, jobToProto } from "./convert/cron-to-proto.js";
@@ -27,7 +27,14 @@ export function createCronService(jobs: CronJobs): ServiceImpl<typeof CronServic
       const result = await jobs.runNow(requireCaller(context), request.jobId);
       if ("jobRun" in result) return { jobRun: jobRunToProto(result.jobRun) };
       // queue_one: the tick waits for the active run and is recorded when it starts.
-      return { jobRun: { jobId: request.jobId, status: JobRunStatus.UNSPECIFIED, reason: "queued", message: "waiting for the job's active run (concurrency queue_one)" } };
+      return {
+        jobRun: {
+          jobId: request.jobId,
+          status: JobRunStatus.UNSPECIFIED,
+          reason: "queued",
+          message: "waiting for the job's active run (concurrency queue_one)",
+        },
+      };
     },
     async listJobRuns(request, context) {
       const page = await jobs.listRuns(requireCaller(context), request.jobId, request.pageSize, request.pageToken);

@@ -12,11 +12,7 @@ export async function updateCronJob(db: Kysely<Database>, jobId: string, patch: 
 
 /** Counts one more started run; returns the new count. */
 export async function countJobRun(db: Kysely<Database>, jobId: string): Promise<number> {
-  await db
-    .updateTable("cron_jobs")
-    .set({ run_count: sql`run_count + 1` })
-    .where("job_id", "=", jobId)
-    .execute();
+  await db.updateTable("cron_jobs").set({ run_count: sql`run_count + 1` }).where("job_id", "=", jobId).execute();
   const row = await db.selectFrom("cron_jobs").select("run_count").where("job_id", "=", jobId).executeTakeFirst();
   return row?.run_count ?? 0;
 }
@@ -35,7 +31,10 @@ export async function findCronJob(db: Kysely<Database>, jobId: string): Promise<
 }
 
 /** One page of jobs by id, after `afterJobId`; only `owner`'s when given. */
-export async function listCronJobs(db: Kysely<Database>, options: { owner?: string | undefined; afterJobId?: string | undefined; limit: number }): Promise<CronJobRow[]> {
+export async function listCronJobs(
+  db: Kysely<Database>,
+  options: { owner?: string | undefined; afterJobId?: string | undefined; limit: number },
+): Promise<CronJobRow[]> {
   let query = db.selectFrom("cron_jobs").selectAll().orderBy("job_id").limit(options.limit);
   if (options.owner !== undefined) query = query.where("owner", "=", options.owner);
   if (options.afterJobId) query = query.where("job_id", ">", options.afterJobId);

@@ -5,7 +5,7 @@ export { cronProblem } from "../../shared/cron-expression.js";
 /** When a job fires: a cron expression in a time zone, a fixed interval, or one instant. */
 export type JobSchedule =
   | { kind: "cron"; expression: string; timezone: string }
-  | { kind: "every"; everyMs: number; /** Ticks fall on anchorMs + k * everyMs (the job's creation). */ anchorMs: number }
+  | { kind: "every"; everyMs: number /** Ticks fall on anchorMs + k * everyMs (the job's creation). */; anchorMs: number }
   | { kind: "at"; atMs: number };
 
 /**

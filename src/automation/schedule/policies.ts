@@ -1,6 +1,6 @@
-import { isTransientFailure } from "../run-to-end.js";
 import type { GatewayError } from "../../shared/errors.js";
 import type { ConcurrencyPolicy, MisfirePolicy } from "../../store/automation-tables.js";
+import { isTransientFailure } from "../run-to-end.js";
 
 /** What to do with a tick, given the job's concurrency policy and its run in flight. */
 export type ConcurrencyDecision =

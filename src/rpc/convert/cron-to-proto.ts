@@ -1,12 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
-  ConcurrencyPolicy as ProtoConcurrency,
-  MisfirePolicy as ProtoMisfire,
-  type Job as ProtoJob,
-  JobRunStatus as ProtoJobRunStatus,
   type JobRunSchema,
   type JobSchema,
+  ConcurrencyPolicy as ProtoConcurrency,
+  type Job as ProtoJob,
+  JobRunStatus as ProtoJobRunStatus,
+  MisfirePolicy as ProtoMisfire,
 } from "../../../gen/es/palyra/gateway/v1/cron_pb.js";
 import type { JobDefinition } from "../../automation/job-definition.js";
 import { runSpecFromJson } from "../../automation/run-spec.js";
