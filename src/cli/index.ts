@@ -58,6 +58,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/auth.js")).registerAuthCommand,
   },
   {
+    name: "cron",
+    description: "schedule agent runs: add, list, show, runs, run, enable, disable, remove",
+    load: async () => (await import("./commands/cron.js")).registerCronCommand,
+  },
+  {
     name: "usage",
     description: "prices, and where tokens and money went",
     load: async () => (await import("./commands/usage.js")).registerUsageCommand,
