@@ -1,12 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiKeysService } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
-import { CronService, type Job, JobRunStatus } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
+import { CronService, JobRunStatus, type JobSchema } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 
 // CronService through the real daemon: jobs run through the engine as their agent's runs (ledger,
@@ -68,14 +69,14 @@ afterAll(async () => {
 });
 
 /** A job that runs a prompt: every `everyMs`, enabled. */
-function job(overrides: Partial<Job> = {}) {
+function job(overrides: MessageInitShape<typeof JobSchema> = {}): MessageInitShape<typeof JobSchema> {
   return {
     name: "test job",
     run: { input: { case: "prompt" as const, value: "tick tock" } },
     enabled: true,
     schedule: { kind: { case: "everyMs" as const, value: 3_600_000n } },
     ...overrides,
-  };
+  } as MessageInitShape<typeof JobSchema>;
 }
 
 async function refusal(call: Promise<unknown>): Promise<ConnectError> {

@@ -20,6 +20,7 @@ import { callUnary, type DaemonClients } from "../grpc-clients.js";
 import { enumLabel, formatTable, formatTime, printJson, printLine, yesNo } from "../output.js";
 
 interface AddFlags extends ClientFlags {
+  id?: string;
   name: string;
   every?: number;
   cron?: string;
@@ -47,6 +48,7 @@ const misfires = { skip: MisfirePolicy.MISFIRE_POLICY_SKIP, catch_up: MisfirePol
 export function registerCronCommand(cron: Command): void {
   addClientFlags(cron.command("add").description("schedule a prompt as an agent run"))
     .requiredOption("--name <name>", "what the job is for")
+    .option("--id <job-id>", "the job's id (default: the daemon picks one)")
     .option("--every <duration>", "run at this interval, such as 30s, 5m or 1h", parseDurationSeconds)
     .option("--cron <expression>", 'a 5-field cron expression, such as "0 9 * * 1-5"')
     .option("--tz <zone>", "IANA time zone of --cron (default: [automation] timezone, else UTC)")
@@ -168,6 +170,7 @@ function jobFromFlags(flags: AddFlags): Job {
   if (schedules.length !== 1) throw new InvalidArgumentError("give exactly one of --every, --cron or --at");
   if (flags.tz !== undefined && flags.cron === undefined) throw new InvalidArgumentError("--tz applies only to --cron");
   return Job.fromPartial({
+    jobId: flags.id ?? "",
     name: flags.name,
     run: { prompt: flags.prompt, model: flags.model ?? "" },
     agentId: flags.agentId ?? "",
