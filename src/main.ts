@@ -4,6 +4,7 @@ import { syncDeclarativeJobs } from "./automation/declarative-jobs.js";
 import { ownerCallerFrom } from "./automation/owner-caller.js";
 import { JobScheduler } from "./automation/scheduler.js";
 import { realTimers } from "./automation/timer-source.js";
+import { Watchdog } from "./automation/watchdog.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
@@ -31,11 +32,11 @@ import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
+import { recoverInterruptedRuns } from "./runs/recover-interrupted-runs.js";
 import { RunEngine } from "./runs/run-engine.js";
 import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
 import { createLogger, type Logger } from "./shared/logger.js";
 import { openSqliteStore } from "./store/open-store.js";
-import { closeInterruptedRuns } from "./store/runs-repository.js";
 import { secureStateDirectory } from "./store/state-directory.js";
 import { lockStateDirectory, type StateLock } from "./store/state-lock.js";
 
@@ -112,8 +113,6 @@ async function startLocked(
   const vault = new Vault(store.db, masterKeys);
   let callbackUrl: string | undefined;
   const auth = createAuthCore({ db: store.db, secrets: vault, config, env, logger, defaultRedirectUri: () => callbackUrl, validateKey: validateApiKey });
-  const interrupted = await closeInterruptedRuns(store.db, startedAt);
-  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished");
 
   const registry = new ModelRegistry(config.model_provider, (provider) =>
     createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }),
@@ -136,6 +135,9 @@ async function startLocked(
   // Smart routing prefers models the caller's budgets would still admit the request on.
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
+  // After budgets released the reservations it left: its unfinished runs are charged their last checkpoint.
+  const interrupted = await recoverInterruptedRuns({ db: store.db, governance: budgets.governance, now: startedAt, logger });
+  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished, charged their last heartbeat");
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
   // Scheduled jobs run as their owner would call now (a revoked key's ticks fail, recorded).
   const scheduler = new JobScheduler({
@@ -145,7 +147,7 @@ async function startLocked(
     logger,
     now: Date.now,
     timers: realTimers,
-    heartbeatIntervalMs: Math.min(5000, config.automation.self_healing.stall_after_ms / 4),
+    heartbeatIntervalMs: heartbeatIntervalMs(config.automation.self_healing.stall_after_ms),
   });
   const jobsClock = { now: Date.now, defaultTimezone: config.automation.timezone };
   const cronJobs = new CronJobs({ db: store.db, scheduler, ...jobsClock });
@@ -206,6 +208,10 @@ async function startLocked(
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
+  const heartbeats = engine.startHeartbeats(heartbeatIntervalMs(config.automation.self_healing.stall_after_ms));
+  // Self-healing: stalled runs (job runs and tasks join as sources once they exist) become incidents.
+  const watchdog = new Watchdog({ db: store.db, engine, config: config.automation.self_healing, logger });
+  watchdog.start();
   // After the servers listen: job runs a killed daemon left are closed, then missed ticks follow each job's misfire policy.
   await scheduler.start();
 
@@ -216,10 +222,13 @@ async function startLocked(
       healthBoard.shutdown();
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
+      // Before draining: runs cancelled for the shutdown are not stalls, and no incident is written once the store closes.
+      await watchdog.stop();
       // No new ticks; job runs in flight get the grace like any run, and their ends are recorded before the store closes.
       scheduler.stop();
       await engine.drain(config.daemon.shutdown_grace_ms);
       await scheduler.settled();
+      await heartbeats.stop();
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
@@ -234,6 +243,11 @@ async function startLocked(
     logger.info({ upserted, removed }, "reloaded [[automation.jobs]] from the config");
   };
   return { grpcAddress, httpAddress, stateDir, adminToken, logger, reload, stop };
+}
+
+/** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */
+function heartbeatIntervalMs(stallAfterMs: number): number {
+  return Math.max(250, Math.min(5_000, Math.floor(stallAfterMs / 4)));
 }
 
 /** The first address given, checked, and named by where it came from when it is wrong. */

@@ -63,6 +63,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/cron.js")).registerCronCommand,
   },
   {
+    name: "incidents",
+    description: "what the self-healing watchdog found: stalled runs, job runs and tasks",
+    load: async () => (await import("./commands/incidents.js")).registerIncidentsCommand,
+  },
+  {
     name: "usage",
     description: "prices, and where tokens and money went",
     load: async () => (await import("./commands/usage.js")).registerUsageCommand,

@@ -86,6 +86,19 @@ export interface RunCost {
   costEstimated: boolean;
 }
 
+/** A run a killed daemon left running, with the checkpoint its last heartbeat carried. */
+export interface InterruptedRun {
+  runId: string;
+  modelId: string;
+  upstreamModel: string;
+  /** Who it was for, in budget scope terms. */
+  subject: { agentId?: string | undefined; sessionId?: string | undefined; userId?: string | undefined; apiKeyId?: string | undefined };
+  /** What it had used by its last heartbeat (zero when it never sent one). */
+  usage: Usage;
+  /** When that was: the interval it is charged to. */
+  at: number;
+}
+
 export interface RunGovernance {
   /**
    * Checks every applicable hard limit against consumed + reserved + projected, reserves the
@@ -100,6 +113,11 @@ export interface RunGovernance {
   settle(admission: Admission, settlement: RunSettlement, recordEnd: LedgerWrite<[RunCost]>): Promise<RunCost>;
   /** What admission would decide now, without reserving anything or asking for approval. */
   preview(query: BudgetQuery): Promise<BudgetOutcome>;
+  /**
+   * Charges a run a killed daemon left unfinished its last checkpoint (estimated) and records its end
+   * with that cost (recordEnd), in one transaction; at start-up, after reservations were released.
+   */
+  chargeInterrupted(run: InterruptedRun, recordEnd: LedgerWrite<[RunCost]>): Promise<RunCost>;
 }
 
 /** What smart routing decided for a chat request. */

@@ -1,8 +1,10 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
+import { listIncidents } from "../automation/incidents.js";
 import { redactConfig } from "../config/redact-config.js";
 import { collectDiagnostics, type DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
+import { incidentToProto, listIncidentsOptionsFromProto } from "./convert/incidents-to-proto.js";
 import { providerStatusToProto } from "./convert/models-to-proto.js";
 
 export function createDiagnosticsService(sources: DiagnosticsSources): ServiceImpl<typeof DiagnosticsService> {
@@ -12,9 +14,9 @@ export function createDiagnosticsService(sources: DiagnosticsSources): ServiceIm
       return { configJson: JSON.stringify(redactConfig(config), null, 2), source, envOverrides };
     },
 
-    // Filled in by the self-healing work (issue 12) before it lands.
-    listIncidents() {
-      return { incidents: [] };
+    async listIncidents(request) {
+      const incidents = await listIncidents(sources.store.db, listIncidentsOptionsFromProto(request));
+      return { incidents: incidents.map(incidentToProto) };
     },
 
     async getDiagnostics() {

@@ -33,7 +33,7 @@ export async function serveFromCache(run: CachedRun, deps: { cache: ResponseCach
   });
   output.addText(cached.text, deps.now());
   await run.channel.push({ type: "delta", text: cached.text, toolCalls: [] });
-  output.usage = cached.usage;
+  output.setUsage(cached.usage, deps.now());
   output.finishReason = cached.finishReason;
   return true;
 }

@@ -2,6 +2,7 @@ import type { ProviderCircuits } from "../registry/provider-circuits.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { RouteCandidate } from "../registry/route-candidates.js";
 import type { ChatRequest } from "../shared/model-types.js";
+import type { RunProgress } from "./active-runs.js";
 import { answerOf, type ChatAnswer } from "./chat-answer.js";
 import { type CachedRun, keepInCache, serveFromCache } from "./chat-cache.js";
 import { type CloseRunDeps, type ClosingRun, closeRun } from "./close-run.js";
@@ -17,6 +18,8 @@ export interface ChatExecution extends CachedRun {
   candidates: RouteCandidate[];
   /** When retries must stop. */
   deadline: number;
+  /** The run's progress in flight, kept current per upstream chunk (the watchdog and heartbeats read it). */
+  progress?: RunProgress | undefined;
 }
 
 export interface ExecuteChatDeps extends CloseRunDeps {
@@ -31,7 +34,7 @@ export interface ExecuteChatDeps extends CloseRunDeps {
  * event, so a caller that saw the end can rely on the record. Never throws: every ending is recorded.
  */
 export async function executeChat(run: ChatExecution & ClosingRun, deps: ExecuteChatDeps): Promise<RunEnd> {
-  const output = new RunOutput(run.startedAt);
+  const output = new RunOutput(run.startedAt, run.progress);
   let served = run.admitted;
   let attempts = 0;
   let cacheHit = false;

@@ -111,7 +111,7 @@ async function streamAttempt(context: AttemptsContext, candidate: RouteCandidate
       output.addToolCallDelta(delta, now());
       await channel.push({ type: "delta", text: "", toolCalls: [delta] });
     } else if (event.type === "usage") {
-      output.usage = event.usage;
+      output.setUsage(event.usage, now());
     } else {
       output.finishReason = event.reason;
     }

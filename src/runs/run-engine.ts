@@ -1,5 +1,6 @@
 import type { Caller } from "../identity/caller.js";
 import type { EmbeddingsResult, TranscriptionResult } from "../shared/model-types.js";
+import type { PeriodicTask } from "../shared/periodic-task.js";
 import type { RunInput } from "../shared/run-input.js";
 import { findRun } from "../store/runs-repository.js";
 import type { RunRow, RunStatus } from "../store/tables.js";
@@ -7,6 +8,7 @@ import type { InFlightRun, RunEndListener } from "./active-runs.js";
 import { embed } from "./embeddings-run.js";
 import { explainRoute, type RouteExplanation } from "./explain-route.js";
 import { createRunContext, type RunContext, type RunEngineDeps } from "./run-context.js";
+import { startRunHeartbeats } from "./run-heartbeats.js";
 import { type RunHandle, startChat } from "./start-chat.js";
 import { transcribe } from "./transcription-run.js";
 import type { EmbedInput, TranscribeInput } from "./unary-input.js";
@@ -68,6 +70,15 @@ export class RunEngine {
   /** The runs in flight and their progress (the watchdog reads it). */
   inFlight(): InFlightRun[] {
     return this.context.active.inFlight();
+  }
+
+  /**
+   * Writes the heartbeat (progress time and usage so far) of runs that progressed, every intervalMs,
+   * until stopped; a run killed with the daemon is charged its last one at the next start.
+   */
+  startHeartbeats(intervalMs: number): PeriodicTask {
+    const { store, logger } = this.context.deps;
+    return startRunHeartbeats({ db: store.db, active: this.context.active, intervalMs, logger });
   }
 
   /** Tells `listener` of every run's end once it is recorded. */

@@ -44,7 +44,9 @@ export async function startChat(context: RunContext, rawInput: RunInput, caller:
     },
     routing: smart && routingRecord(smart),
   });
-  const { affordable } = run;
+  const { affordable, active } = run;
+  // The exact count when admission made one (a large prompt, or a close budget), else the free upper bound.
+  active.progress.promptTokens = promptTokens.known() ?? promptTokens.upperBound;
   const channel = new EventChannel<RunEvent>();
   const ended = executeChat(
     {
@@ -58,6 +60,7 @@ export async function startChat(context: RunContext, rawInput: RunInput, caller:
       cacheKey,
       smartRouting: smart && smartRoutingEvent(smart),
       channel,
+      progress: active.progress,
     },
     { ...closeDepsFor(context, caller), circuits: context.deps.circuits, cache, random: context.deps.random },
   );

@@ -105,6 +105,8 @@ export async function countPromptTokens(messages: readonly ChatMessage[], tools:
 export interface TokenCount {
   (): number;
   readonly upperBound: number;
+  /** The exact count if one was made already, else undefined; never counts (a run's progress reads it). */
+  readonly known: () => number | undefined;
 }
 
 // Prompts up to this size are counted on demand in well under a millisecond; larger ones are counted
@@ -118,7 +120,11 @@ const onDemandPromptChars = 16 * 1024;
 export async function promptTokenCounter(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): Promise<TokenCount> {
   const framing = promptFraming(messages);
   const counter = await textsTokenCounter(() => promptTexts(messages, tools));
-  return Object.assign(() => framing + counter(), { upperBound: framing + counter.upperBound });
+  const known = () => {
+    const texts = counter.known();
+    return texts === undefined ? undefined : framing + texts;
+  };
+  return Object.assign(() => framing + counter(), { upperBound: framing + counter.upperBound, known });
 }
 
 /** The same for plain texts (an embeddings batch): counted on first use when small, up front when large. */
@@ -131,7 +137,7 @@ export async function textsTokenCounter(texts: () => Iterable<string>): Promise<
   }
   if (chars > onDemandPromptChars) {
     const counted = await countTextsTokens(texts());
-    return Object.assign(() => counted, { upperBound: bytes });
+    return Object.assign(() => counted, { upperBound: bytes, known: () => counted });
   }
   let counted: number | undefined;
   const count = () => {
@@ -141,7 +147,7 @@ export async function textsTokenCounter(texts: () => Iterable<string>): Promise<
     }
     return counted;
   };
-  return Object.assign(count, { upperBound: bytes });
+  return Object.assign(count, { upperBound: bytes, known: () => counted });
 }
 
 /**

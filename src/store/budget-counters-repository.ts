@@ -147,7 +147,7 @@ export async function deleteCounters(db: Kysely<Database>, policyId: string): Pr
 
 /**
  * Drops every reservation: at start-up no run is in flight, so what is still reserved belongs to runs
- * a stopped daemon left unfinished (closed out as interrupted, charged nothing).
+ * a stopped daemon left unfinished (closed out as interrupted, charged their last checkpoint instead).
  */
 export async function releaseAllReservations(db: Kysely<Database>): Promise<number> {
   const result = await db.updateTable("budget_counters").set({ reserved: 0 }).where("reserved", "<>", 0).executeTakeFirst();

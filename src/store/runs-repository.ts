@@ -8,6 +8,14 @@ const updateStatement = compiledStatement((db, update: { runId: string; patch: R
   db.updateTable("runs").set(update.patch).where("run_id", "=", update.runId),
 );
 
+const heartbeatStatement = compiledStatement((db, beat: { runId: string; at: number; inputTokens: number; outputTokens: number }) =>
+  db
+    .updateTable("runs")
+    .set({ heartbeat_at: beat.at, input_tokens: beat.inputTokens, output_tokens: beat.outputTokens, usage_estimated: 1 })
+    .where("run_id", "=", beat.runId)
+    .where("status", "=", "running"),
+);
+
 export async function insertRun(db: Kysely<Database>, row: NewRunRow): Promise<void> {
   await insertStatement.execute(db, row);
 }
@@ -20,22 +28,25 @@ export async function findRun(db: Kysely<Database>, runId: string): Promise<RunR
   return db.selectFrom("runs").selectAll().where("run_id", "=", runId).executeTakeFirst();
 }
 
+/** Runs recorded as running: at start-up, those a previous daemon left unfinished. */
+export async function listRunningRuns(db: Kysely<Database>): Promise<RunRow[]> {
+  return db.selectFrom("runs").selectAll().where("status", "=", "running").execute();
+}
+
 /**
- * Closes out runs a previous daemon left running (it was killed mid-run): they become failed with
- * error kind "interrupted", so no admitted run stays open forever. Returns how many were closed.
+ * The heartbeat of runs in flight: when each last made progress and what it has used so far
+ * (estimated), written only while the run is still running, so a late beat never overwrites its end.
  */
-export async function closeInterruptedRuns(db: Kysely<Database>, now: number): Promise<number> {
-  const result = await db
-    .updateTable("runs")
-    .set({
-      status: "failed",
-      finished_at: now,
-      error_kind: "interrupted",
-      error_message: "the daemon stopped before the run finished",
-    })
-    .where("status", "=", "running")
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+export async function writeRunHeartbeats(
+  db: Kysely<Database>,
+  beats: readonly { runId: string; at: number; inputTokens: number; outputTokens: number }[],
+): Promise<void> {
+  if (beats.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const beat of beats) {
+      await heartbeatStatement.execute(trx, beat);
+    }
+  });
 }
 
 export async function countRunsByStatus(db: Kysely<Database>): Promise<Record<RunStatus, number>> {

@@ -31,7 +31,7 @@ describe("the dependency rule", () => {
       "folder-cycle: src/identity/alpha -> src/identity/beta",
       "folder-cycle: src/identity/beta -> src/identity/alpha",
       "generated-code-outside-transport: src/runs/uses-generated.ts -> gen/api_pb.ts",
-      "outside-the-layers: src/automation/job.ts -> src/store/rows.ts",
+      "outside-the-layers: src/plugins/job.ts -> src/store/rows.ts",
       "store-imports-upward: src/store/reaches-up.ts -> src/http/body-limit.ts",
     ]);
   });

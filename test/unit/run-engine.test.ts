@@ -9,13 +9,14 @@ import { createProvider } from "../../src/providers/create-provider.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";
+import { recoverInterruptedRuns } from "../../src/runs/recover-interrupted-runs.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatStreamEvent, ModelProvider } from "../../src/shared/model-types.js";
 import type { RunInput } from "../../src/shared/run-input.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
-import { closeInterruptedRuns, findRun, insertRun } from "../../src/store/runs-repository.js";
+import { findRun, insertRun } from "../../src/store/runs-repository.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -195,7 +196,7 @@ describe("RunEngine", () => {
       error_kind: null,
       error_message: null,
     });
-    expect(await closeInterruptedRuns(store.db, 99)).toBe(1);
+    expect(await recoverInterruptedRuns({ db: store.db, now: 99, logger: pino({ level: "silent" }) })).toBe(1);
     expect(await findRun(store.db, "left-over")).toMatchObject({ status: "failed", error_kind: "interrupted", finished_at: 99 });
   });
 });

@@ -10,6 +10,7 @@ import type {
   AdmissionRequest,
   BudgetOutcome,
   BudgetQuery,
+  InterruptedRun,
   LedgerWrite,
   RunCost,
   RunGovernance,
@@ -19,6 +20,7 @@ import type {
 import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
 import { holdForApproval, usePresentedApproval } from "./budget-approvals.js";
 import type { BudgetPolicies } from "./budget-policies.js";
+import { chargeInterruptedRun } from "./charge-interrupted.js";
 import { type PlannedStanding, standingsBefore, withCounters } from "./counter-standings.js";
 import { affordableModels, checksOn, fitsComfortably, type PolicyStanding, reservationOf } from "./failover-fit.js";
 import { IntervalClock } from "./interval-clock.js";
@@ -208,6 +210,11 @@ export class BudgetGovernance implements RunGovernance {
     });
     this.alerts.confirm(crossings);
     return cost;
+  }
+
+  chargeInterrupted(run: InterruptedRun, recordEnd: LedgerWrite<[RunCost]>): Promise<RunCost> {
+    const { store, policies, priceBook } = this.deps;
+    return chargeInterruptedRun({ db: store.db, policies, priceBook, clock: this.clock }, run, recordEnd);
   }
 
   /**

@@ -18,7 +18,7 @@ export interface Budgets {
 /**
  * Budgets for a starting daemon: the config's policies and the stored runtime ones. Reservations
  * left by a previous daemon are released first: no run is in flight at start-up (the runs it left
- * are closed out as interrupted and charged nothing).
+ * are closed out as interrupted afterwards, and charged their last heartbeat's checkpoint).
  */
 export async function createBudgets(deps: {
   store: Pick<Store, "db">;
