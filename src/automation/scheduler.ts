@@ -1,33 +1,17 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
-import type { RunEngine } from "../runs/run-engine.js";
-import { toGatewayError } from "../shared/errors.js";
-import type { Logger } from "../shared/logger.js";
 import type { CronJobRow, JobRunRow } from "../store/automation-tables.js";
 import { countJobRun, findCronJob, listScheduledJobs, updateCronJob } from "../store/cron-jobs-repository.js";
-import { insertJobRun, updateJobRun } from "../store/job-runs-repository.js";
-import type { Database } from "../store/tables.js";
-import { throttledHeartbeat } from "./heartbeat.js";
+import { insertJobRun } from "../store/job-runs-repository.js";
 import { scheduleOf } from "./job-definition.js";
-import { jobRunEnd } from "./job-run-outcome.js";
-import type { OwnerCaller } from "./owner-caller.js";
-import { runInputOf, runSpecFromJson } from "./run-spec.js";
-import { type BackgroundRunOutcome, runToEnd } from "./run-to-end.js";
+import { executeJobRun, type JobRunExecutionDeps, jobRunRow } from "./job-run-execution.js";
 import { jitterOffsetMs } from "./schedule/jitter.js";
 import { nextTickAfter } from "./schedule/next-tick.js";
 import { decideConcurrency, maxRunsReached, retryDelayMs, shouldRetry } from "./schedule/policies.js";
 import { recoverMissedTicks } from "./scheduler-recovery.js";
 import type { TimerSource } from "./timer-source.js";
 
-export interface SchedulerDeps {
-  db: Kysely<Database>;
-  engine: RunEngine;
-  ownerCaller: OwnerCaller;
-  logger: Logger;
-  now: () => number;
+export interface SchedulerDeps extends JobRunExecutionDeps {
   timers: TimerSource;
-  /** The least time between two heartbeat writes of one job run. */
-  heartbeatIntervalMs: number;
   newId?: () => string;
 }
 
@@ -157,10 +141,6 @@ export class JobScheduler {
     }
   }
 
-  get activeJobRuns(): number {
-    return [...this.states.values()].filter((state) => state.active !== undefined).length;
-  }
-
   private async scan(): Promise<void> {
     if (this.stopped) return;
     this.cancelTimer?.();
@@ -220,47 +200,14 @@ export class JobScheduler {
   }
 
   private async recordSkip(jobId: string, tickAt: number, reason: string, message: string): Promise<JobRunRow> {
-    const now = this.deps.now();
-    const row: JobRunRow = {
-      job_run_id: this.newId(),
-      job_id: jobId,
-      tick_at: tickAt,
-      attempt: 1,
-      run_id: null,
-      status: "skipped",
-      reason,
-      message,
-      started_at: now,
-      finished_at: now,
-      heartbeat_at: null,
-      input_tokens: 0,
-      output_tokens: 0,
-      cost_usd: 0,
-      cost_estimated: 0,
-    };
+    const row = jobRunRow({ jobRunId: this.newId(), jobId, tickAt, attempt: 1, now: this.deps.now() }, "skipped", { reason, message });
     await insertJobRun(this.deps.db, row);
     return row;
   }
 
   private async startRun(job: CronJobRow, tickAt: number, attempt: number): Promise<JobRunRow> {
     const state = this.stateOf(job.job_id);
-    const row: JobRunRow = {
-      job_run_id: this.newId(),
-      job_id: job.job_id,
-      tick_at: tickAt,
-      attempt,
-      run_id: null,
-      status: "running",
-      reason: null,
-      message: null,
-      started_at: this.deps.now(),
-      finished_at: null,
-      heartbeat_at: null,
-      input_tokens: 0,
-      output_tokens: 0,
-      cost_usd: 0,
-      cost_estimated: 0,
-    };
+    const row = jobRunRow({ jobRunId: this.newId(), jobId: job.job_id, tickAt, attempt, now: this.deps.now() }, "running");
     // Active before the first await, so a tick that comes meanwhile sees it.
     const active: ActiveJobRun = { jobRunId: row.job_run_id, cancel: undefined, pendingCancel: undefined, done: Promise.resolve() };
     state.active = active;
@@ -283,41 +230,20 @@ export class JobScheduler {
   }
 
   private async execute(job: CronJobRow, row: JobRunRow, active: ActiveJobRun): Promise<void> {
-    const { db, logger } = this.deps;
-    const beat = throttledHeartbeat((at) => updateJobRun(db, row.job_run_id, { heartbeat_at: at }), {
-      intervalMs: this.deps.heartbeatIntervalMs,
-      now: this.deps.now,
-      onError: (error) => logger.warn({ err: error, jobRunId: row.job_run_id }, "job run heartbeat failed"),
+    const outcome = await executeJobRun(this.deps, job, row, (cancel) => {
+      active.cancel = cancel;
+      if (active.pendingCancel !== undefined) cancel(active.pendingCancel);
     });
-    let outcome: BackgroundRunOutcome;
-    try {
-      const caller = await this.deps.ownerCaller(job.owner);
-      const input = runInputOf(runSpecFromJson(job.run_spec), job.agent_id ?? undefined, `cron:${job.job_id}:${row.job_run_id}`);
-      outcome = await runToEnd(this.deps.engine, input, caller, {
-        onStart: (runId, cancel) => {
-          active.cancel = cancel;
-          if (active.pendingCancel !== undefined) cancel(active.pendingCancel);
-          updateJobRun(db, row.job_run_id, { run_id: runId, heartbeat_at: this.deps.now() }).catch((error: unknown) =>
-            logger.warn({ err: error, jobRunId: row.job_run_id }, "could not record a job run's run id"),
-          );
-        },
-        onProgress: beat,
-      });
-    } catch (error) {
-      // The owner's key was revoked or expired, or the spec could not be read: the tick fails, recorded.
-      outcome = { runId: undefined, status: "failed", text: "", usage: undefined, costUsd: 0, costEstimated: false, error: toGatewayError(error) };
-    }
-    const end = jobRunEnd(outcome, this.deps.now());
-    await updateJobRun(db, row.job_run_id, end);
     if (outcome.runId !== undefined) {
-      const count = await countJobRun(db, job.job_id);
+      const count = await countJobRun(this.deps.db, job.job_id);
       if (maxRunsReached(count, job.max_runs)) {
-        await updateCronJob(db, job.job_id, { enabled: 0, next_run_at: null });
+        await updateCronJob(this.deps.db, job.job_id, { enabled: 0, next_run_at: null });
         this.wake();
       }
     }
-    if (end.status === "failed" && shouldRetry(outcome.error, row.attempt, job.max_attempts))
+    if (outcome.recorded === "failed" && shouldRetry(outcome.error, row.attempt, job.max_attempts)) {
       this.scheduleRetry(job.job_id, row.tick_at, row.attempt + 1, job.backoff_ms);
+    }
   }
 
   private scheduleRetry(jobId: string, tickAt: number, attempt: number, backoffMs: number): void {
