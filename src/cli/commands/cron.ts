@@ -99,7 +99,7 @@ export function registerCronCommand(cron: Command): void {
         ["enabled", yesNo(job.enabled)],
         ["concurrency", enumLabel(ConcurrencyPolicy[job.concurrency] ?? "", "CONCURRENCY_POLICY_")],
         ["misfire", enumLabel(MisfirePolicy[job.misfire] ?? "", "MISFIRE_POLICY_")],
-        ["retry", `${job.retry?.maxAttempts ?? 1} attempts, backoff ${job.retry?.backoffMs ?? 0} ms`],
+        ["retry", describeRetry(job)],
         ["jitter", `${job.jitterMs} ms`],
         ["runs", job.maxRuns === undefined ? String(job.runCount) : `${job.runCount} of ${job.maxRuns}`],
         ["next run", formatTime(job.nextRunAt, "never")],
@@ -205,6 +205,11 @@ async function listAllJobs(clients: DaemonClients): Promise<Job[]> {
 function getJob(clients: DaemonClients, jobId: string): Promise<GetJobResponse> {
   const client = clients.cron();
   return callUnary<GetJobResponse>((done) => client.getJob({ jobId }, clients.metadata(), clients.unaryOptions(), done));
+}
+
+function describeRetry(job: Job): string {
+  const attempts = job.retry?.maxAttempts ?? 1;
+  return attempts <= 1 ? "no retries" : `up to ${attempts} attempts, backoff ${job.retry?.backoffMs ?? 0} ms doubling`;
 }
 
 function describeSchedule(job: Job): string {
