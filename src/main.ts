@@ -1,9 +1,5 @@
 import { join } from "node:path";
-import { ownerCallerFrom } from "./automation/owner-caller.js";
-import { TaskQueue } from "./automation/task-queue.js";
-import { taskRunsOf } from "./automation/task-runs.js";
-import { taskStallWatch } from "./automation/task-stall-watch.js";
-import { Watchdog } from "./automation/watchdog.js";
+import { Automation } from "./automation/automation.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
@@ -62,6 +58,8 @@ export interface RunningGateway {
   stateDir: string;
   adminToken: string;
   logger: Logger;
+  /** Re-reads the config file and applies what can change while running: the [[automation.jobs]]. */
+  reload(): Promise<void>;
   /** Stops accepting, lets in-flight runs finish within the grace period, cancels the rest, closes. */
   stop(): Promise<void>;
 }
@@ -74,12 +72,13 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const stateDir = stateDirFor(options.stateDir, env);
-  const loadedConfig = loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const readConfig = () => loadConfig({ path: options.configPath ?? env.PALYRA_CONFIG, stateDir, env });
+  const loadedConfig = readConfig();
   const binds = pickBinds(options, env, loadedConfig);
   checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock);
+    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock, readConfig);
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -93,6 +92,7 @@ async function startLocked(
   stateDir: string,
   loadedConfig: LoadedConfig,
   lock: StateLock,
+  readConfig: () => LoadedConfig,
 ): Promise<RunningGateway> {
   const { grpcBind, httpBind } = options;
   secureStateDirectory(stateDir);
@@ -134,8 +134,20 @@ async function startLocked(
   const interrupted = await recoverInterruptedRuns({ db: store.db, governance: budgets.governance, now: startedAt, logger });
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished, charged their last heartbeat");
   const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
-  // Queued tasks run as their owner would call now (a revoked key's tasks fail).
-  const tasks = new TaskQueue({ db: store.db, runs: taskRunsOf(engine), ownerCaller: ownerCallerFrom((keyId) => apiKeys.callerFor(keyId)), logger });
+  const beatEveryMs = heartbeatIntervalMs(config.automation.self_healing.stall_after_ms);
+  // Scheduled jobs and queued tasks run as their owner would call now (a revoked key's runs fail, recorded).
+  const automation = new Automation({
+    db: store.db,
+    engine,
+    config: config.automation,
+    callerForKey: (keyId) => apiKeys.callerFor(keyId),
+    heartbeatIntervalMs: beatEveryMs,
+    logger,
+  });
+  await automation.syncJobs(config.automation.jobs).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -155,7 +167,8 @@ async function startLocked(
     auth,
     priceCatalog,
     budgets: budgets.administration,
-    tasks,
+    tasks: automation.tasks,
+    cronJobs: automation.cronJobs,
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
@@ -177,8 +190,7 @@ async function startLocked(
     throw error;
   });
 
-  // Closes out tasks a killed daemon left running, then runs queued ones as they come due.
-  await tasks.start().catch(async (error: unknown) => {
+  await automation.start().catch(async (error: unknown) => {
     await Promise.all([rpcServer.close(), httpServer.close()]);
     await store.close();
     throw error;
@@ -195,10 +207,7 @@ async function startLocked(
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
     : undefined;
   const tokenRefresh = auth.startRefreshLoop();
-  const heartbeats = engine.startHeartbeats(heartbeatIntervalMs(config.automation.self_healing.stall_after_ms));
-  // Self-healing: stalled runs, and tasks stale with no run in flight, become incidents.
-  const watchdog = new Watchdog({ db: store.db, engine, sources: [taskStallWatch(tasks, store.db)], config: config.automation.self_healing, logger });
-  watchdog.start();
+  const heartbeats = engine.startHeartbeats(beatEveryMs);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -207,12 +216,10 @@ async function startLocked(
       healthBoard.shutdown();
       rpcServer.stopAccepting();
       httpServer.stopAccepting();
-      // Before draining: runs cancelled for the shutdown are not stalls, and no incident is written once the store closes.
-      await watchdog.stop();
-      // No task starts from here on; those running are recorded once drain has ended their runs.
-      const tasksStopped = tasks.stop();
+      // No tick, task or incident from here on; job runs and tasks in flight get the grace like any run.
+      await automation.stopStarting();
       await engine.drain(config.daemon.shutdown_grace_ms);
-      await tasksStopped;
+      await automation.settled();
       await heartbeats.stop();
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
@@ -223,7 +230,11 @@ async function startLocked(
     })();
     return stopping;
   };
-  return { grpcAddress, httpAddress, stateDir, adminToken, logger, stop };
+  const reload = async () => {
+    const { upserted, removed } = await automation.syncJobs(readConfig().config.automation.jobs);
+    logger.info({ upserted, removed }, "reloaded [[automation.jobs]] from the config");
+  };
+  return { grpcAddress, httpAddress, stateDir, adminToken, logger, reload, stop };
 }
 
 /** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */

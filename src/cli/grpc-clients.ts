@@ -1,6 +1,7 @@
 import { type CallOptions, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { ApiKeysServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/api_keys.js";
 import { AuthProfileServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/auth.js";
+import { CronServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/cron.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
 import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
@@ -46,6 +47,10 @@ export class DaemonClients {
 
   tasks(): TasksServiceClient {
     return this.track(new TasksServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  cron(): CronServiceClient {
+    return this.track(new CronServiceClient(this.connection.address, credentials.createInsecure()));
   }
 
   usage(): UsageServiceClient {

@@ -63,6 +63,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/tasks.js")).registerTasksCommand,
   },
   {
+    name: "cron",
+    description: "schedule agent runs: add, list, show, runs, run, enable, disable, remove",
+    load: async () => (await import("./commands/cron.js")).registerCronCommand,
+  },
+  {
     name: "incidents",
     description: "what the self-healing watchdog found: stalled runs, job runs and tasks",
     load: async () => (await import("./commands/incidents.js")).registerIncidentsCommand,

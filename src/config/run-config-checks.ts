@@ -1,3 +1,4 @@
+import { checkAutomation } from "./check-automation.js";
 import { checkBudgets } from "./check-budgets.js";
 import { checkPricing } from "./check-pricing.js";
 import { checkDefaultModels, checkModels, checkProviders } from "./check-references.js";
@@ -33,6 +34,7 @@ const configChecks: readonly ConfigCheck[] = [
   },
   { reads: [providerIds, model("model_id"), "usage.pricing[].model_id", "usage.pricing[].effective_from"], check: checkPricing },
   { reads: ["usage.timezone", "usage.budgets"], check: checkBudgets },
+  { reads: ["automation.timezone", "automation.jobs", providerIds, model("model_id")], check: checkAutomation },
 ];
 
 /**

@@ -2,12 +2,14 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/es/grpc/health/v1/health_pb.js";
 import { ApiKeysService, file_palyra_gateway_v1_api_keys } from "../../gen/es/palyra/gateway/v1/api_keys_pb.js";
 import { AuthProfileService, file_palyra_gateway_v1_auth } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
+import { CronService, file_palyra_gateway_v1_cron } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
 import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { file_palyra_gateway_v1_tasks, TasksService } from "../../gen/es/palyra/gateway/v1/tasks_pb.js";
 import { file_palyra_gateway_v1_usage, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { file_palyra_gateway_v1_vault, VaultService } from "../../gen/es/palyra/gateway/v1/vault_pb.js";
+import type { CronJobs } from "../automation/cron-jobs.js";
 import type { TaskQueue } from "../automation/task-queue.js";
 import type { DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import type { BudgetAdministration } from "../governance/budgets/budget-administration.js";
@@ -20,6 +22,7 @@ import type { ResponseCache } from "../registry/response-cache.js";
 import type { Logger } from "../shared/logger.js";
 import { createApiKeysService } from "./api-keys-service.js";
 import { createAuthProfileService } from "./auth-profile-service.js";
+import { createCronService } from "./cron-service.js";
 import { createDiagnosticsService } from "./diagnostics-service.js";
 import { createGatewayService } from "./gateway-service.js";
 import { createHealthService, type HealthStatusBoard } from "./health-service.js";
@@ -43,6 +46,7 @@ export interface RpcDeps extends DiagnosticsSources {
   priceCatalog: PriceCatalog;
   budgets: BudgetAdministration;
   tasks: TaskQueue;
+  cronJobs: CronJobs;
 }
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
@@ -64,6 +68,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   const usage = createUsageService(pricing, createBudgetHandlers({ budgets: deps.budgets }));
   const health = createHealthService(deps.healthBoard);
   const tasks = createTasksService(deps.tasks);
+  const cron = createCronService(deps.cronJobs);
   return (router) => {
     registerService(router, GatewayService, gateway, limits);
     registerService(router, ModelsService, models, limits);
@@ -73,6 +78,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     registerService(router, AuthProfileService, authProfiles, limits);
     registerService(router, UsageService, usage, limits);
     registerService(router, TasksService, tasks, limits);
+    registerService(router, CronService, cron, limits);
     registerService(router, Health, health, limits);
     registerReflection(router, [
       file_palyra_gateway_v1_gateway,
@@ -83,6 +89,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
       file_palyra_gateway_v1_auth,
       file_palyra_gateway_v1_usage,
       file_palyra_gateway_v1_tasks,
+      file_palyra_gateway_v1_cron,
     ]);
   };
 }

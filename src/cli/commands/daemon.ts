@@ -49,6 +49,10 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // SIGHUP re-reads the config file's [[automation.jobs]]; a bad file is logged and changes nothing.
+  process.on("SIGHUP", () => {
+    gateway?.reload().catch((error: unknown) => gateway?.logger.error({ err: error }, "reload failed"));
+  });
 
   try {
     // Loaded here, not at the top, so client commands never load the daemon's modules.
