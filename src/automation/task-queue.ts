@@ -14,7 +14,7 @@ import { pageCursorOf, pageTokenOf } from "./task-page-token.js";
 import { TaskRunner } from "./task-runner.js";
 import type { TaskRuns } from "./task-runs.js";
 import { checkSubmission, type TaskSubmission } from "./task-submission.js";
-import { systemTimerClock, type TimerClock } from "./timer-clock.js";
+import { systemTimerClock, type TimerClock } from "./timer-source.js";
 
 export interface TaskQueueDeps {
   db: Kysely<Database>;

@@ -19,7 +19,7 @@ import { runInputOf, runSpecFromJson } from "./run-spec.js";
 import type { BackgroundRunOutcome } from "./run-to-end.js";
 import { parentCancelledReason, refusedOutcome, taskEndPatch } from "./task-outcome.js";
 import type { TaskRuns } from "./task-runs.js";
-import type { TimerClock } from "./timer-clock.js";
+import type { TimerClock } from "./timer-source.js";
 
 export interface TaskRunnerDeps {
   db: Kysely<Database>;
@@ -114,7 +114,7 @@ export class TaskRunner {
         await this.pump().catch((error: unknown) => {
           this.deps.logger.error({ err: error }, "the task queue could not start due tasks; it looks again shortly");
           // The timer was not re-armed: without this, due tasks would wait for the next submission.
-          if (this.state === "running") this.cancelTimer = this.deps.clock.setTimer(() => this.wake(), retryLookMs);
+          if (this.state === "running") this.cancelTimer = this.deps.clock.set(() => this.wake(), retryLookMs);
         });
       } while (this.pumpAgain && this.state === "running");
     })().finally(() => {
@@ -162,7 +162,7 @@ export class TaskRunner {
     const wakeAt = Math.min(...candidates);
     // Something due yet not started (a claim lost to a concurrent change): look again shortly, never spin.
     const delay = wakeAt > now ? wakeAt - clock.now() : retryLookMs;
-    this.cancelTimer = clock.setTimer(() => this.wake(), delay);
+    this.cancelTimer = clock.set(() => this.wake(), delay);
   }
 
   private async launch(row: TaskRow, now: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { BackgroundRunOutcome } from "../../src/automation/run-to-end.js";
 import type { TaskRuns } from "../../src/automation/task-runs.js";
-import type { TimerClock } from "../../src/automation/timer-clock.js";
+import type { TimerClock } from "../../src/automation/timer-source.js";
 import type { Caller } from "../../src/identity/caller.js";
 import type { RunEndListener } from "../../src/runs/run-engine.js";
 import { GatewayError } from "../../src/shared/errors.js";
@@ -14,7 +14,7 @@ export class ManualTimerClock implements TimerClock {
 
   readonly now = (): number => this.current;
 
-  setTimer(fn: () => void, delayMs: number): () => void {
+  set(fn: () => void, delayMs: number): () => void {
     const timer = { at: this.current + Math.max(0, delayMs), fn };
     this.timers.add(timer);
     return () => this.timers.delete(timer);

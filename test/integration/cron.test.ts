@@ -119,6 +119,18 @@ describe("CronService", () => {
     expect(ledgerRows(runIds)).toEqual(runIds.sort().map((run_id) => ({ run_id, agent_id: "cron-agent", caller_id: "admin", status: "succeeded" })));
   });
 
+  it("creates a job enabled when the definition leaves enabled unset, and disabled only when asked", async () => {
+    const { enabled: _unset, ...withoutEnabled } = job({ jobId: "implicitly-enabled" });
+    const { job: created } = await cron.createJob({ job: withoutEnabled }, admin);
+    expect(created?.enabled).toBe(true);
+    expect(created?.nextRunAt).toBeDefined();
+    const { job: off } = await cron.createJob({ job: job({ jobId: "explicitly-disabled", enabled: false }) }, admin);
+    expect(off?.enabled).toBe(false);
+    expect(off?.nextRunAt).toBeUndefined();
+    await cron.deleteJob({ jobId: "implicitly-enabled" }, admin);
+    await cron.deleteJob({ jobId: "explicitly-disabled" }, admin);
+  });
+
   it("skips an over-budget agent's tick with reason budget_exceeded, naming the policy", async () => {
     const { job: created } = await cron.createJob({ job: job({ agentId: "broke-agent", retry: { maxAttempts: 3, backoffMs: 1000n } }) }, admin);
     const { jobRun } = await cron.runJobNow({ jobId: created?.jobId ?? "" }, admin);

@@ -62,7 +62,7 @@ export function jobFromProto(job: ProtoJob | undefined): JobDefinition {
       ...(run.maxTokens !== undefined && { maxTokens: run.maxTokens }),
     },
     agentId: job.agentId || undefined,
-    enabled: job.enabled,
+    enabled: job.enabled ?? true,
     schedule:
       schedule?.case === "cron"
         ? { kind: "cron", expression: schedule.value.expression, timezone: schedule.value.timezone || undefined }

@@ -231,7 +231,8 @@ export interface Job {
   agentId: string;
   /** The caller who created the job ("admin" or an API key id). Set by the daemon. */
   owner: string;
-  enabled: boolean;
+  /** Unset: enabled (a job definition without it runs). */
+  enabled?: boolean | undefined;
   schedule?: JobSchedule | undefined;
   concurrency: ConcurrencyPolicy;
   misfire: MisfirePolicy;
@@ -775,7 +776,7 @@ function createBaseJob(): Job {
     run: undefined,
     agentId: "",
     owner: "",
-    enabled: false,
+    enabled: undefined,
     schedule: undefined,
     concurrency: 0,
     misfire: 0,
@@ -809,7 +810,7 @@ export const Job: MessageFns<Job> = {
     if (message.owner !== "") {
       writer.uint32(42).string(message.owner);
     }
-    if (message.enabled !== false) {
+    if (message.enabled !== undefined) {
       writer.uint32(48).bool(message.enabled);
     }
     if (message.schedule !== undefined) {
@@ -1046,7 +1047,7 @@ export const Job: MessageFns<Job> = {
         ? globalThis.String(object.agent_id)
         : "",
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
-      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : undefined,
       schedule: isSet(object.schedule) ? JobSchedule.fromJSON(object.schedule) : undefined,
       concurrency: isSet(object.concurrency) ? concurrencyPolicyFromJSON(object.concurrency) : 0,
       misfire: isSet(object.misfire) ? misfirePolicyFromJSON(object.misfire) : 0,
@@ -1112,7 +1113,7 @@ export const Job: MessageFns<Job> = {
     if (message.owner !== "") {
       obj.owner = message.owner;
     }
-    if (message.enabled !== false) {
+    if (message.enabled !== undefined) {
       obj.enabled = message.enabled;
     }
     if (message.schedule !== undefined) {
@@ -1167,7 +1168,7 @@ export const Job: MessageFns<Job> = {
     message.run = (object.run !== undefined && object.run !== null) ? JobRunSpec.fromPartial(object.run) : undefined;
     message.agentId = object.agentId ?? "";
     message.owner = object.owner ?? "";
-    message.enabled = object.enabled ?? false;
+    message.enabled = object.enabled ?? undefined;
     message.schedule = (object.schedule !== undefined && object.schedule !== null)
       ? JobSchedule.fromPartial(object.schedule)
       : undefined;
