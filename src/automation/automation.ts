@@ -41,7 +41,7 @@ export class Automation {
   constructor(private readonly deps: AutomationDeps) {
     const { db, engine, config, logger } = deps;
     const ownerCaller = ownerCallerFrom(deps.callerForKey);
-    this.tasks = new TaskQueue({ db, runs: taskRunsOf(engine), ownerCaller, logger });
+    this.tasks = new TaskQueue({ db, runs: taskRunsOf(engine), ownerCaller, logger, heartbeatIntervalMs: deps.heartbeatIntervalMs });
     this.scheduler = new JobScheduler({ db, engine, ownerCaller, logger, now: Date.now, timers: realTimers, heartbeatIntervalMs: deps.heartbeatIntervalMs });
     this.cronJobs = new CronJobs({ db, scheduler: this.scheduler, now: Date.now, defaultTimezone: config.timezone });
     const sources = [taskStallWatch(this.tasks, db), jobRunStallWatch({ db, scheduler: this.scheduler, now: Date.now })];

@@ -3,10 +3,11 @@ import type { Kysely } from "kysely";
 import type { Caller } from "../identity/caller.js";
 import { GatewayError, invalidRequest } from "../shared/errors.js";
 import type { CronJobRow, JobRunRow } from "../store/automation-tables.js";
-import { deleteCronJob, findCronJob, insertCronJob, listCronJobs, updateCronJob } from "../store/cron-jobs-repository.js";
+import { countJobsOf, deleteCronJob, findCronJob, insertCronJob, listCronJobs, updateCronJob } from "../store/cron-jobs-repository.js";
 import { findJobRun, type JobRunCursor, listJobRuns } from "../store/job-runs-repository.js";
 import type { Database } from "../store/tables.js";
 import { checkJobDefinition, definitionColumns, type JobDefinition, nextRunAt, sameSchedule } from "./job-definition.js";
+import { maxJobsPerOwner, ownerLimitError } from "./owner-limits.js";
 import type { TickResult } from "./scheduler.js";
 
 /** What CronJobs needs of the scheduler: to hear of changes, and to fire a tick now. */
@@ -22,6 +23,8 @@ export interface CronJobsDeps {
   now: () => number;
   /** [automation] timezone: cron jobs that name none run in it. */
   defaultTimezone: string;
+  /** Runtime jobs one owner may have (default maxJobsPerOwner). */
+  maxJobsPerOwner?: number;
   newId?: () => string;
 }
 
@@ -48,6 +51,10 @@ export class CronJobs {
     const jobId = job.jobId || this.newId();
     if ((await findCronJob(this.deps.db, jobId)) !== undefined) {
       throw new GatewayError("invalid_request", `job.job_id: a job "${jobId}" already exists`, { param: "job.job_id", code: "job_exists" });
+    }
+    const limit = this.deps.maxJobsPerOwner ?? maxJobsPerOwner;
+    if ((await countJobsOf(this.deps.db, caller.id)) >= limit) {
+      throw ownerLimitError(caller, "jobs", limit, "job", "job_limit_reached");
     }
     const columns = { ...definitionColumns(job, this.deps.defaultTimezone), agent_id: agentOf(caller, job.agentId) };
     const base = { ...columns, created_at: now };

@@ -1,6 +1,7 @@
 import { invalidRequest } from "../shared/errors.js";
 import type { ConcurrencyPolicy, CronJobRow, MisfirePolicy } from "../store/automation-tables.js";
 import { checkRunSpec, type RunSpec, runSpecToJson } from "./run-spec.js";
+import { maxJitterMs } from "./schedule/jitter.js";
 import { cronProblem, type JobSchedule, nextTickAfter } from "./schedule/next-tick.js";
 
 /** What a job is, as CronService or [[automation.jobs]] give it (the daemon sets owner, source and times). */
@@ -48,7 +49,7 @@ export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTi
   if (job.maxCatchUp < 1 || job.maxCatchUp > 100) throw invalidRequest(field("max_catch_up"), "must be 1-100");
   if (job.maxAttempts < 1 || job.maxAttempts > 16) throw invalidRequest(field("retry.max_attempts"), "must be 1-16");
   if (job.backoffMs < 0 || job.backoffMs > 600_000) throw invalidRequest(field("retry.backoff_ms"), "must be 0-600000");
-  if (job.jitterMs < 0 || job.jitterMs > 60_000) throw invalidRequest(field("jitter_ms"), "must be 0-60000");
+  if (job.jitterMs < 0 || job.jitterMs > maxJitterMs) throw invalidRequest(field("jitter_ms"), `must be 0-${maxJitterMs}`);
   if (job.maxRuns !== undefined && job.maxRuns < 1) throw invalidRequest(field("max_runs"), "must be at least 1 (leave it unset for no limit)");
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { CronJobRow, JobRunRow } from "../store/automation-tables.js";
-import { countJobRun, findCronJob, listScheduledJobs, updateCronJob } from "../store/cron-jobs-repository.js";
+import { countJobRun, earliestTickAfter, findCronJob, listJobsDueBy, updateCronJob } from "../store/cron-jobs-repository.js";
 import { insertJobRun } from "../store/job-runs-repository.js";
 import { scheduleOf } from "./job-definition.js";
 import { executeJobRun, type JobRunExecutionDeps, jobRunRow } from "./job-run-execution.js";
-import { jitterOffsetMs } from "./schedule/jitter.js";
+import { jitterOffsetMs, maxJitterMs } from "./schedule/jitter.js";
 import { nextTickAfter } from "./schedule/next-tick.js";
 import { decideConcurrency, maxRunsReached, retryDelayMs, shouldRetry } from "./schedule/policies.js";
 import { recoverMissedTicks } from "./scheduler-recovery.js";
@@ -145,8 +145,10 @@ export class JobScheduler {
     if (this.stopped) return;
     this.cancelTimer?.();
     const now = this.deps.now();
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const job of await listScheduledJobs(this.deps.db)) {
+    // Only jobs due within the largest jitter can fire or decide the timer before the earliest later tick.
+    const horizon = now + maxJitterMs;
+    let earliest = (await earliestTickAfter(this.deps.db, horizon)) ?? Number.POSITIVE_INFINITY;
+    for (const job of await listJobsDueBy(this.deps.db, horizon)) {
       const tick = Number(job.next_run_at);
       const due = tick + jitterOffsetMs(job.job_id, tick, job.jitter_ms);
       if (due > now) {

@@ -5,8 +5,9 @@ import { GatewayError, invalidRequest } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { TaskRow, TaskState } from "../store/automation-tables.js";
 import type { Database } from "../store/tables.js";
-import { findTask, insertTask, listTasks, updateTaskIf } from "../store/tasks-repository.js";
+import { countOpenTasks, findTask, insertTask, listTasks, updateTaskIf } from "../store/tasks-repository.js";
 import type { OwnerCaller } from "./owner-caller.js";
+import { maxOpenTasksPerOwner, ownerLimitError } from "./owner-limits.js";
 import { runSpecToJson } from "./run-spec.js";
 import { type Task, taskFromRow } from "./task.js";
 import { parentCancelledReason } from "./task-outcome.js";
@@ -28,6 +29,8 @@ export interface TaskQueueDeps {
   retryBackoffMs?: number;
   /** At most one heartbeat write per running task in this interval (default 5 s). */
   heartbeatIntervalMs?: number;
+  /** Queued and running tasks one owner may have (default maxOpenTasksPerOwner). */
+  maxOpenTasksPerOwner?: number;
   newId?: () => string;
 }
 
@@ -77,6 +80,10 @@ export class TaskQueue {
     const taskId = submission.taskId || this.newId();
     if (submission.taskId && (await findTask(this.db, taskId)) !== undefined) {
       throw new GatewayError("invalid_request", `task_id: a task with id ${taskId} already exists`, { param: "task_id", code: "task_exists" });
+    }
+    const limit = this.deps.maxOpenTasksPerOwner ?? maxOpenTasksPerOwner;
+    if ((await countOpenTasks(this.db, caller.id)) >= limit) {
+      throw ownerLimitError(caller, "queued or running tasks", limit, "task", "task_limit_reached");
     }
     const parentRunId = submission.parentRunId || undefined;
     const parentCancelled = parentRunId !== undefined && (await this.parentStatus(parentRunId, caller)) === "cancelled";

@@ -46,6 +46,36 @@ export async function listScheduledJobs(db: Kysely<Database>): Promise<CronJobRo
   return db.selectFrom("cron_jobs").selectAll().where("enabled", "=", 1).where("next_run_at", "is not", null).execute();
 }
 
+/**
+ * Enabled jobs whose next tick is at or before `by`: the ones a scan fires or arms its timer for, so
+ * a scan reads the jobs due soon, not every job.
+ */
+export async function listJobsDueBy(db: Kysely<Database>, by: number): Promise<CronJobRow[]> {
+  return db.selectFrom("cron_jobs").selectAll().where("enabled", "=", 1).where("next_run_at", "is not", null).where("next_run_at", "<=", by).execute();
+}
+
+/** The earliest next tick of an enabled job after `after`, if any. */
+export async function earliestTickAfter(db: Kysely<Database>, after: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("cron_jobs")
+    .select((eb) => eb.fn.min("next_run_at").as("next"))
+    .where("enabled", "=", 1)
+    .where("next_run_at", ">", after)
+    .executeTakeFirst();
+  return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+}
+
+/** How many runtime jobs `owner` has. */
+export async function countJobsOf(db: Kysely<Database>, owner: string): Promise<number> {
+  const row = await db
+    .selectFrom("cron_jobs")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("owner", "=", owner)
+    .where("source", "=", "runtime")
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** Jobs declared in the config file. */
 export async function listConfigJobs(db: Kysely<Database>): Promise<CronJobRow[]> {
   return db.selectFrom("cron_jobs").selectAll().where("source", "=", "config").execute();

@@ -36,6 +36,17 @@ export async function listTasks(
   return query.orderBy("created_at", "desc").orderBy("task_id", "desc").limit(options.limit).execute();
 }
 
+/** How many of `owner`'s tasks are queued or running. */
+export async function countOpenTasks(db: Kysely<Database>, owner: string): Promise<number> {
+  const row = await db
+    .selectFrom("tasks")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("owner", "=", owner)
+    .where("state", "in", ["queued", "running"])
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** Queued tasks due by `now`, earliest first. */
 export async function dueTasks(db: Kysely<Database>, now: number, limit: number): Promise<TaskRow[]> {
   return db

@@ -19,7 +19,7 @@ export async function stopTaskQueues(): Promise<void> {
 }
 
 /** A task queue on a real SQLite file, with a hand-moved clock and scripted runs. */
-export async function setupTaskQueue(options: { concurrency?: number; script?: RunScript; ownerCaller?: OwnerCaller } = {}) {
+export async function setupTaskQueue(options: { concurrency?: number; script?: RunScript; ownerCaller?: OwnerCaller; maxOpenTasksPerOwner?: number } = {}) {
   const store: Store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-tasks-")), "palyra.sqlite"));
   const clock = new ManualTimerClock();
   const runs = new ScriptedTaskRuns(clock, options.script);
@@ -31,6 +31,7 @@ export async function setupTaskQueue(options: { concurrency?: number; script?: R
     clock,
     concurrency: options.concurrency ?? 4,
     retryBackoffMs: 1000,
+    ...(options.maxOpenTasksPerOwner !== undefined && { maxOpenTasksPerOwner: options.maxOpenTasksPerOwner }),
   });
   cleanups.push(async () => {
     const stopped = queue.stop();

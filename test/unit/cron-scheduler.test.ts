@@ -7,7 +7,7 @@ import { CronJobs } from "../../src/automation/cron-jobs.js";
 import type { JobDefinition } from "../../src/automation/job-definition.js";
 import { jobRunStallWatch } from "../../src/automation/job-run-stall-watch.js";
 import { JobScheduler } from "../../src/automation/scheduler.js";
-import { adminCaller } from "../../src/identity/caller.js";
+import { adminCaller, type Caller } from "../../src/identity/caller.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import { findCronJob, updateCronJob } from "../../src/store/cron-jobs-repository.js";
 import { insertJobRun, listJobRuns } from "../../src/store/job-runs-repository.js";
@@ -106,6 +106,35 @@ describe("the scheduler", () => {
     expect((await runsOf())[0]).toMatchObject({ status: "succeeded", run_id: "run-1", input_tokens: 7, output_tokens: 3, cost_usd: 0.5 });
     expect(await findCronJob(store.db, "job")).toMatchObject({ run_count: 1, last_run_at: start + 60_000, next_run_at: start + 120_000 });
     expect(timers.nextDueAt).toBe(start + 120_000);
+  });
+
+  it("arms its timer for a tick far ahead, reading only the jobs due soon, and fires it then", async () => {
+    await jobs.create(adminCaller, definition({ jobId: "hourly", schedule: { kind: "every", everyMs: 3_600_000 } }));
+    await jobs.create(adminCaller, definition({ jobId: "daily", schedule: { kind: "every", everyMs: 86_400_000 } }));
+    await scheduler.start();
+    await scheduler.idle();
+    expect(timers.armed).toBe(1);
+    expect(timers.nextDueAt).toBe(start + 3_600_000);
+    await fireNextTimer();
+    const run = await engine.nextStart();
+    run.end(completed());
+    await scheduler.settled();
+    expect((await runsOf("hourly")).map((row) => row.status)).toEqual(["succeeded"]);
+    expect(await runsOf("daily")).toEqual([]);
+    expect(timers.nextDueAt).toBe(start + 7_200_000);
+  });
+
+  it("refuses an owner's job past its limit of jobs, naming it", async () => {
+    const limited = new CronJobs({ db: store.db, scheduler, now: clock.now, defaultTimezone: "UTC", maxJobsPerOwner: 1 });
+    const key: Caller = { id: "key-1", kind: "api_key", scopes: new Set(["cron.manage"]) };
+    await limited.create(key, definition({ jobId: "first" }));
+    await expect(limited.create(key, definition({ jobId: "second" }))).rejects.toMatchObject({
+      kind: "rate_limit",
+      param: "job",
+      code: "job_limit_reached",
+      message: expect.stringContaining("API key key-1 already has 1 jobs"),
+    });
+    await expect(limited.create(adminCaller, definition({ jobId: "admins" }))).resolves.toMatchObject({ owner: "admin" });
   });
 
   it("wakes when a job is created or changed, and delays a tick by its deterministic jitter", async () => {

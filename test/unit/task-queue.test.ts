@@ -138,6 +138,23 @@ describe("the task queue and parent runs", () => {
     expect(runs.runs).toHaveLength(1);
   });
 
+  it("refuses a caller's task past its limit of open tasks, naming it, and takes more once one ended", async () => {
+    const { submit, queue, clock } = await setup({ maxOpenTasksPerOwner: 2 });
+    const later = { notBefore: clock.now() + 60_000 };
+    const first = await submit("one", later, keyCaller("key-1"));
+    await submit("two", later, keyCaller("key-1"));
+    await expect(submit("three", later, keyCaller("key-1"))).rejects.toMatchObject({
+      kind: "rate_limit",
+      param: "task",
+      code: "task_limit_reached",
+      message: expect.stringContaining("API key key-1 already has 2 queued or running tasks"),
+    });
+    // Another caller's limit is its own.
+    await expect(submit("other", later, keyCaller("key-2"))).resolves.toMatchObject({ state: "queued" });
+    await queue.cancel(first.taskId, "", keyCaller("key-1"));
+    await expect(submit("three", later, keyCaller("key-1"))).resolves.toMatchObject({ state: "queued" });
+  });
+
   it("accepts only a parent run the submitter may see", async () => {
     const { runs, submit } = await setup();
     runs.ledger.set("admins-run", { callerId: "admin", status: "running" });

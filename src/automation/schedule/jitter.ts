@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 
+/** The largest jitter a job may ask for: a tick fires at most this long after its schedule's instant. */
+export const maxJitterMs = 60_000;
+
 /**
  * The delay of one tick, below `jitterMs`: a hash of the job and the tick, so the same job and tick
  * always get the same offset (a restart does not move a tick) while jobs on the same schedule spread out.

@@ -42,6 +42,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("updated_at", "bigint", (column) => column.notNull())
     .execute();
   await db.schema.createIndex("cron_jobs_owner_idx").on("cron_jobs").columns(["owner", "job_id"]).execute();
+  // The scheduler reads the jobs due soon and the earliest later tick, never every job.
+  await db.schema.createIndex("cron_jobs_due_idx").on("cron_jobs").columns(["enabled", "next_run_at"]).execute();
 
   await db.schema
     .createTable("job_runs")
@@ -96,6 +98,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex("tasks_due_idx").on("tasks").columns(["state", "not_before"]).execute();
   await db.schema.createIndex("tasks_owner_idx").on("tasks").columns(["owner", "created_at"]).execute();
+  // A caller's open tasks are counted on every submission (the per-caller limit).
+  await db.schema.createIndex("tasks_owner_state_idx").on("tasks").columns(["owner", "state"]).execute();
   await db.schema.createIndex("tasks_parent_idx").on("tasks").column("parent_run_id").execute();
 
   await db.schema
