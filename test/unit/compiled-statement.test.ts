@@ -7,6 +7,7 @@ import { compiledStatement } from "../../src/store/compiled-statement.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun, insertRun, updateRun } from "../../src/store/runs-repository.js";
 import type { Database, NewRunRow } from "../../src/store/tables.js";
+import { runningRunRow } from "../helpers/run-rows.js";
 
 let dir: string;
 let store: Store;
@@ -23,31 +24,7 @@ afterEach(async () => {
 
 const alert = (id: string, consumed: number, message = "m") => ({ id, consumed, message });
 
-const runRow: NewRunRow = {
-  run_id: "",
-  run_kind: "chat",
-  created_at: 1,
-  finished_at: null,
-  status: "running",
-  caller_id: "admin",
-  agent_id: null,
-  session_id: null,
-  user_id: null,
-  client_request_id: null,
-  requested_model: null,
-  model_id: "m",
-  provider_id: "p",
-  upstream_model: "m",
-  finish_reason: null,
-  first_output_ms: null,
-  duration_ms: null,
-  error_kind: null,
-  error_message: null,
-  routing_mode: null,
-  recommended_model: null,
-  complexity: null,
-  dry_run_change: null,
-};
+const runRow = runningRunRow({ run_id: "" });
 
 describe("compiledStatement", () => {
   it("builds a statement once per shape and runs it with each call's values, in and out of transactions", async () => {

@@ -10,6 +10,7 @@ import { recoverInterruptedRuns } from "../../src/runs/recover-interrupted-runs.
 import { findCounter } from "../../src/store/budget-counters-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun, insertRun, writeRunHeartbeats } from "../../src/store/runs-repository.js";
+import { runningRunRow } from "../helpers/run-rows.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
@@ -50,26 +51,7 @@ async function setUp() {
 }
 
 async function leaveRunning(store: Store, runId: string, agentId: string | null) {
-  await insertRun(store.db, {
-    run_id: runId,
-    created_at: day + 1000,
-    finished_at: null,
-    status: "running",
-    caller_id: "key_1",
-    agent_id: agentId,
-    session_id: null,
-    user_id: null,
-    client_request_id: null,
-    requested_model: null,
-    model_id: "m",
-    provider_id: "p",
-    upstream_model: "m",
-    finish_reason: null,
-    first_output_ms: null,
-    duration_ms: null,
-    error_kind: null,
-    error_message: null,
-  });
+  await insertRun(store.db, runningRunRow({ run_id: runId, created_at: day + 1000, caller_id: "key_1", agent_id: agentId }));
 }
 
 describe("runs a killed daemon left running", () => {
@@ -105,10 +87,10 @@ describe("runs a killed daemon left running", () => {
     expect(await findCounter(store.db, "agent-b", day)).toBeUndefined();
   });
 
-  it("never overwrite a finished run's end with a late heartbeat", async () => {
+  it("are closed without governance too, and a late heartbeat never overwrites the end", async () => {
     const { store } = await setUp();
     await leaveRunning(store, "done", null);
-    await recoverInterruptedRuns({ db: store.db, now: day + 2000, logger });
+    expect(await recoverInterruptedRuns({ db: store.db, now: day + 2000, logger })).toBe(1);
     await writeRunHeartbeats(store.db, [{ runId: "done", at: day + 3000, inputTokens: 7, outputTokens: 7 }]);
     expect(await findRun(store.db, "done")).toMatchObject({ status: "failed", input_tokens: 0, heartbeat_at: null });
   });

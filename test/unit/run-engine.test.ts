@@ -9,7 +9,6 @@ import { createProvider } from "../../src/providers/create-provider.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";
-import { recoverInterruptedRuns } from "../../src/runs/recover-interrupted-runs.js";
 import { RunEngine } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
 import { GatewayError } from "../../src/shared/errors.js";
@@ -172,31 +171,5 @@ describe("RunEngine", () => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
-  });
-
-  it("closes out runs a killed daemon left running", async () => {
-    const { store } = await setUp();
-    await insertRun(store.db, {
-      run_id: "left-over",
-      created_at: 1,
-      finished_at: null,
-      status: "running",
-      caller_id: "admin",
-      agent_id: null,
-      session_id: null,
-      user_id: null,
-      client_request_id: null,
-      requested_model: null,
-      model_id: "m",
-      provider_id: "p",
-      upstream_model: "m",
-      finish_reason: null,
-      first_output_ms: null,
-      duration_ms: null,
-      error_kind: null,
-      error_message: null,
-    });
-    expect(await recoverInterruptedRuns({ db: store.db, now: 99, logger: pino({ level: "silent" }) })).toBe(1);
-    expect(await findRun(store.db, "left-over")).toMatchObject({ status: "failed", error_kind: "interrupted", finished_at: 99 });
   });
 });
