@@ -15,7 +15,7 @@ import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatStreamEvent, ModelProvider } from "../../src/shared/model-types.js";
 import type { RunInput } from "../../src/shared/run-input.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
-import { findRun, insertRun } from "../../src/store/runs-repository.js";
+import { findRun } from "../../src/store/runs-repository.js";
 
 const stores: Store[] = [];
 afterEach(async () => {
