@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compiledStatement } from "../../src/store/compiled-statement.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun, insertRun, updateRun } from "../../src/store/runs-repository.js";
-import type { Database, NewRunRow } from "../../src/store/tables.js";
+import type { Database } from "../../src/store/tables.js";
 import { runningRunRow } from "../helpers/run-rows.js";
 
 let dir: string;
