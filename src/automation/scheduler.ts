@@ -4,6 +4,7 @@ import { countJobRun, earliestTickAfter, findCronJob, listJobsDueBy, updateCronJ
 import { insertJobRun } from "../store/job-runs-repository.js";
 import { scheduleOf } from "./job-definition.js";
 import { executeJobRun, type JobRunExecutionDeps, jobRunRow } from "./job-run-execution.js";
+import { type ActiveJobRun, cancelActive, type JobState, JobStates } from "./job-states.js";
 import { jitterOffsetMs, maxJitterMs } from "./schedule/jitter.js";
 import { nextTickAfter } from "./schedule/next-tick.js";
 import { decideConcurrency, maxRunsReached, retryDelayMs, shouldRetry } from "./schedule/policies.js";
@@ -15,28 +16,6 @@ export interface SchedulerDeps extends JobRunExecutionDeps {
   newId?: () => string;
 }
 
-/** A tick waiting for the job's active run (queue_one, catch-up, a retry). */
-interface WaitingTick {
-  job: CronJobRow;
-  tickAt: number;
-  attempt: number;
-}
-
-interface ActiveJobRun {
-  jobRunId: string;
-  /** Set once the engine admitted the run. */
-  cancel: ((reason: string) => void) | undefined;
-  /** A cancel asked for before admission, applied once admitted. */
-  pendingCancel: string | undefined;
-  done: Promise<void>;
-}
-
-interface JobState {
-  active: ActiveJobRun | undefined;
-  waiting: WaitingTick[];
-  retryTimers: Set<() => void>;
-}
-
 /** What a tick became: its job run, or a place in the job's queue. */
 export type TickResult = { jobRun: JobRunRow } | { queued: true };
 
@@ -46,7 +25,7 @@ export type TickResult = { jobRun: JobRunRow } | { queued: true };
  * starts its run through the engine like a client's call, as the job's owner.
  */
 export class JobScheduler {
-  private readonly states = new Map<string, JobState>();
+  private readonly states = new JobStates();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly newId: () => string;
   private cancelTimer: (() => void) | undefined;
@@ -97,33 +76,20 @@ export class JobScheduler {
 
   /** Forgets a removed job: its waiting ticks and retries are dropped and its active run cancelled. */
   jobRemoved(jobId: string): void {
-    const state = this.states.get(jobId);
-    if (state === undefined) return;
-    state.waiting.length = 0;
-    for (const cancel of state.retryTimers) cancel();
-    if (state.active) this.cancelActive(state.active, "the job was deleted");
+    this.states.forget(jobId, "the job was deleted");
     this.wake();
   }
 
   /** Cancels a job run's run in flight; false when that job run has none here. */
   cancelJobRun(jobRunId: string, reason: string): boolean {
-    for (const state of this.states.values()) {
-      if (state.active?.jobRunId === jobRunId) {
-        this.cancelActive(state.active, reason);
-        return true;
-      }
-    }
-    return false;
+    return this.states.cancelJobRun(jobRunId, reason);
   }
 
   /** No new ticks or retries from now on; runs in flight go on (the engine's drain cancels them). */
   stop(): void {
     this.stopped = true;
     this.cancelTimer?.();
-    for (const state of this.states.values()) {
-      state.waiting.length = 0;
-      for (const cancel of state.retryTimers) cancel();
-    }
+    this.states.forgetAllPending();
   }
 
   /** Resolves once the scans asked for so far are done (their ticks recorded; runs may still be going). */
@@ -195,7 +161,7 @@ export class JobScheduler {
     }
     if (decision.action === "replace" && state.active !== undefined) {
       const replaced = state.active;
-      this.cancelActive(replaced, "replaced by a newer tick (concurrency replace)");
+      cancelActive(replaced, "replaced by a newer tick (concurrency replace)");
       await replaced.done;
     }
     return { jobRun: await this.startRun(job, tickAt, attempt) };
@@ -282,17 +248,7 @@ export class JobScheduler {
     );
   }
 
-  private cancelActive(active: ActiveJobRun, reason: string): void {
-    if (active.cancel) active.cancel(reason);
-    else active.pendingCancel = reason;
-  }
-
   private stateOf(jobId: string): JobState {
-    let state = this.states.get(jobId);
-    if (state === undefined) {
-      state = { active: undefined, waiting: [], retryTimers: new Set() };
-      this.states.set(jobId, state);
-    }
-    return state;
+    return this.states.of(jobId);
   }
 }
