@@ -224,8 +224,47 @@ const selfHealingSchema = z.strictObject({
 const automationSchema = z.strictObject({
   /** IANA time zone of cron jobs that name none. */
   timezone: z.string().default("UTC"),
+  /** How often the integrity audit system job runs (vault, references, budget counters, open runs). */
+  audit_interval_ms: z
+    .number()
+    .int()
+    .min(60_000)
+    .default(6 * 3_600_000),
   jobs: z.array(jobSchema).max(1000).default([]),
   self_healing: selfHealingSchema.default(() => selfHealingSchema.parse({})),
+});
+
+/** [memory]: agent memory journals, what feeds them, how big they may grow, and their system jobs. */
+const memorySchema = z.strictObject({
+  /** Every succeeded chat run adds its last user message and its answer to its agent's journal. */
+  capture_runs: z.boolean().default(false),
+  /** Only these agents' runs are captured (when capture_runs is off). */
+  capture_agents: z.array(z.string().min(1).max(256)).max(1000).default([]),
+  /** Per agent: the oldest items beyond these are removed by maintenance. */
+  max_items: z.number().int().positive().default(10_000),
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** Largest text one item may hold. */
+  max_item_bytes: z
+    .number()
+    .int()
+    .positive()
+    .max(1024 * 1024)
+    .default(64 * 1024),
+  /** Expire and cap every agent's journal this often. */
+  maintenance_interval_ms: z.number().int().min(1000).default(300_000),
+  /** Optimise the full-text index and vacuum the store this often (slower than maintenance). */
+  vacuum_interval_ms: z
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 3_600_000),
+  /** Embed items that have no vector for the current embeddings model this often, a batch at a time. */
+  backfill_interval_ms: z.number().int().min(1000).default(600_000),
+  backfill_batch_size: z.number().int().min(1).max(2048).default(64),
 });
 
 export const configSchema = z.strictObject({
@@ -235,6 +274,7 @@ export const configSchema = z.strictObject({
   auth: authSchema.default(() => authSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
   automation: automationSchema.default(() => automationSchema.parse({})),
+  memory: memorySchema.default(() => memorySchema.parse({})),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;
@@ -250,3 +290,4 @@ export type OAuthProviderConfig = z.output<typeof oauthProviderSchema>;
 export type AutomationConfig = z.output<typeof automationSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type SelfHealingConfig = z.output<typeof selfHealingSchema>;
+export type MemoryConfig = z.output<typeof memorySchema>;

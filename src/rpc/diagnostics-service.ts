@@ -19,6 +19,11 @@ export function createDiagnosticsService(sources: DiagnosticsSources): ServiceIm
       return { incidents: incidents.map(incidentToProto) };
     },
 
+    // Filled in by the integrity audit work (issue 13) before it lands.
+    runAudit() {
+      return { findings: [], checked: 0 };
+    },
+
     async getDiagnostics() {
       const snapshot = await collectDiagnostics(sources);
       return {

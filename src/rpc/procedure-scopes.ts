@@ -29,7 +29,16 @@ const scopesByService: Record<string, Record<string, Scope>> = {
     TestConnection: "admin",
     Discover: "admin",
   },
-  "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin", ListIncidents: "admin" },
+  "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin", ListIncidents: "admin", RunAudit: "admin" },
+  // A key bound to an agent reaches only that agent's journal (rpc/memory-service.ts checks it).
+  "palyra.gateway.v1.MemoryService": {
+    Retain: "memory.write",
+    DeleteMemory: "memory.write",
+    Search: "memory.read",
+    GetMemory: "memory.read",
+    ListMemories: "memory.read",
+    GetMemoryStatus: "memory.read",
+  },
   // A client key manages only the jobs it created (rpc/cron-service.ts checks the owner).
   "palyra.gateway.v1.CronService": {
     CreateJob: "cron.manage",

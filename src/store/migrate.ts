@@ -9,6 +9,7 @@ import * as addRunCostAndRouting from "./migrations/0007-add-run-cost-and-routin
 import * as createModelPrices from "./migrations/0008-create-model-prices.js";
 import * as createBudgets from "./migrations/0009-create-budgets.js";
 import * as createAutomation from "./migrations/0010-create-automation.js";
+import * as createMemory from "./migrations/0011-create-memory.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   "0008-create-model-prices": createModelPrices,
   "0009-create-budgets": createBudgets,
   "0010-create-automation": createAutomation,
+  "0011-create-memory": createMemory,
 };
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */

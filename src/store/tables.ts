@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 import type { CronJobsTable, IncidentsTable, JobRunsTable, TasksTable } from "./automation-tables.js";
+import type { MemoryItemsTable, MemoryVectorsTable } from "./memory-tables.js";
 
 /** Row types of every table; columns are portable between SQLite and PostgreSQL. */
 export interface Database {
@@ -17,6 +18,8 @@ export interface Database {
   job_runs: JobRunsTable;
   tasks: TasksTable;
   incidents: IncidentsTable;
+  memory_items: MemoryItemsTable;
+  memory_vectors: MemoryVectorsTable;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";

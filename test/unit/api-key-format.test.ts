@@ -36,7 +36,16 @@ describe("client API key format", () => {
 
 describe("scopes", () => {
   it("lets admin imply every scope and names the missing one", () => {
-    expect([...effectiveScopes(["admin"])].sort()).toEqual(["admin", "audio.create", "chat.create", "cron.manage", "embeddings.create", "models.read"]);
+    expect([...effectiveScopes(["admin"])].sort()).toEqual([
+      "admin",
+      "audio.create",
+      "chat.create",
+      "cron.manage",
+      "embeddings.create",
+      "memory.read",
+      "memory.write",
+      "models.read",
+    ]);
     const chatOnly = effectiveScopes(["chat.create"]);
     expect(() => requireScope(chatOnly, "chat.create", "k1")).not.toThrow();
     expect(() => requireScope(chatOnly, "embeddings.create", "k1")).toThrow(

@@ -1,7 +1,7 @@
 import { GatewayError } from "../../shared/errors.js";
 
 /** What a client API key may do. "admin" implies every other scope. */
-export const scopes = ["models.read", "chat.create", "embeddings.create", "audio.create", "cron.manage", "admin"] as const;
+export const scopes = ["models.read", "chat.create", "embeddings.create", "audio.create", "cron.manage", "memory.read", "memory.write", "admin"] as const;
 
 export type Scope = (typeof scopes)[number];
 

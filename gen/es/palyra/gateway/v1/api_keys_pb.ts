@@ -36,7 +36,7 @@ export type ApiKeyInfo = Message<"palyra.gateway.v1.ApiKeyInfo"> & {
   agentId: string;
 
   /**
-   * models.read, chat.create, embeddings.create, audio.create, cron.manage, admin.
+   * models.read, chat.create, embeddings.create, audio.create, cron.manage, memory.read, memory.write, admin.
    *
    * @generated from field: repeated string scopes = 4;
    */

@@ -14,7 +14,87 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/diagnostics.proto.
  */
 export const file_palyra_gateway_v1_diagnostics: GenFile = /*@__PURE__*/
-  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiiAMKCEluY2lkZW50EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSNQoIc2V2ZXJpdHkYAyABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFNldmVyaXR5EhMKC29iamVjdF9raW5kGAQgASgJEhEKCW9iamVjdF9pZBgFIAEoCRIPCgdzdW1tYXJ5GAYgASgJEjEKDWZpcnN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFY291bnQYCSABKA0SLwoFc3RhdGUYCiABKA4yIC5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFN0YXRlEhMKC3JlbWVkaWF0aW9uGAsgASgJEi8KC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChRMaXN0SW5jaWRlbnRzUmVxdWVzdBIYChBpbmNsdWRlX3Jlc29sdmVkGAEgASgIEg0KBWxpbWl0GAIgASgNIkcKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIuCglpbmNpZGVudHMYASADKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudCIbChlHZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0IlgKGkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEhMKC2NvbmZpZ19qc29uGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIVCg1lbnZfb3ZlcnJpZGVzGAMgAygJIhcKFUdldERpYWdub3N0aWNzUmVxdWVzdCJgChBTdG9yZURpYWdub3N0aWNzEg8KB2RpYWxlY3QYASABKAkSEAoIbG9jYXRpb24YAiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0SEQoJcnVuX2NvdW50GAQgASgEIlYKDlJ1bkRpYWdub3N0aWNzEg4KBmFjdGl2ZRgBIAEoDRIRCglzdWNjZWVkZWQYAiABKAQSDgoGZmFpbGVkGAMgASgEEhEKCWNhbmNlbGxlZBgEIAEoBCLKAgoWR2V0RGlhZ25vc3RpY3NSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEi4KCnN0YXJ0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEjIKBXN0b3JlGAQgASgLMiMucGFseXJhLmdhdGV3YXkudjEuU3RvcmVEaWFnbm9zdGljcxI0Cglwcm92aWRlcnMYBSADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxIvCgRydW5zGAYgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUnVuRGlhZ25vc3RpY3MSFAoMbm9kZV92ZXJzaW9uGAcgASgJEhEKCXJzc19ieXRlcxgIIAEoBBITCgtjb25maWdfcGF0aBgJIAEoCSqFAQoNSW5jaWRlbnRTdGF0ZRIeChpJTkNJREVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0lOQ0lERU5UX1NUQVRFX09QRU4QARIeChpJTkNJREVOVF9TVEFURV9SRU1FRElBVElORxACEhsKF0lOQ0lERU5UX1NUQVRFX1JFU09MVkVEEAMqkAEKEEluY2lkZW50U2V2ZXJpdHkSIQodSU5DSURFTlRfU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIaChZJTkNJREVOVF9TRVZFUklUWV9JTkZPEAESHQoZSU5DSURFTlRfU0VWRVJJVFlfV0FSTklORxACEh4KGklOQ0lERU5UX1NFVkVSSVRZX0NSSVRJQ0FMEAMy0gIKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEmIKDUxpc3RJbmNpZGVudHMSJy5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBooLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiEQoPUnVuQXVkaXRSZXF1ZXN0IlAKDEF1ZGl0RmluZGluZxINCgVjaGVjaxgBIAEoCRIOCgZvYmplY3QYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIQCghyZXBhaXJlZBgEIAEoCCKCAQoQUnVuQXVkaXRSZXNwb25zZRIxCghmaW5kaW5ncxgBIAMoCzIfLnBhbHlyYS5nYXRld2F5LnYxLkF1ZGl0RmluZGluZxIPCgdjaGVja2VkGAIgASgNEioKBnJhbl9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAMKCEluY2lkZW50EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSNQoIc2V2ZXJpdHkYAyABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFNldmVyaXR5EhMKC29iamVjdF9raW5kGAQgASgJEhEKCW9iamVjdF9pZBgFIAEoCRIPCgdzdW1tYXJ5GAYgASgJEjEKDWZpcnN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFY291bnQYCSABKA0SLwoFc3RhdGUYCiABKA4yIC5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFN0YXRlEhMKC3JlbWVkaWF0aW9uGAsgASgJEi8KC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChRMaXN0SW5jaWRlbnRzUmVxdWVzdBIYChBpbmNsdWRlX3Jlc29sdmVkGAEgASgIEg0KBWxpbWl0GAIgASgNIkcKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIuCglpbmNpZGVudHMYASADKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudCIbChlHZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0IlgKGkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEhMKC2NvbmZpZ19qc29uGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIVCg1lbnZfb3ZlcnJpZGVzGAMgAygJIhcKFUdldERpYWdub3N0aWNzUmVxdWVzdCJgChBTdG9yZURpYWdub3N0aWNzEg8KB2RpYWxlY3QYASABKAkSEAoIbG9jYXRpb24YAiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0SEQoJcnVuX2NvdW50GAQgASgEIlYKDlJ1bkRpYWdub3N0aWNzEg4KBmFjdGl2ZRgBIAEoDRIRCglzdWNjZWVkZWQYAiABKAQSDgoGZmFpbGVkGAMgASgEEhEKCWNhbmNlbGxlZBgEIAEoBCLKAgoWR2V0RGlhZ25vc3RpY3NSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEi4KCnN0YXJ0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEjIKBXN0b3JlGAQgASgLMiMucGFseXJhLmdhdGV3YXkudjEuU3RvcmVEaWFnbm9zdGljcxI0Cglwcm92aWRlcnMYBSADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxIvCgRydW5zGAYgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUnVuRGlhZ25vc3RpY3MSFAoMbm9kZV92ZXJzaW9uGAcgASgJEhEKCXJzc19ieXRlcxgIIAEoBBITCgtjb25maWdfcGF0aBgJIAEoCSqFAQoNSW5jaWRlbnRTdGF0ZRIeChpJTkNJREVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0lOQ0lERU5UX1NUQVRFX09QRU4QARIeChpJTkNJREVOVF9TVEFURV9SRU1FRElBVElORxACEhsKF0lOQ0lERU5UX1NUQVRFX1JFU09MVkVEEAMqkAEKEEluY2lkZW50U2V2ZXJpdHkSIQodSU5DSURFTlRfU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIaChZJTkNJREVOVF9TRVZFUklUWV9JTkZPEAESHQoZSU5DSURFTlRfU0VWRVJJVFlfV0FSTklORxACEh4KGklOQ0lERU5UX1NFVkVSSVRZX0NSSVRJQ0FMEAMypwMKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEmIKDUxpc3RJbmNpZGVudHMSJy5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBooLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZRJTCghSdW5BdWRpdBIiLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkF1ZGl0UmVxdWVzdBojLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkF1ZGl0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+
+/**
+ * @generated from message palyra.gateway.v1.RunAuditRequest
+ */
+export type RunAuditRequest = Message<"palyra.gateway.v1.RunAuditRequest"> & {
+};
+
+/**
+ * Describes the message palyra.gateway.v1.RunAuditRequest.
+ * Use `create(RunAuditRequestSchema)` to create a new message.
+ */
+export const RunAuditRequestSchema: GenMessage<RunAuditRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+
+/**
+ * @generated from message palyra.gateway.v1.AuditFinding
+ */
+export type AuditFinding = Message<"palyra.gateway.v1.AuditFinding"> & {
+  /**
+   * "vault_secret", "secret_reference", "budget_counter", "open_run".
+   *
+   * @generated from field: string check = 1;
+   */
+  check: string;
+
+  /**
+   * What it is about ("vault/NAME", "budget/POLICY@INTERVAL", "run/ID", ...).
+   *
+   * @generated from field: string object = 2;
+   */
+  object: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * Repaired by this audit (self-healing auto).
+   *
+   * @generated from field: bool repaired = 4;
+   */
+  repaired: boolean;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.AuditFinding.
+ * Use `create(AuditFindingSchema)` to create a new message.
+ */
+export const AuditFindingSchema: GenMessage<AuditFinding> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+
+/**
+ * @generated from message palyra.gateway.v1.RunAuditResponse
+ */
+export type RunAuditResponse = Message<"palyra.gateway.v1.RunAuditResponse"> & {
+  /**
+   * @generated from field: repeated palyra.gateway.v1.AuditFinding findings = 1;
+   */
+  findings: AuditFinding[];
+
+  /**
+   * How many objects were checked.
+   *
+   * @generated from field: uint32 checked = 2;
+   */
+  checked: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp ran_at = 3;
+   */
+  ranAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.RunAuditResponse.
+ * Use `create(RunAuditResponseSchema)` to create a new message.
+ */
+export const RunAuditResponseSchema: GenMessage<RunAuditResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
 
 /**
  * One problem with one object (a run, a job run, a task); seen again, its count grows.
@@ -94,7 +174,7 @@ export type Incident = Message<"palyra.gateway.v1.Incident"> & {
  * Use `create(IncidentSchema)` to create a new message.
  */
 export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
 
 /**
  * @generated from message palyra.gateway.v1.ListIncidentsRequest
@@ -120,7 +200,7 @@ export type ListIncidentsRequest = Message<"palyra.gateway.v1.ListIncidentsReque
  * Use `create(ListIncidentsRequestSchema)` to create a new message.
  */
 export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
 
 /**
  * @generated from message palyra.gateway.v1.ListIncidentsResponse
@@ -137,7 +217,7 @@ export type ListIncidentsResponse = Message<"palyra.gateway.v1.ListIncidentsResp
  * Use `create(ListIncidentsResponseSchema)` to create a new message.
  */
 export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigRequest
@@ -150,7 +230,7 @@ export type GetEffectiveConfigRequest = Message<"palyra.gateway.v1.GetEffectiveC
  * Use `create(GetEffectiveConfigRequestSchema)` to create a new message.
  */
 export const GetEffectiveConfigRequestSchema: GenMessage<GetEffectiveConfigRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 6);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigResponse
@@ -181,7 +261,7 @@ export type GetEffectiveConfigResponse = Message<"palyra.gateway.v1.GetEffective
  * Use `create(GetEffectiveConfigResponseSchema)` to create a new message.
  */
 export const GetEffectiveConfigResponseSchema: GenMessage<GetEffectiveConfigResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 7);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsRequest
@@ -194,7 +274,7 @@ export type GetDiagnosticsRequest = Message<"palyra.gateway.v1.GetDiagnosticsReq
  * Use `create(GetDiagnosticsRequestSchema)` to create a new message.
  */
 export const GetDiagnosticsRequestSchema: GenMessage<GetDiagnosticsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 8);
 
 /**
  * @generated from message palyra.gateway.v1.StoreDiagnostics
@@ -230,7 +310,7 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
  * Use `create(StoreDiagnosticsSchema)` to create a new message.
  */
 export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 6);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 9);
 
 /**
  * @generated from message palyra.gateway.v1.RunDiagnostics
@@ -262,7 +342,7 @@ export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {
  * Use `create(RunDiagnosticsSchema)` to create a new message.
  */
 export const RunDiagnosticsSchema: GenMessage<RunDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 7);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 10);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsResponse
@@ -319,7 +399,7 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
  * Use `create(GetDiagnosticsResponseSchema)` to create a new message.
  */
 export const GetDiagnosticsResponseSchema: GenMessage<GetDiagnosticsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 8);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 11);
 
 /**
  * @generated from enum palyra.gateway.v1.IncidentState
@@ -420,6 +500,17 @@ export const DiagnosticsService: GenService<{
     methodKind: "unary";
     input: typeof ListIncidentsRequestSchema;
     output: typeof ListIncidentsResponseSchema;
+  },
+  /**
+   * Runs the integrity audit now (the checks of the audit system job) and returns what it found;
+   * findings also become incidents, and with self-healing auto, counter drift is repaired.
+   *
+   * @generated from rpc palyra.gateway.v1.DiagnosticsService.RunAudit
+   */
+  runAudit: {
+    methodKind: "unary";
+    input: typeof RunAuditRequestSchema;
+    output: typeof RunAuditResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_diagnostics, 0);

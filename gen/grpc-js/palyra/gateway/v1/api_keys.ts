@@ -29,7 +29,7 @@ export interface ApiKeyInfo {
   name: string;
   /** Runs made with the key are attributed to this agent. */
   agentId: string;
-  /** models.read, chat.create, embeddings.create, audio.create, cron.manage, admin. */
+  /** models.read, chat.create, embeddings.create, audio.create, cron.manage, memory.read, memory.write, admin. */
   scopes: string[];
   /** Requests and tokens per minute; 0 means no limit. */
   rpmLimit: number;

@@ -117,6 +117,26 @@ export function incidentSeverityToJSON(object: IncidentSeverity): string {
   }
 }
 
+export interface RunAuditRequest {
+}
+
+export interface AuditFinding {
+  /** "vault_secret", "secret_reference", "budget_counter", "open_run". */
+  check: string;
+  /** What it is about ("vault/NAME", "budget/POLICY@INTERVAL", "run/ID", ...). */
+  object: string;
+  message: string;
+  /** Repaired by this audit (self-healing auto). */
+  repaired: boolean;
+}
+
+export interface RunAuditResponse {
+  findings: AuditFinding[];
+  /** How many objects were checked. */
+  checked: number;
+  ranAt?: Date | undefined;
+}
+
 /** One problem with one object (a run, a job run, a task); seen again, its count grows. */
 export interface Incident {
   incidentId: string;
@@ -188,6 +208,282 @@ export interface GetDiagnosticsResponse {
   rssBytes: number;
   configPath: string;
 }
+
+function createBaseRunAuditRequest(): RunAuditRequest {
+  return {};
+}
+
+export const RunAuditRequest: MessageFns<RunAuditRequest> = {
+  encode(_: RunAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RunAuditRequest {
+    return {};
+  },
+
+  toJSON(_: RunAuditRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RunAuditRequest>, I>>(base?: I): RunAuditRequest {
+    return RunAuditRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunAuditRequest>, I>>(_: I): RunAuditRequest {
+    const message = createBaseRunAuditRequest();
+    return message;
+  },
+};
+
+function createBaseAuditFinding(): AuditFinding {
+  return { check: "", object: "", message: "", repaired: false };
+}
+
+export const AuditFinding: MessageFns<AuditFinding> = {
+  encode(message: AuditFinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.check !== "") {
+      writer.uint32(10).string(message.check);
+    }
+    if (message.object !== "") {
+      writer.uint32(18).string(message.object);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.repaired !== false) {
+      writer.uint32(32).bool(message.repaired);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditFinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditFinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.check = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.repaired = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditFinding {
+    return {
+      check: isSet(object.check) ? globalThis.String(object.check) : "",
+      object: isSet(object.object) ? globalThis.String(object.object) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      repaired: isSet(object.repaired) ? globalThis.Boolean(object.repaired) : false,
+    };
+  },
+
+  toJSON(message: AuditFinding): unknown {
+    const obj: any = {};
+    if (message.check !== "") {
+      obj.check = message.check;
+    }
+    if (message.object !== "") {
+      obj.object = message.object;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.repaired !== false) {
+      obj.repaired = message.repaired;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditFinding>, I>>(base?: I): AuditFinding {
+    return AuditFinding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditFinding>, I>>(object: I): AuditFinding {
+    const message = createBaseAuditFinding();
+    message.check = object.check ?? "";
+    message.object = object.object ?? "";
+    message.message = object.message ?? "";
+    message.repaired = object.repaired ?? false;
+    return message;
+  },
+};
+
+function createBaseRunAuditResponse(): RunAuditResponse {
+  return { findings: [], checked: 0, ranAt: undefined };
+}
+
+export const RunAuditResponse: MessageFns<RunAuditResponse> = {
+  encode(message: RunAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.findings) {
+      AuditFinding.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.checked !== 0) {
+      writer.uint32(16).uint32(message.checked);
+    }
+    if (message.ranAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.ranAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.findings.push(AuditFinding.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checked = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ranAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunAuditResponse {
+    return {
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => AuditFinding.fromJSON(e))
+        : [],
+      checked: isSet(object.checked) ? globalThis.Number(object.checked) : 0,
+      ranAt: isSet(object.ranAt)
+        ? fromJsonTimestamp(object.ranAt)
+        : isSet(object.ran_at)
+        ? fromJsonTimestamp(object.ran_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RunAuditResponse): unknown {
+    const obj: any = {};
+    if (message.findings?.length) {
+      obj.findings = message.findings.map((e) => AuditFinding.toJSON(e));
+    }
+    if (message.checked !== 0) {
+      obj.checked = Math.round(message.checked);
+    }
+    if (message.ranAt !== undefined) {
+      obj.ranAt = message.ranAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RunAuditResponse>, I>>(base?: I): RunAuditResponse {
+    return RunAuditResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunAuditResponse>, I>>(object: I): RunAuditResponse {
+    const message = createBaseRunAuditResponse();
+    message.findings = object.findings?.map((e) => AuditFinding.fromPartial(e)) || [];
+    message.checked = object.checked ?? 0;
+    message.ranAt = object.ranAt ?? undefined;
+    return message;
+  },
+};
 
 function createBaseIncident(): Incident {
   return {
@@ -1356,6 +1652,19 @@ export const DiagnosticsServiceService = {
       Buffer.from(ListIncidentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListIncidentsResponse => ListIncidentsResponse.decode(value),
   },
+  /**
+   * Runs the integrity audit now (the checks of the audit system job) and returns what it found;
+   * findings also become incidents, and with self-healing auto, counter drift is repaired.
+   */
+  runAudit: {
+    path: "/palyra.gateway.v1.DiagnosticsService/RunAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RunAuditRequest): Buffer => Buffer.from(RunAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RunAuditRequest => RunAuditRequest.decode(value),
+    responseSerialize: (value: RunAuditResponse): Buffer => Buffer.from(RunAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RunAuditResponse => RunAuditResponse.decode(value),
+  },
 } as const;
 
 export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
@@ -1364,6 +1673,11 @@ export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
   getEffectiveConfig: handleUnaryCall<GetEffectiveConfigRequest, GetEffectiveConfigResponse>;
   /** What the self-healing watchdog found: open and remediating incidents, and resolved ones on request. */
   listIncidents: handleUnaryCall<ListIncidentsRequest, ListIncidentsResponse>;
+  /**
+   * Runs the integrity audit now (the checks of the audit system job) and returns what it found;
+   * findings also become incidents, and with self-healing auto, counter drift is repaired.
+   */
+  runAudit: handleUnaryCall<RunAuditRequest, RunAuditResponse>;
 }
 
 export interface DiagnosticsServiceClient extends Client {
@@ -1413,6 +1727,25 @@ export interface DiagnosticsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListIncidentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Runs the integrity audit now (the checks of the audit system job) and returns what it found;
+   * findings also become incidents, and with self-healing auto, counter drift is repaired.
+   */
+  runAudit(
+    request: RunAuditRequest,
+    callback: (error: ServiceError | null, response: RunAuditResponse) => void,
+  ): ClientUnaryCall;
+  runAudit(
+    request: RunAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RunAuditResponse) => void,
+  ): ClientUnaryCall;
+  runAudit(
+    request: RunAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RunAuditResponse) => void,
   ): ClientUnaryCall;
 }
 
