@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { type AuditDeps, runIntegrityAudit } from "./automation/audit/integrity-audit.js";
 import { Automation } from "./automation/automation.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
@@ -148,6 +150,19 @@ async function startLocked(
     await store.close();
     throw error;
   });
+  // The integrity audit (RunAudit, palyra doctor; the system job reuses it): repairs only in self-healing auto mode.
+  const auditDeps: AuditDeps = {
+    db: store.db,
+    vault,
+    providers: () => config.model_provider.providers,
+    policies: () => budgets.policies.list(),
+    timeZone: config.usage.timezone,
+    engine,
+    governance: budgets.governance,
+    logger,
+    now: Date.now,
+    newId: randomUUID,
+  };
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -169,6 +184,7 @@ async function startLocked(
     budgets: budgets.administration,
     tasks: automation.tasks,
     cronJobs: automation.cronJobs,
+    runAudit: () => runIntegrityAudit(auditDeps, { repair: config.automation.self_healing.mode === "auto" }),
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);

@@ -68,6 +68,11 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/cron.js")).registerCronCommand,
   },
   {
+    name: "doctor",
+    description: "audit the daemon's integrity: vault secrets, secret references, budget counters, open runs",
+    load: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
+  },
+  {
     name: "incidents",
     description: "what the self-healing watchdog found: stalled runs, job runs and tasks",
     load: async () => (await import("./commands/incidents.js")).registerIncidentsCommand,
