@@ -14,6 +14,7 @@ import { intervalAt } from "../../src/shared/budget-interval.js";
 import type { BudgetPolicy } from "../../src/shared/budget-policy.js";
 import { upsertAuthProfile } from "../../src/store/auth-profiles-repository.js";
 import { chargeCounters, findCounter } from "../../src/store/budget-counters-repository.js";
+import { upsertBudgetPolicyRow } from "../../src/store/budget-policies-repository.js";
 import { listIncidentRows } from "../../src/store/incidents-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { findRun, insertRun } from "../../src/store/runs-repository.js";
@@ -174,6 +175,27 @@ describe("integrity audit", () => {
     ]);
 
     expect((await runIntegrityAudit(deps, { repair: true })).findings).toEqual([]);
+  });
+
+  it("does not judge a runtime policy set during its current interval: the ledger holds runs from before it", async () => {
+    const runtime: BudgetPolicy = { ...agentTokens, source: "runtime" };
+    const { store, deps } = await fixture({ policies: [runtime] });
+    await insertRun(store.db, finishedRun("before-the-policy", { input: 50, output: 50 }, 0));
+    await upsertBudgetPolicyRow(store.db, {
+      policy_id: runtime.policyId,
+      scope_kind: "agent",
+      scope_id: "a",
+      metric_kind: "tokens",
+      interval_kind: "daily",
+      soft_limit_value: 0,
+      hard_limit_value: 1_000_000,
+      action: "block",
+      enabled: 1,
+      created_at: day.start + 5_000,
+      updated_at: day.start + 5_000,
+    });
+    expect((await runIntegrityAudit(deps, { repair: true })).findings).toEqual([]);
+    expect(await findCounter(store.db, runtime.policyId, day.start)).toBeUndefined();
   });
 
   it("finds a run recorded as running that the engine does not have in flight, and closes it with repair", async () => {

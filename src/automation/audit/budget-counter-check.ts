@@ -2,6 +2,7 @@ import { intervalAt } from "../../shared/budget-interval.js";
 import type { BudgetPolicy } from "../../shared/budget-policy.js";
 import { type CounterKey, findCounter, setCounterConsumed } from "../../store/budget-counters-repository.js";
 import { type LedgerCursor, pageLedgerCharges } from "../../store/budget-ledger-repository.js";
+import { listBudgetPolicyRows } from "../../store/budget-policies-repository.js";
 import { type AuditDeps, type AuditFinding, type CheckResult, counterTolerance, yieldToEventLoop } from "./audit-types.js";
 
 /** Reads of a busy counter before the audit leaves it for next time. */
@@ -13,13 +14,18 @@ const attemptsPerCounter = 3;
  * The ledger is summed a page at a time with yields between, not in one statement and not in one
  * transaction: the counter is read before and after, and a counter that moved meanwhile (a run was
  * charged) is read again. With `repair`, a drifted counter is set to the ledger's sum.
+ *
+ * A runtime policy set or changed during its current interval is not judged until the next one: the
+ * ledger holds that interval's runs from before it, which its counter rightly never counted.
  */
 export async function checkBudgetCounters(deps: Pick<AuditDeps, "db" | "policies" | "timeZone" | "now" | "batchSize">, repair: boolean): Promise<CheckResult> {
   const findings: AuditFinding[] = [];
   let checked = 0;
+  const runtimeChangedAt = new Map((await listBudgetPolicyRows(deps.db)).map((row) => [row.policy_id, Number(row.updated_at)]));
   for (const policy of deps.policies()) {
     if (!policy.enabled) continue;
     const interval = intervalAt(policy.intervalKind, deps.now(), deps.timeZone);
+    if (policy.source === "runtime" && (runtimeChangedAt.get(policy.policyId) ?? 0) > interval.start) continue;
     const key: CounterKey = { policyId: policy.policyId, intervalStart: interval.start, intervalEnd: interval.end };
     const standing = await stableStanding(deps, policy, key);
     checked += 1;
