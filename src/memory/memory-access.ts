@@ -12,10 +12,14 @@ import { checkAgentId } from "./memory-limits.js";
 export function agentFor(caller: Caller, requested: string): string {
   if (caller.agentId !== undefined) {
     if (requested && requested !== caller.agentId) {
-      throw new GatewayError("permission", `agent_id: this key is bound to agent "${caller.agentId}" and cannot reach agent "${requested.slice(0, 256)}"'s memories`, {
-        param: "agent_id",
-        code: "agent_not_permitted",
-      });
+      throw new GatewayError(
+        "permission",
+        `agent_id: this key is bound to agent "${caller.agentId}" and cannot reach agent "${requested.slice(0, 256)}"'s memories`,
+        {
+          param: "agent_id",
+          code: "agent_not_permitted",
+        },
+      );
     }
     return caller.agentId;
   }

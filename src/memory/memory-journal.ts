@@ -18,13 +18,13 @@ import {
 } from "../store/memory-repository.js";
 import type { MemoryItemRow, MemorySource } from "../store/memory-tables.js";
 import type { Database } from "../store/tables.js";
+import type { MatchedBy } from "./hybrid-score.js";
 import { agentFor, agentOrAll, mayReach, memoryNotFound } from "./memory-access.js";
 import { itemOf, type MemoryItem } from "./memory-item.js";
 import { checkK, checkOptionalId, checkPageSize, checkTags, maxQueryChars, maxTtlMs } from "./memory-limits.js";
 import { runSearch, type SearchMode } from "./memory-search.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { MemoryStatus, SystemJobsStatus } from "./memory-status.js";
-import type { MatchedBy } from "./hybrid-score.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
 
 /** What search needs of the run engine: an embeddings run, metered and budgeted like any other. */
 export interface QueryEmbedder {
@@ -134,7 +134,14 @@ export class MemoryJournal {
     };
     const filter = { sessionId: checkOptionalId("session_id", request.sessionId), tags: checkTags(request.tags), liveAt: this.now() };
     const ranked = await runSearch(this.deps.db, { ...filter, agentId, query: request.query, k, mode, modelId, embedQuery });
-    const rows = new Map((await findMemoryItemsByKey(this.deps.db, ranked.map((hit) => hit.itemKey))).map((row) => [row.item_key, row]));
+    const rows = new Map(
+      (
+        await findMemoryItemsByKey(
+          this.deps.db,
+          ranked.map((hit) => hit.itemKey),
+        )
+      ).map((row) => [row.item_key, row]),
+    );
     const items = await this.itemsOf([...rows.values()]);
     const hits = ranked.flatMap((hit) => {
       const item = items.get(hit.itemKey);
@@ -189,7 +196,15 @@ export class MemoryJournal {
   }
 
   private async store(
-    fields: { agentId: string; sessionId: string | undefined; runId: string | undefined; text: string; tags: string[]; source: MemorySource; expiresAt: number | null },
+    fields: {
+      agentId: string;
+      sessionId: string | undefined;
+      runId: string | undefined;
+      text: string;
+      tags: string[];
+      source: MemorySource;
+      expiresAt: number | null;
+    },
     now: number,
   ): Promise<{ item: MemoryItem; created: boolean }> {
     const { item: row, created } = await insertMemoryItem(this.deps.db, {
@@ -219,7 +234,14 @@ export class MemoryJournal {
   /** Items by key, each with the current model when it has a vector for it. */
   private async itemsOf(rows: readonly MemoryItemRow[]): Promise<Map<number, MemoryItem>> {
     const modelId = this.deps.embeddingsModelId();
-    const embedded = modelId === undefined ? new Set<string>() : await itemsEmbeddedWith(this.deps.db, rows.map((row) => row.memory_id), modelId);
+    const embedded =
+      modelId === undefined
+        ? new Set<string>()
+        : await itemsEmbeddedWith(
+            this.deps.db,
+            rows.map((row) => row.memory_id),
+            modelId,
+          );
     return new Map(rows.map((row) => [row.item_key, itemOf(row, embedded.has(row.memory_id) ? modelId : undefined)]));
   }
 }

@@ -2,13 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { MemoryService } from "../../gen/es/palyra/gateway/v1/memory_pb.js";
 import type { MemoryJournal } from "../memory/memory-journal.js";
 import { requireCaller } from "./caller-context.js";
-import {
-  memoryItemToProto,
-  memoryStatusToProto,
-  searchModeFromProto,
-  searchModeToProto,
-  sourceFromProto,
-} from "./convert/memory-to-proto.js";
+import { memoryItemToProto, memoryStatusToProto, searchModeFromProto, searchModeToProto, sourceFromProto } from "./convert/memory-to-proto.js";
 
 /** MemoryService: agents' journals. Thin: MemoryJournal checks who reaches which agent and validates. */
 export function createMemoryService(journal: MemoryJournal): ServiceImpl<typeof MemoryService> {

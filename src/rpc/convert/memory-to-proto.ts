@@ -3,8 +3,8 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   type GetMemoryStatusResponseSchema,
   type MemoryItemSchema,
-  MemorySource as ProtoSource,
   SearchMode as ProtoSearchMode,
+  MemorySource as ProtoSource,
   type SystemJobStatusSchema,
 } from "../../../gen/es/palyra/gateway/v1/memory_pb.js";
 import type { MatchedBy } from "../../memory/hybrid-score.js";
