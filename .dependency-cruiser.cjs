@@ -11,6 +11,8 @@ const layers = [
   { name: "diagnostics", path: "^src/diagnostics/" },
   // Scheduled jobs, the task queue and the watchdog start and watch runs through the engine.
   { name: "automation", path: "^src/automation/" },
+  // Agent memory journals: retained, searched (query embeddings through the run engine), fed by run capture.
+  { name: "memory", path: "^src/memory/" },
   { name: "runs", path: "^src/runs/" },
   { name: "governance", path: "^src/governance/" },
   { name: "registry", path: "^src/registry/" },
