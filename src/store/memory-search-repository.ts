@@ -48,36 +48,62 @@ export async function lexicalMatches(
   return rows.map((row) => ({ itemKey: Number(row.itemKey), score: Number(row.score) }));
 }
 
-/** A stored vector of one item: Float32 little-endian, unit length. */
-export interface VectorCandidate {
+/** A semantic hit: the item's key and its cosine similarity to the query. */
+export interface VectorMatch {
   itemKey: number;
-  createdAt: number;
-  vector: Uint8Array;
+  score: number;
+}
+
+/** One chunk's best matches, and where the next chunk starts (undefined after the last). */
+export interface VectorChunkResult {
+  hits: VectorMatch[];
+  next: MemoryCursor | undefined;
 }
 
 /**
- * One chunk of the agent's live items that have a vector for `modelId`, newest first, after `after`:
- * semantic search scans them all a chunk at a time. Walks memory_items' (agent_id, created_at) index,
- * so each chunk costs its own size whatever the journal holds.
+ * Scores one chunk of the agent's live items that have a vector for `modelId` (newest first, after
+ * `after`) against the query inside SQLite, with sqlite-vec's vec_distance_cosine, and returns the
+ * chunk's best `k` with a positive similarity: the vectors never leave SQLite, so a chunk of a few
+ * thousand costs a few milliseconds. Walks memory_items' (agent_id, created_at) index, so each chunk
+ * costs its own size whatever the journal holds. `query` is Float32 little-endian bytes.
  */
-export async function vectorChunk(
+export async function nearestInChunk(
   db: Kysely<Database>,
-  options: MemoryItemFilter & { agentId: string; modelId: string; after?: MemoryCursor | undefined; limit: number },
-): Promise<VectorCandidate[]> {
-  let query = db
-    .selectFrom("memory_items")
-    .innerJoin("memory_vectors", (join) =>
-      join.onRef("memory_vectors.memory_id", "=", "memory_items.memory_id").on("memory_vectors.model_id", "=", options.modelId),
-    )
-    .select(["memory_items.item_key as itemKey", "memory_items.created_at as createdAt", "memory_vectors.vector as vector"])
-    .where("memory_items.agent_id", "=", options.agentId)
-    .where((eb) => liveItems(eb, options))
-    .orderBy("memory_items.created_at", "desc")
-    .orderBy("memory_items.item_key", "desc")
-    .limit(options.limit);
-  const after = options.after;
-  if (after !== undefined) {
-    query = query.where((eb) => eb(eb.refTuple("memory_items.created_at", "memory_items.item_key"), "<", eb.tuple(after.createdAt, after.itemKey)));
-  }
-  return query.execute();
+  options: MemoryItemFilter & { agentId: string; modelId: string; query: Uint8Array; after?: MemoryCursor | undefined; limit: number; k: number },
+): Promise<VectorChunkResult> {
+  const dimensions = options.query.byteLength / 4;
+  const chunk = (eb: Kysely<Database>) => {
+    let query = eb
+      .selectFrom("memory_items")
+      .innerJoin("memory_vectors", (join) =>
+        join.onRef("memory_vectors.memory_id", "=", "memory_items.memory_id").on("memory_vectors.model_id", "=", options.modelId),
+      )
+      .where("memory_items.agent_id", "=", options.agentId)
+      .where("memory_vectors.dimensions", "=", dimensions)
+      .where((where) => liveItems(where, options))
+      .orderBy("memory_items.created_at", "desc")
+      .orderBy("memory_items.item_key", "desc");
+    const after = options.after;
+    if (after !== undefined) {
+      query = query.where((where) =>
+        where(where.refTuple("memory_items.created_at", "memory_items.item_key"), "<", where.tuple(after.createdAt, after.itemKey)),
+      );
+    }
+    return query;
+  };
+  const scored = await db
+    .selectFrom(chunk(db).select(["memory_items.item_key as itemKey", "memory_vectors.vector as vector"]).limit(options.limit).as("chunk"))
+    .select(["chunk.itemKey", sql<number>`1 - vec_distance_cosine(chunk.vector, ${options.query})`.as("score")])
+    .orderBy("score", "desc")
+    .limit(options.k)
+    .execute();
+  const tail = await chunk(db)
+    .select(["memory_items.item_key as itemKey", "memory_items.created_at as createdAt"])
+    .limit(1)
+    .offset(options.limit - 1)
+    .executeTakeFirst();
+  return {
+    hits: scored.filter((row) => Number(row.score) > 0).map((row) => ({ itemKey: Number(row.itemKey), score: Number(row.score) })),
+    next: tail === undefined ? undefined : { createdAt: Number(tail.createdAt), itemKey: Number(tail.itemKey) },
+  };
 }

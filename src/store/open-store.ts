@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
+import { load as loadSqliteVec } from "sqlite-vec";
 import { migrateToLatest } from "./migrate.js";
 import { withStatementCache } from "./statement-cache.js";
 import type { Database } from "./tables.js";
@@ -26,6 +27,8 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
+  // sqlite-vec (its binary ships in its npm package): memory search scores vectors inside SQLite.
+  loadSqliteVec(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const schemaVersion = await migrateToLatest(db);
   return {

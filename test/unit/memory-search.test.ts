@@ -1,10 +1,14 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { combineHybrid } from "../../src/memory/hybrid-score.js";
 import { capturedText, clipBytes } from "../../src/memory/run-capture.js";
-import { cosine, unitQuery } from "../../src/memory/semantic-scan.js";
+import { semanticScan, unitQuery } from "../../src/memory/semantic-scan.js";
 import { TopHits } from "../../src/memory/top-hits.js";
-import { encodeUnitVector } from "../../src/store/memory-repository.js";
+import { findMemoryItem, insertMemoryItem, putVectors } from "../../src/store/memory-repository.js";
 import { ftsExpression, maxQueryTerms } from "../../src/store/memory-search-repository.js";
+import { openSqliteStore } from "../../src/store/open-store.js";
 
 describe("the full-text expression of a query", () => {
   it("quotes every word and joins them with OR, so no FTS5 syntax is interpreted", () => {
@@ -20,17 +24,46 @@ describe("the full-text expression of a query", () => {
   });
 });
 
-describe("cosine ranking", () => {
-  it("scores stored unit vectors against a unit query, and skips other dimensions", () => {
-    const query = unitQuery([3, 4]);
-    expect(cosine(query, encodeUnitVector([6, 8]))).toBeCloseTo(1, 6);
-    expect(cosine(query, encodeUnitVector([-4, 3]))).toBeCloseTo(0, 6);
-    expect(cosine(query, encodeUnitVector([1, 2, 3]))).toBeUndefined();
-    // An unaligned copy of the bytes reads the same.
-    const stored = encodeUnitVector([4, 3]);
-    const unaligned = new Uint8Array(stored.byteLength + 1).subarray(1);
-    unaligned.set(stored);
-    expect(cosine(query, unaligned)).toBeCloseTo(0.96, 6);
+describe("semantic ranking in SQLite (sqlite-vec)", () => {
+  it("scores stored unit vectors against a unit query chunk by chunk, skipping other dimensions and other agents", async () => {
+    const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-semantic-")), "palyra.sqlite"));
+    try {
+      const vectors: [string, string, number[]][] = [
+        ["same", "a", [6, 8]],
+        ["close", "a", [4, 3]],
+        ["orthogonal", "a", [-4, 3]],
+        ["opposite", "a", [-3, -4]],
+        ["three-dims", "a", [1, 2, 3]],
+        ["other-agent", "b", [3, 4]],
+      ];
+      for (const [index, [memoryId, agentId, vector]] of vectors.entries()) {
+        const text = memoryId;
+        await insertMemoryItem(store.db, {
+          memory_id: memoryId,
+          agent_id: agentId,
+          session_id: null,
+          source: "manual",
+          run_id: null,
+          text,
+          content_hash: memoryId,
+          tags: "[]",
+          bytes: text.length,
+          expires_at: null,
+          created_at: index,
+        });
+        await putVectors(store.db, [{ memoryId, agentId, modelId: "m", vector, embeddedAt: 0 }]);
+      }
+      const keyOf = async (memoryId: string) => (await findMemoryItem(store.db, memoryId))?.item_key;
+      // A chunk of 2 makes the scan walk three chunks of agent a's five items.
+      const hits = await semanticScan(store.db, { agentId: "a", modelId: "m", query: unitQuery([3, 4]), k: 10, chunkSize: 2, liveAt: 0 });
+      expect(hits.map((hit) => hit.itemKey)).toEqual([await keyOf("same"), await keyOf("close")]);
+      expect(hits[0]?.score).toBeCloseTo(1, 5);
+      expect(hits[1]?.score).toBeCloseTo(0.96, 5);
+      const best = await semanticScan(store.db, { agentId: "a", modelId: "m", query: unitQuery([3, 4]), k: 1, liveAt: 0 });
+      expect(best.map((hit) => hit.itemKey)).toEqual([await keyOf("same")]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("keeps the best k, best first", () => {
