@@ -54,7 +54,7 @@ export interface VectorMatch {
   score: number;
 }
 
-/** One chunk's best matches, and where the next chunk starts (undefined after the last). */
+/** One chunk's matches (positive similarity), and where the next chunk starts (undefined after the last). */
 export interface VectorChunkResult {
   hits: VectorMatch[];
   next: MemoryCursor | undefined;
@@ -62,14 +62,14 @@ export interface VectorChunkResult {
 
 /**
  * Scores one chunk of the agent's live items that have a vector for `modelId` (newest first, after
- * `after`) against the query inside SQLite, with sqlite-vec's vec_distance_cosine, and returns the
- * chunk's best `k` with a positive similarity: the vectors never leave SQLite, so a chunk of a few
- * thousand costs a few milliseconds. Walks memory_items' (agent_id, created_at) index, so each chunk
+ * `after`) against the query inside SQLite, with sqlite-vec's vec_distance_cosine, and returns those
+ * with a positive similarity: the vectors never leave SQLite, so a chunk of a few thousand costs a
+ * few milliseconds. Walks memory_items' (agent_id, created_at) index, so each chunk
  * costs its own size whatever the journal holds. `query` is Float32 little-endian bytes.
  */
 export async function nearestInChunk(
   db: Kysely<Database>,
-  options: MemoryItemFilter & { agentId: string; modelId: string; query: Uint8Array; after?: MemoryCursor | undefined; limit: number; k: number },
+  options: MemoryItemFilter & { agentId: string; modelId: string; query: Uint8Array; after?: MemoryCursor | undefined; limit: number },
 ): Promise<VectorChunkResult> {
   const dimensions = options.query.byteLength / 4;
   const chunk = (eb: Kysely<Database>) => {
@@ -91,19 +91,18 @@ export async function nearestInChunk(
     }
     return query;
   };
-  const scored = await db
-    .selectFrom(chunk(db).select(["memory_items.item_key as itemKey", "memory_vectors.vector as vector"]).limit(options.limit).as("chunk"))
-    .select(["chunk.itemKey", sql<number>`1 - vec_distance_cosine(chunk.vector, ${options.query})`.as("score")])
-    .orderBy("score", "desc")
-    .limit(options.k)
+  // One statement a chunk: SQLite scores every vector of it and hands back only keys and scores.
+  const rows = await chunk(db)
+    .select([
+      "memory_items.item_key as itemKey",
+      "memory_items.created_at as createdAt",
+      sql<number>`1 - vec_distance_cosine(memory_vectors.vector, ${options.query})`.as("score"),
+    ])
+    .limit(options.limit)
     .execute();
-  const tail = await chunk(db)
-    .select(["memory_items.item_key as itemKey", "memory_items.created_at as createdAt"])
-    .limit(1)
-    .offset(options.limit - 1)
-    .executeTakeFirst();
+  const last = rows.at(-1);
   return {
-    hits: scored.filter((row) => Number(row.score) > 0).map((row) => ({ itemKey: Number(row.itemKey), score: Number(row.score) })),
-    next: tail === undefined ? undefined : { createdAt: Number(tail.createdAt), itemKey: Number(tail.itemKey) },
+    hits: rows.filter((row) => Number(row.score) > 0).map((row) => ({ itemKey: Number(row.itemKey), score: Number(row.score) })),
+    next: rows.length < options.limit || last === undefined ? undefined : { createdAt: Number(last.createdAt), itemKey: Number(last.itemKey) },
   };
 }
