@@ -11,6 +11,8 @@ const layers = [
   { name: "diagnostics", path: "^src/diagnostics/" },
   // Scheduled jobs, the task queue and the watchdog start and watch runs through the engine.
   { name: "automation", path: "^src/automation/" },
+  // The memory journal: items, search, capture, and the work of its system jobs (automation schedules them).
+  { name: "memory", path: "^src/memory/" },
   { name: "runs", path: "^src/runs/" },
   { name: "governance", path: "^src/governance/" },
   { name: "registry", path: "^src/registry/" },

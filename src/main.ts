@@ -143,6 +143,9 @@ async function startLocked(
     callerForKey: (keyId) => apiKeys.callerFor(keyId),
     heartbeatIntervalMs: beatEveryMs,
     logger,
+    // The memory system jobs: maintenance and the embeddings backfill with the registry's embeddings model.
+    memory: config.memory,
+    embeddingsModelId: registry.defaults.embeddingsModelId,
   });
   await automation.syncJobs(config.automation.jobs).catch(async (error: unknown) => {
     await store.close();
