@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CronJobs } from "../../src/automation/cron-jobs.js";
+import { daemonSystemJobs } from "../../src/automation/memory-system-jobs.js";
 import { JobScheduler } from "../../src/automation/scheduler.js";
 import { syncSystemJobs } from "../../src/automation/system-job-sync.js";
 import { type SystemJob, SystemJobRegistry } from "../../src/automation/system-jobs.js";
+import { configSchema } from "../../src/config/schema.js";
 import { adminCaller } from "../../src/identity/caller.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import { findCronJob } from "../../src/store/cron-jobs-repository.js";
@@ -156,5 +158,31 @@ describe("system jobs", () => {
     expect(await findCronJob(store.db, "audit")).toBeUndefined();
     await syncSystemJobs({ db: store.db, scheduler, now: clock.now }, [job("maintenance", 30_000)]);
     expect((await findCronJob(store.db, "maintenance"))?.next_run_at).toBe(start + 10_000 + 30_000);
+  });
+});
+
+describe("the daemon's system jobs", () => {
+  const memory = configSchema.parse({ version: 1 }).memory;
+  const base = {
+    engine: { embed: async () => Promise.reject(new Error("unused")) },
+    memory,
+    auditIntervalMs: 21_600_000,
+    embeddingsModelId: "e",
+    now: Date.now,
+  };
+
+  it("are maintenance every 5 minutes and the backfill every 10 by default, plus the audit when it has a handler", async () => {
+    // An empty scheduler, so the shared afterEach has one to stop.
+    await setUp([]);
+    const without = daemonSystemJobs({ db: store.db, ...base });
+    expect(without.map((job) => [job.jobId, job.everyMs])).toEqual([
+      ["memory-maintenance", 300_000],
+      ["memory-embeddings-backfill", 600_000],
+    ]);
+    const withAudit = daemonSystemJobs({ db: store.db, ...base, auditHandler: async () => ({ message: "all consistent" }) });
+    expect(withAudit.map((job) => [job.jobId, job.everyMs])).toContainEqual(["integrity-audit", 21_600_000]);
+    expect(await withAudit.find((job) => job.jobId === "integrity-audit")?.handler(new AbortController().signal, () => {})).toEqual({
+      message: "all consistent",
+    });
   });
 });
