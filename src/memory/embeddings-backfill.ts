@@ -29,6 +29,9 @@ export interface BackfillReport {
   costEstimated: boolean;
 }
 
+/** How often a tick waiting on an embeddings call reports progress (the heartbeat is throttled further). */
+const keepAliveMs = 1000;
+
 /** The most ticks a failing backfill sits out between attempts (2^n - 1 after n failures, up to this). */
 const maxTicksSkipped = 15;
 
@@ -61,12 +64,14 @@ export class EmbeddingsBackfill {
       signal.throwIfAborted();
       const items = await itemsAwaitingEmbedding(this.deps.db, modelId, this.deps.batchSize);
       if (items.length === 0) break;
+      // The call may outlast the stall threshold through its retries: the tick shows progress while
+      // it waits, and the call's run is watched as a run (a stalled one is cancelled, failing the tick).
+      const keepAlive = setInterval(progress, keepAliveMs);
+      keepAlive.unref();
       try {
-        const answer = await this.deps.engine.embed(
-          { model: modelId, inputs: items.map((item) => item.text), clientRequestId: "system:memory-backfill" },
-          memorySystemCaller,
-          signal,
-        );
+        const answer = await this.deps.engine
+          .embed({ model: modelId, inputs: items.map((item) => item.text), clientRequestId: "system:memory-backfill" }, memorySystemCaller, signal)
+          .finally(() => clearInterval(keepAlive));
         const vectors = answer.result.vectors;
         if (vectors.length !== items.length) {
           throw new GatewayError("malformed_response", `the embeddings upstream returned ${vectors.length} vectors for ${items.length} texts`);

@@ -142,6 +142,26 @@ describe("system jobs", () => {
     expect(statuses).toEqual(["skipped", "succeeded"]);
   });
 
+  it("are cancelled when the scheduler stops, and recorded cancelled", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    await setUp([
+      job("long", 60_000, async (signal) => {
+        started();
+        await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+        return { message: "never" };
+      }),
+    ]);
+    await cronJobs.runNow(adminCaller, "long");
+    await running;
+    scheduler.stop();
+    await scheduler.settled();
+    const [run] = await listJobRuns(store.db, "long", { limit: 10 });
+    expect(run).toMatchObject({ status: "cancelled", reason: "cancelled", message: "the daemon is stopping" });
+  });
+
   it("are hidden from listings unless asked for, and cannot be changed or removed through CronJobs", async () => {
     await setUp([job("maintenance", 60_000)]);
     expect((await cronJobs.list(adminCaller, 0, "")).items).toEqual([]);
