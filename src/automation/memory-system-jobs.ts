@@ -2,13 +2,10 @@ import type { Kysely } from "kysely";
 import type { MemoryConfig } from "../config/schema.js";
 import { EmbeddingsBackfill } from "../memory/embeddings-backfill.js";
 import { MemoryMaintenance } from "../memory/memory-maintenance.js";
+import { embeddingsBackfillJobId, integrityAuditJobId, memoryMaintenanceJobId } from "../memory/system-job-ids.js";
 import type { RunEngine } from "../runs/run-engine.js";
 import type { Database } from "../store/tables.js";
 import type { SystemJob, SystemJobResult } from "./system-jobs.js";
-
-export const memoryMaintenanceJobId = "memory-maintenance";
-export const embeddingsBackfillJobId = "memory-embeddings-backfill";
-export const integrityAuditJobId = "integrity-audit";
 
 export interface SystemJobsDeps {
   db: Kysely<Database>;
