@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { type AuditDeps, runIntegrityAudit } from "./automation/audit/integrity-audit.js";
 import { Automation } from "./automation/automation.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
@@ -17,6 +19,8 @@ import { ApiKeyRateLimits } from "./identity/api-keys/rate-limits.js";
 import { createAuthCore } from "./identity/auth-core.js";
 import { loadMasterKeys } from "./identity/vault/master-key.js";
 import { Vault } from "./identity/vault/vault.js";
+import { MemoryJournal } from "./memory/memory-journal.js";
+import { runCaptureFor } from "./memory/run-capture.js";
 import { checkProviderSettings, createProvider } from "./providers/create-provider.js";
 import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
@@ -133,7 +137,27 @@ async function startLocked(
   // After budgets released the reservations it left: its unfinished runs are charged their last checkpoint.
   const interrupted = await recoverInterruptedRuns({ db: store.db, governance: budgets.governance, now: startedAt, logger });
   if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished, charged their last heartbeat");
-  const engine = new RunEngine({ store, registry, logger, circuits, cache, healthRankOf, usageObserver, router, governance: budgets.governance });
+  // Search embeds its query as an embeddings run of the searcher's (metered and budgeted); the engine exists by then.
+  const memory = new MemoryJournal({
+    db: store.db,
+    config: config.memory,
+    embedder: { embed: (input, caller, signal) => engine.embed(input, caller, signal) },
+    embeddingsModelId: () => registry.defaults.embeddingsModelId,
+  });
+  // Undefined unless [memory] capture_runs / capture_agents ask for it: then runs carry nothing for it.
+  const onChatSucceeded = runCaptureFor(config.memory, (run) => memory.retainCaptured(run));
+  const engine = new RunEngine({
+    store,
+    registry,
+    logger,
+    circuits,
+    cache,
+    healthRankOf,
+    usageObserver,
+    router,
+    governance: budgets.governance,
+    onChatSucceeded,
+  });
   const beatEveryMs = heartbeatIntervalMs(config.automation.self_healing.stall_after_ms);
   // Scheduled jobs and queued tasks run as their owner would call now (a revoked key's runs fail, recorded).
   const automation = new Automation({
@@ -151,6 +175,19 @@ async function startLocked(
     await store.close();
     throw error;
   });
+  // The integrity audit (RunAudit, palyra doctor; the system job reuses it): repairs only in self-healing auto mode.
+  const auditDeps: AuditDeps = {
+    db: store.db,
+    vault,
+    providers: () => config.model_provider.providers,
+    policies: () => budgets.policies.list(),
+    timeZone: config.usage.timezone,
+    engine,
+    governance: budgets.governance,
+    logger,
+    now: Date.now,
+    newId: randomUUID,
+  };
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -172,6 +209,8 @@ async function startLocked(
     budgets: budgets.administration,
     tasks: automation.tasks,
     cronJobs: automation.cronJobs,
+    runAudit: () => runIntegrityAudit(auditDeps, { repair: config.automation.self_healing.mode === "auto" }),
+    memory,
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);

@@ -4,6 +4,7 @@ import { AuthProfileServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/au
 import { CronServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/cron.js";
 import { DiagnosticsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { GatewayServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/gateway.js";
+import { MemoryServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/memory.js";
 import { ModelsServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/models.js";
 import { TasksServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/tasks.js";
 import { UsageServiceClient } from "../../gen/grpc-js/palyra/gateway/v1/usage.js";
@@ -51,6 +52,10 @@ export class DaemonClients {
 
   cron(): CronServiceClient {
     return this.track(new CronServiceClient(this.connection.address, credentials.createInsecure()));
+  }
+
+  memory(): MemoryServiceClient {
+    return this.track(new MemoryServiceClient(this.connection.address, credentials.createInsecure()));
   }
 
   usage(): UsageServiceClient {

@@ -68,6 +68,16 @@ const commands: TopLevelCommand[] = [
     load: async () => (await import("./commands/cron.js")).registerCronCommand,
   },
   {
+    name: "doctor",
+    description: "audit the daemon's integrity: vault secrets, secret references, budget counters, open runs",
+    load: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
+  },
+  {
+    name: "memory",
+    description: "agent memory journals: retain, search, list, show, delete, status",
+    load: async () => (await import("./commands/memory.js")).registerMemoryCommand,
+  },
+  {
     name: "incidents",
     description: "what the self-healing watchdog found: stalled runs, job runs and tasks",
     load: async () => (await import("./commands/incidents.js")).registerIncidentsCommand,

@@ -1,13 +1,18 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
+import type { AuditReport } from "../automation/audit/integrity-audit.js";
 import { listIncidents } from "../automation/incidents.js";
 import { redactConfig } from "../config/redact-config.js";
 import { collectDiagnostics, type DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
+import { auditReportToProto } from "./convert/audit-to-proto.js";
 import { incidentToProto, listIncidentsOptionsFromProto } from "./convert/incidents-to-proto.js";
 import { providerStatusToProto } from "./convert/models-to-proto.js";
 
-export function createDiagnosticsService(sources: DiagnosticsSources): ServiceImpl<typeof DiagnosticsService> {
+/** Runs the integrity audit (repairing as self-healing's mode says) and reports what it found. */
+export type RunAudit = () => Promise<AuditReport>;
+
+export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: RunAudit): ServiceImpl<typeof DiagnosticsService> {
   return {
     getEffectiveConfig() {
       const { config, source, envOverrides } = sources.loadedConfig;
@@ -19,9 +24,8 @@ export function createDiagnosticsService(sources: DiagnosticsSources): ServiceIm
       return { incidents: incidents.map(incidentToProto) };
     },
 
-    // Filled in by the integrity audit work (issue 13) before it lands.
-    runAudit() {
-      return { findings: [], checked: 0 };
+    async runAudit() {
+      return auditReportToProto(await runAudit());
     },
 
     async getDiagnostics() {

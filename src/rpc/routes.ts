@@ -5,6 +5,7 @@ import { AuthProfileService, file_palyra_gateway_v1_auth } from "../../gen/es/pa
 import { CronService, file_palyra_gateway_v1_cron } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
 import { DiagnosticsService, file_palyra_gateway_v1_diagnostics } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import { file_palyra_gateway_v1_gateway, GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
+import { file_palyra_gateway_v1_memory, MemoryService } from "../../gen/es/palyra/gateway/v1/memory_pb.js";
 import { file_palyra_gateway_v1_models, ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { file_palyra_gateway_v1_tasks, TasksService } from "../../gen/es/palyra/gateway/v1/tasks_pb.js";
 import { file_palyra_gateway_v1_usage, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
@@ -18,15 +19,17 @@ import type { AccessControl } from "../identity/access.js";
 import type { ApiKeys } from "../identity/api-keys/api-keys.js";
 import type { AuthCore } from "../identity/auth-core.js";
 import type { Vault } from "../identity/vault/vault.js";
+import type { MemoryJournal } from "../memory/memory-journal.js";
 import type { ResponseCache } from "../registry/response-cache.js";
 import type { Logger } from "../shared/logger.js";
 import { createApiKeysService } from "./api-keys-service.js";
 import { createAuthProfileService } from "./auth-profile-service.js";
 import { createCronService } from "./cron-service.js";
-import { createDiagnosticsService } from "./diagnostics-service.js";
+import { createDiagnosticsService, type RunAudit } from "./diagnostics-service.js";
 import { createGatewayService } from "./gateway-service.js";
 import { createHealthService, type HealthStatusBoard } from "./health-service.js";
 import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
+import { createMemoryService } from "./memory-service.js";
 import { createModelsService } from "./models-service.js";
 import { registerService } from "./receive-limits.js";
 import { registerReflection } from "./reflection-service.js";
@@ -47,6 +50,9 @@ export interface RpcDeps extends DiagnosticsSources {
   budgets: BudgetAdministration;
   tasks: TaskQueue;
   cronJobs: CronJobs;
+  /** DiagnosticsService.RunAudit: the integrity audit, as main.ts wires it. */
+  runAudit: RunAudit;
+  memory: MemoryJournal;
 }
 
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
@@ -61,7 +67,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   });
   const gateway = createGatewayService({ engine: deps.engine, startedAt: deps.startedAt });
   const models = createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine });
-  const diagnostics = createDiagnosticsService(deps);
+  const diagnostics = createDiagnosticsService(deps, deps.runAudit);
   const vault = createVaultService(deps.vault);
   const apiKeys = createApiKeysService(deps.apiKeys);
   const authProfiles = createAuthProfileService(deps.auth);
@@ -69,6 +75,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   const health = createHealthService(deps.healthBoard);
   const tasks = createTasksService(deps.tasks);
   const cron = createCronService(deps.cronJobs);
+  const memory = createMemoryService(deps.memory);
   return (router) => {
     registerService(router, GatewayService, gateway, limits);
     registerService(router, ModelsService, models, limits);
@@ -79,6 +86,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
     registerService(router, UsageService, usage, limits);
     registerService(router, TasksService, tasks, limits);
     registerService(router, CronService, cron, limits);
+    registerService(router, MemoryService, memory, limits);
     registerService(router, Health, health, limits);
     registerReflection(router, [
       file_palyra_gateway_v1_gateway,
@@ -90,6 +98,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
       file_palyra_gateway_v1_usage,
       file_palyra_gateway_v1_tasks,
       file_palyra_gateway_v1_cron,
+      file_palyra_gateway_v1_memory,
     ]);
   };
 }

@@ -5,6 +5,7 @@ import type { ChatRequest } from "../shared/model-types.js";
 import type { RunProgress } from "./active-runs.js";
 import { answerOf, type ChatAnswer } from "./chat-answer.js";
 import { type CachedRun, keepInCache, serveFromCache } from "./chat-cache.js";
+import { type SucceededListenerOf, tellSucceeded } from "./chat-succeeded.js";
 import { type CloseRunDeps, type ClosingRun, closeRun } from "./close-run.js";
 import { runAttempts } from "./run-attempts.js";
 import { type RunEnd, servedBy } from "./run-end.js";
@@ -20,6 +21,8 @@ export interface ChatExecution extends CachedRun {
   deadline: number;
   /** The run's progress in flight, kept current per upstream chunk (the watchdog and heartbeats read it). */
   progress?: RunProgress | undefined;
+  /** Who hears of the run's success (run capture); undefined when nobody listens. */
+  succeeded?: SucceededListenerOf | undefined;
 }
 
 export interface ExecuteChatDeps extends CloseRunDeps {
@@ -75,5 +78,7 @@ export async function executeChat(run: ChatExecution & ClosingRun, deps: Execute
   if (end.status === "succeeded" && answer !== undefined) await run.channel.push({ type: "usage", usage: answer.usage });
   await run.channel.push(terminalEvent(end, answer));
   run.channel.close();
+  // After the caller has its terminal event: a listener never delays it.
+  if (run.succeeded !== undefined && end.status === "succeeded" && answer !== undefined) tellSucceeded(run.succeeded, end.runId, answer, deps.logger);
   return end;
 }

@@ -12,36 +12,44 @@ const interruptedMessage = "the daemon stopped before the run finished";
  * already produced, and billed, that much), so the ledger and the budgets do not under-count real
  * spend. Runs before the first heartbeat are charged nothing. Returns how many were closed.
  */
-export async function recoverInterruptedRuns(deps: {
+export async function recoverInterruptedRuns(deps: CloseInterruptedDeps): Promise<number> {
+  const rows = await listRunningRuns(deps.db);
+  for (const row of rows) await closeInterruptedRun(deps, row);
+  return rows.length;
+}
+
+export interface CloseInterruptedDeps {
   db: Kysely<Database>;
   governance?: RunGovernance | undefined;
   now: number;
   logger: Logger;
-}): Promise<number> {
-  const rows = await listRunningRuns(deps.db);
-  for (const row of rows) {
-    const run = interruptedRunOf(row);
-    const recordEnd: LedgerWrite<[RunCost]> = (db, cost) =>
-      updateRun(db, row.run_id, {
-        status: "failed",
-        finished_at: deps.now,
-        duration_ms: Math.max(0, deps.now - row.created_at),
-        usage_estimated: run.usage.inputTokens + run.usage.outputTokens > 0 ? 1 : 0,
-        cost_usd: cost.costUsd,
-        cost_estimated: cost.costEstimated ? 1 : 0,
-        error_kind: "interrupted",
-        error_message: interruptedMessage,
-      });
-    try {
-      if (deps.governance === undefined) await recordEnd(deps.db, { costUsd: 0, costEstimated: run.usage.inputTokens + run.usage.outputTokens > 0 });
-      else await deps.governance.chargeInterrupted(run, recordEnd);
-    } catch (error) {
-      // Charging failed: close the run anyway, so it never stays open; its cost is unknown.
-      deps.logger.error({ err: error, runId: row.run_id }, "could not charge an interrupted run; closing it without its cost");
-      await recordEnd(deps.db, { costUsd: 0, costEstimated: true });
-    }
+}
+
+/**
+ * Closes one run left running with nothing in flight behind it (start-up, and the integrity audit's
+ * repair): failed, error kind "interrupted", charged its last heartbeat's checkpoint.
+ */
+export async function closeInterruptedRun(deps: CloseInterruptedDeps, row: RunRow): Promise<void> {
+  const run = interruptedRunOf(row);
+  const recordEnd: LedgerWrite<[RunCost]> = (db, cost) =>
+    updateRun(db, row.run_id, {
+      status: "failed",
+      finished_at: deps.now,
+      duration_ms: Math.max(0, deps.now - row.created_at),
+      usage_estimated: run.usage.inputTokens + run.usage.outputTokens > 0 ? 1 : 0,
+      cost_usd: cost.costUsd,
+      cost_estimated: cost.costEstimated ? 1 : 0,
+      error_kind: "interrupted",
+      error_message: interruptedMessage,
+    });
+  try {
+    if (deps.governance === undefined) await recordEnd(deps.db, { costUsd: 0, costEstimated: run.usage.inputTokens + run.usage.outputTokens > 0 });
+    else await deps.governance.chargeInterrupted(run, recordEnd);
+  } catch (error) {
+    // Charging failed: close the run anyway, so it never stays open; its cost is unknown.
+    deps.logger.error({ err: error, runId: row.run_id }, "could not charge an interrupted run; closing it without its cost");
+    await recordEnd(deps.db, { costUsd: 0, costEstimated: true });
   }
-  return rows.length;
 }
 
 function interruptedRunOf(row: RunRow): InterruptedRun {

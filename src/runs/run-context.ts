@@ -7,6 +7,7 @@ import type { Logger } from "../shared/logger.js";
 import type { Usage } from "../shared/model-types.js";
 import type { Store } from "../store/open-store.js";
 import { ActiveRuns } from "./active-runs.js";
+import type { ChatSucceededListener } from "./chat-succeeded.js";
 import type { CloseRunDeps } from "./close-run.js";
 
 export interface RunEngineDeps {
@@ -23,6 +24,8 @@ export interface RunEngineDeps {
   healthRankOf?: (providerId: string) => number;
   /** Told the usage of every run once it is recorded (per-caller token limits count it). */
   usageObserver?: UsageObserver;
+  /** Told of every succeeded chat run after its end is recorded and sent (memory's run capture); unset costs runs nothing. */
+  onChatSucceeded?: ChatSucceededListener | undefined;
   now?: () => number;
   random?: () => number;
 }

@@ -61,6 +61,8 @@ export async function startChat(context: RunContext, rawInput: RunInput, caller:
       smartRouting: smart && smartRoutingEvent(smart),
       channel,
       progress: active.progress,
+      // A cheap check when capture is off: no object for runs nobody listens to.
+      succeeded: context.deps.onChatSucceeded && { listener: context.deps.onChatSucceeded, input },
     },
     { ...closeDepsFor(context, caller), circuits: context.deps.circuits, cache, random: context.deps.random },
   );

@@ -88,7 +88,8 @@ export interface TasksTable {
 
 export type IncidentState = "open" | "remediating" | "resolved";
 export type IncidentSeverity = "info" | "warning" | "critical";
-export type IncidentObjectKind = "run" | "job_run" | "task";
+/** The integrity audit's incidents are about a vault secret, a secret reference, a budget counter or a run's ledger row. */
+export type IncidentObjectKind = "run" | "job_run" | "task" | "secret" | "secret_reference" | "budget_counter" | "run_record";
 
 export interface IncidentsTable {
   incident_id: string;

@@ -153,3 +153,25 @@ export async function releaseAllReservations(db: Kysely<Database>): Promise<numb
   const result = await db.updateTable("budget_counters").set({ reserved: 0 }).where("reserved", "<>", 0).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * Sets a counter's consumed figure (the integrity audit repairing drift from the ledger), only while it
+ * still holds what the audit read: a run charged since then makes this a no-op. True when it was set.
+ */
+export async function setCounterConsumed(db: Kysely<Database>, key: CounterKey, expected: number, consumed: number): Promise<boolean> {
+  const result = await db
+    .updateTable("budget_counters")
+    .set({ consumed })
+    .where("policy_id", "=", key.policyId)
+    .where("interval_start", "=", key.intervalStart)
+    .where("consumed", "=", expected)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0 || expected !== 0) return Number(result.numUpdatedRows) > 0;
+  // No counter yet (nothing was charged in this interval): create it, unless a run just did.
+  const inserted = await db
+    .insertInto("budget_counters")
+    .values({ policy_id: key.policyId, interval_start: key.intervalStart, interval_end: key.intervalEnd, consumed, reserved: 0 })
+    .onConflict((conflict) => conflict.columns(["policy_id", "interval_start"]).doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+}

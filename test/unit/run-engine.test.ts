@@ -9,7 +9,8 @@ import { createProvider } from "../../src/providers/create-provider.js";
 import { ModelRegistry } from "../../src/registry/model-registry.js";
 import { ProviderCircuits } from "../../src/registry/provider-circuits.js";
 import { ResponseCache } from "../../src/registry/response-cache.js";
-import { RunEngine } from "../../src/runs/run-engine.js";
+import type { SucceededChat } from "../../src/runs/chat-succeeded.js";
+import { RunEngine, type RunEngineDeps } from "../../src/runs/run-engine.js";
 import type { RunEvent } from "../../src/runs/run-events.js";
 import { GatewayError } from "../../src/shared/errors.js";
 import type { ChatStreamEvent, ModelProvider } from "../../src/shared/model-types.js";
@@ -51,7 +52,10 @@ const failingProvider: ModelProvider = {
   },
 };
 
-async function setUp(providers: Partial<ProviderConfig>[] = [{ provider_id: "fast" }, { provider_id: "slow", stream_chunk_delay_ms: 100 }]) {
+async function setUp(
+  providers: Partial<ProviderConfig>[] = [{ provider_id: "fast" }, { provider_id: "slow", stream_chunk_delay_ms: 100 }],
+  extra: Pick<RunEngineDeps, "onChatSucceeded" | "logger"> = { logger: pino({ level: "silent" }) },
+) {
   const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), "palyra-engine-")), "palyra.sqlite"));
   stores.push(store);
   const registry = new ModelRegistry(registryConfig(providers), (config) =>
@@ -59,7 +63,7 @@ async function setUp(providers: Partial<ProviderConfig>[] = [{ provider_id: "fas
   );
   const circuits = new ProviderCircuits(() => ({ failureThreshold: 3, cooldownMs: 30_000 }));
   const cache = new ResponseCache({ enabled: false, ttlMs: 1000, maxEntries: 10 });
-  const engine = new RunEngine({ store, registry, logger: pino({ level: "silent" }), circuits, cache });
+  const engine = new RunEngine({ store, registry, circuits, cache, ...extra });
   return { store, engine };
 }
 
@@ -171,5 +175,28 @@ describe("RunEngine", () => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(0);
+  });
+
+  it("tells a succeeded chat run's listener after the run is recorded, and survives a listener that throws", async () => {
+    const heard: SucceededChat[] = [];
+    const logged: unknown[] = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const { store, engine } = await setUp([{ provider_id: "fast" }, { provider_id: "broken" }], {
+      logger,
+      onChatSucceeded: (chat) => {
+        heard.push(chat);
+        throw new Error("listener broke");
+      },
+    });
+    const handle = await engine.start({ ...input("remember this", "fast-model"), agentId: "agent-7" }, adminCaller);
+    const events = await collect(handle.events);
+    expect(events.at(-1)?.type).toBe("completed");
+    expect(heard.map((chat) => [chat.runId, chat.input.agentId, chat.answer.text])).toEqual([[handle.runId, "agent-7", "remember this"]]);
+    expect((await findRun(store.db, handle.runId))?.status).toBe("succeeded");
+    expect(logged).toHaveLength(1);
+
+    const failed = await engine.start(input("x", "broken-model"), adminCaller);
+    await collect(failed.events);
+    expect(heard).toHaveLength(1);
   });
 });

@@ -13,6 +13,8 @@ export interface Budgets {
   governance: BudgetGovernance;
   /** UsageService's budget RPCs. */
   administration: BudgetAdministration;
+  /** The policies in force (the integrity audit compares their counters with the ledger). */
+  policies: BudgetPolicies;
 }
 
 /**
@@ -46,5 +48,6 @@ export async function createBudgets(deps: {
   return {
     governance: new BudgetGovernance({ store, policies, priceBook, timeZone: usage.timezone, logger, now }),
     administration: new BudgetAdministration({ db: store.db, policies, timeZone: usage.timezone, apiKeyExists, now }),
+    policies,
   };
 }
