@@ -4,6 +4,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CronService, JobRunStatus } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
+import { MemoryService } from "../../gen/es/palyra/gateway/v1/memory_pb.js";
 import { BudgetAction, BudgetIntervalKind, BudgetMetricKind, BudgetScopeKind, UsageService } from "../../gen/es/palyra/gateway/v1/usage_pb.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
@@ -18,6 +19,7 @@ let gateway: TestGateway;
 const admin = { headers: { authorization: `Bearer ${testToken}` } };
 let cron: ReturnType<typeof createClient<typeof CronService>>;
 let usage: ReturnType<typeof createClient<typeof UsageService>>;
+let memory: ReturnType<typeof createClient<typeof MemoryService>>;
 const backfillJob = "memory-embeddings-backfill";
 
 function config(baseUrl: string): string {
@@ -105,6 +107,7 @@ beforeAll(async () => {
   const transport = createGrpcTransport({ baseUrl: gateway.grpcBase });
   cron = createClient(CronService, transport);
   usage = createClient(UsageService, transport);
+  memory = createClient(MemoryService, transport);
 });
 
 afterAll(async () => {
@@ -117,6 +120,7 @@ describe("memory system jobs", () => {
     expect((await cron.listJobs({}, admin)).jobs).toEqual([]);
     const { jobs } = await cron.listJobs({ includeSystem: true }, admin);
     expect(jobs.map((job) => [job.jobId, job.source, job.owner])).toEqual([
+      ["integrity-audit", "system", "admin"],
       [backfillJob, "system", "admin"],
       ["memory-maintenance", "system", "admin"],
     ]);
@@ -181,10 +185,19 @@ describe("memory system jobs", () => {
     expect(await runNow(backfillJob)).toMatchObject({ status: JobRunStatus.SUCCEEDED, message: expect.stringContaining("embedded 3 items") });
   });
 
-  it("runs maintenance, recording counts before and after", async () => {
+  it("runs maintenance, recording counts before and after, and GetMemoryStatus shows the jobs' outcomes", async () => {
     const ended = await runNow("memory-maintenance");
     expect(ended).toMatchObject({ status: JobRunStatus.SUCCEEDED });
     expect(ended?.message).toMatch(/before: 133 items.*133 vectors.*after: 133 items/);
+    const audited = await runNow("integrity-audit");
+    expect(audited).toMatchObject({ status: JobRunStatus.SUCCEEDED, message: expect.stringMatching(/^audit: \d+ checked/) });
+
+    const status = await memory.getMemoryStatus({}, admin);
+    expect(status).toMatchObject({ items: 133n, awaitingEmbedding: 0n, embeddingModelId: "fake-embed" });
+    expect(status.maintenance).toMatchObject({ jobId: "memory-maintenance", lastStatus: "succeeded" });
+    expect(status.backfill).toMatchObject({ jobId: backfillJob, lastStatus: "succeeded", lastMessage: expect.stringContaining("embedded 3 items") });
+    expect(status.audit).toMatchObject({ jobId: "integrity-audit", lastStatus: "succeeded" });
+    expect(status.maintenance?.nextRunAt).toBeDefined();
   });
 
   it("shows the system jobs and their history in the CLI", async () => {
@@ -197,7 +210,7 @@ describe("memory system jobs", () => {
       return JSON.parse(result.stdout) as Record<string, any>;
     };
     const listed = await cli("list", "--system");
-    expect(listed.jobs.map((job: { jobId: string }) => job.jobId)).toEqual([backfillJob, "memory-maintenance"]);
+    expect(listed.jobs.map((job: { jobId: string }) => job.jobId)).toEqual(["integrity-audit", backfillJob, "memory-maintenance"]);
     const runs = await cli("runs", backfillJob);
     expect(runs.jobRuns.map((run: { status: string }) => run.status)).toContain("JOB_RUN_STATUS_SKIPPED");
   });
