@@ -11,7 +11,8 @@ const layers = [
   { name: "diagnostics", path: "^src/diagnostics/" },
   // Scheduled jobs, the task queue and the watchdog start and watch runs through the engine.
   { name: "automation", path: "^src/automation/" },
-  // Agent memory journals: retained, searched (query embeddings through the run engine), fed by run capture.
+  // Agent memory journals: retained, searched (query embeddings through the run engine), fed by run capture,
+  // and the work of their system jobs (maintenance, embeddings backfill), which automation schedules.
   { name: "memory", path: "^src/memory/" },
   { name: "runs", path: "^src/runs/" },
   { name: "governance", path: "^src/governance/" },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { type AuditDeps, runIntegrityAudit } from "./automation/audit/integrity-audit.js";
+import { type AuditDeps, runIntegrityAudit, summarizeAudit } from "./automation/audit/integrity-audit.js";
 import { Automation } from "./automation/automation.js";
 import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
 import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
@@ -21,6 +21,7 @@ import { loadMasterKeys } from "./identity/vault/master-key.js";
 import { Vault } from "./identity/vault/vault.js";
 import { MemoryJournal } from "./memory/memory-journal.js";
 import { runCaptureFor } from "./memory/run-capture.js";
+import { systemJobsStatus } from "./memory/system-jobs-status.js";
 import { checkProviderSettings, createProvider } from "./providers/create-provider.js";
 import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
@@ -143,6 +144,8 @@ async function startLocked(
     config: config.memory,
     embedder: { embed: (input, caller, signal) => engine.embed(input, caller, signal) },
     embeddingsModelId: () => registry.defaults.embeddingsModelId,
+    // GetMemoryStatus shows the system jobs' next ticks and latest outcomes.
+    systemJobs: () => systemJobsStatus(store.db),
   });
   // Undefined unless [memory] capture_runs / capture_agents ask for it: then runs carry nothing for it.
   const onChatSucceeded = runCaptureFor(config.memory, (run) => memory.retainCaptured(run));
@@ -158,20 +161,6 @@ async function startLocked(
     governance: budgets.governance,
     onChatSucceeded,
   });
-  const beatEveryMs = heartbeatIntervalMs(config.automation.self_healing.stall_after_ms);
-  // Scheduled jobs and queued tasks run as their owner would call now (a revoked key's runs fail, recorded).
-  const automation = new Automation({
-    db: store.db,
-    engine,
-    config: config.automation,
-    callerForKey: (keyId) => apiKeys.callerFor(keyId),
-    heartbeatIntervalMs: beatEveryMs,
-    logger,
-  });
-  await automation.syncJobs(config.automation.jobs).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
   // The integrity audit (RunAudit, palyra doctor; the system job reuses it): repairs only in self-healing auto mode.
   const auditDeps: AuditDeps = {
     db: store.db,
@@ -185,6 +174,26 @@ async function startLocked(
     now: Date.now,
     newId: randomUUID,
   };
+  const runAudit = () => runIntegrityAudit(auditDeps, { repair: config.automation.self_healing.mode === "auto" });
+  const beatEveryMs = heartbeatIntervalMs(config.automation.self_healing.stall_after_ms);
+  // Scheduled jobs and queued tasks run as their owner would call now (a revoked key's runs fail, recorded).
+  const automation = new Automation({
+    db: store.db,
+    engine,
+    config: config.automation,
+    callerForKey: (keyId) => apiKeys.callerFor(keyId),
+    heartbeatIntervalMs: beatEveryMs,
+    logger,
+    // The memory system jobs: maintenance and the embeddings backfill with the registry's embeddings model.
+    memory: config.memory,
+    embeddingsModelId: registry.defaults.embeddingsModelId,
+    // The integrity audit system job, every [automation] audit_interval_ms.
+    auditHandler: async () => ({ message: summarizeAudit(await runAudit()) }),
+  });
+  await automation.syncJobs(config.automation.jobs).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
   const routes = createRoutes({
@@ -206,7 +215,7 @@ async function startLocked(
     budgets: budgets.administration,
     tasks: automation.tasks,
     cronJobs: automation.cronJobs,
-    runAudit: () => runIntegrityAudit(auditDeps, { repair: config.automation.self_healing.mode === "auto" }),
+    runAudit,
     memory,
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });

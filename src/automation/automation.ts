@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { AutomationConfig, JobConfig } from "../config/schema.js";
+import type { AutomationConfig, JobConfig, MemoryConfig } from "../config/schema.js";
 import type { Caller } from "../identity/caller.js";
 import type { RunEngine } from "../runs/run-engine.js";
 import type { Logger } from "../shared/logger.js";
@@ -7,8 +7,11 @@ import type { Database } from "../store/tables.js";
 import { CronJobs } from "./cron-jobs.js";
 import { syncDeclarativeJobs } from "./declarative-jobs.js";
 import { jobRunStallWatch } from "./job-run-stall-watch.js";
+import { daemonSystemJobs } from "./memory-system-jobs.js";
 import { ownerCallerFrom } from "./owner-caller.js";
 import { JobScheduler } from "./scheduler.js";
+import { syncSystemJobs } from "./system-job-sync.js";
+import { SystemJobRegistry, type SystemJobResult } from "./system-jobs.js";
 import { TaskQueue } from "./task-queue.js";
 import { taskRunsOf } from "./task-runs.js";
 import { taskStallWatch } from "./task-stall-watch.js";
@@ -24,6 +27,14 @@ export interface AutomationDeps {
   /** How often job runs and tasks heartbeat (the engine's runs beat at the same pace). */
   heartbeatIntervalMs: number;
   logger: Logger;
+  /** [memory]: the intervals and limits of the memory system jobs. */
+  memory: MemoryConfig;
+  /** The embeddings model the backfill embeds with (the registry's default). */
+  embeddingsModelId: string | undefined;
+  /** The integrity audit system job's work; without it the audit job is not registered. */
+  auditHandler?: ((signal: AbortSignal) => Promise<SystemJobResult>) | undefined;
+  /** The clock of the system jobs (default Date.now): tests move it to expire items. */
+  now?: () => number;
 }
 
 /**
@@ -36,13 +47,36 @@ export class Automation {
   readonly tasks: TaskQueue;
   private readonly scheduler: JobScheduler;
   private readonly watchdog: Watchdog;
+  private readonly systemJobs: SystemJobRegistry;
   private tasksStopped: Promise<void> | undefined;
 
   constructor(private readonly deps: AutomationDeps) {
     const { db, engine, config, logger } = deps;
     const ownerCaller = ownerCallerFrom(deps.callerForKey);
     this.tasks = new TaskQueue({ db, runs: taskRunsOf(engine), ownerCaller, logger, heartbeatIntervalMs: deps.heartbeatIntervalMs });
-    this.scheduler = new JobScheduler({ db, engine, ownerCaller, logger, now: Date.now, timers: realTimers, heartbeatIntervalMs: deps.heartbeatIntervalMs });
+    const now = deps.now ?? Date.now;
+    this.systemJobs = new SystemJobRegistry(
+      daemonSystemJobs({
+        db,
+        engine,
+        memory: deps.memory,
+        auditIntervalMs: config.audit_interval_ms,
+        embeddingsModelId: deps.embeddingsModelId,
+        auditHandler: deps.auditHandler,
+        now,
+      }),
+    );
+    const systemJobs = this.systemJobs;
+    this.scheduler = new JobScheduler({
+      db,
+      engine,
+      ownerCaller,
+      logger,
+      now: Date.now,
+      timers: realTimers,
+      heartbeatIntervalMs: deps.heartbeatIntervalMs,
+      systemJobs,
+    });
     this.cronJobs = new CronJobs({ db, scheduler: this.scheduler, now: Date.now, defaultTimezone: config.timezone });
     const sources = [taskStallWatch(this.tasks, db), jobRunStallWatch({ db, scheduler: this.scheduler, now: Date.now })];
     this.watchdog = new Watchdog({ db, engine, sources, config: config.self_healing, logger });
@@ -56,11 +90,13 @@ export class Automation {
 
   /**
    * Once the servers listen: tasks and job runs a killed daemon left running are closed, queued tasks
-   * run as they come due, the watchdog watches, and missed ticks follow each job's misfire policy.
+   * run as they come due, the watchdog watches, the system jobs are registered with their configured
+   * intervals, and missed ticks follow each job's misfire policy.
    */
   async start(): Promise<void> {
     await this.tasks.start();
     this.watchdog.start();
+    await syncSystemJobs({ db: this.deps.db, scheduler: this.scheduler, now: Date.now }, this.systemJobs.list());
     await this.scheduler.start();
   }
 

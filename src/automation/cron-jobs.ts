@@ -101,9 +101,11 @@ export class CronJobs {
     return job;
   }
 
-  async list(caller: Caller, pageSize: number, pageToken: string): Promise<Page<CronJobRow>> {
+  /** One page of the caller's jobs; the daemon's own system jobs only when asked for (`includeSystem`). */
+  async list(caller: Caller, pageSize: number, pageToken: string, includeSystem = false): Promise<Page<CronJobRow>> {
     const limit = pageLimit(pageSize);
-    const items = await listCronJobs(this.deps.db, { owner: caller.kind === "admin" ? undefined : caller.id, afterJobId: pageToken || undefined, limit });
+    const owner = caller.kind === "admin" ? undefined : caller.id;
+    const items = await listCronJobs(this.deps.db, { owner, afterJobId: pageToken || undefined, limit, includeSystem });
     return { items, nextPageToken: items.length === limit ? (items.at(-1)?.job_id ?? "") : "" };
   }
 
@@ -129,9 +131,15 @@ export class CronJobs {
     return run;
   }
 
-  /** A job the caller may change: its own, and not one declared in the config file. */
+  /** A job the caller may change: its own, and not one declared in the config file or the daemon's own. */
   private async changeable(caller: Caller, jobId: string): Promise<CronJobRow> {
     const job = await this.visible(caller, jobId);
+    if (job.source === "system") {
+      throw new GatewayError("invalid_request", `job "${jobId}" is a system job; its interval is set in the config ([memory] / [automation])`, {
+        param: "job_id",
+        code: "system_job",
+      });
+    }
     if (job.source === "config") {
       throw new GatewayError("invalid_request", `job "${jobId}" is declared in the config file ([[automation.jobs]]); change it there`, {
         param: "job_id",

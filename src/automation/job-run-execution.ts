@@ -10,6 +10,8 @@ import { jobRunEnd } from "./job-run-outcome.js";
 import type { OwnerCaller } from "./owner-caller.js";
 import { runInputOf, runSpecFromJson } from "./run-spec.js";
 import { type BackgroundRunOutcome, runToEnd } from "./run-to-end.js";
+import { executeSystemJobRun } from "./system-job-run.js";
+import type { SystemJobRegistry } from "./system-jobs.js";
 
 export interface JobRunExecutionDeps {
   db: Kysely<Database>;
@@ -19,6 +21,8 @@ export interface JobRunExecutionDeps {
   now: () => number;
   /** The least time between two heartbeat writes of one job run. */
   heartbeatIntervalMs: number;
+  /** Handlers of the system jobs (source "system"): their ticks call these instead of starting a run. */
+  systemJobs?: SystemJobRegistry | undefined;
 }
 
 /** A job run row as a tick records it: running (its run to come) or skipped (with why). */
@@ -50,7 +54,7 @@ export function jobRunRow(
  * Runs one job run's run to its end, as the job's owner would call now, and records the end: the run
  * id once admitted, heartbeats while it makes progress (throttled), then status, reason, usage and cost.
  * `onCancel` receives the run's cancel once the engine admitted it. Never throws for the run's sake:
- * a revoked owner or an unreadable spec is a failed job run.
+ * a revoked owner or an unreadable spec is a failed job run. A system job's tick calls its handler instead.
  */
 export async function executeJobRun(
   deps: JobRunExecutionDeps,
@@ -58,6 +62,7 @@ export async function executeJobRun(
   row: JobRunRow,
   onCancel: (cancel: (reason: string) => void) => void,
 ): Promise<BackgroundRunOutcome & { recorded: JobRunStatus }> {
+  if (job.source === "system") return executeSystemJobRun(deps, deps.systemJobs?.get(job.job_id), row, onCancel);
   const { db, logger } = deps;
   const beat = throttledHeartbeat((at) => updateJobRun(db, row.job_run_id, { heartbeat_at: at }), {
     intervalMs: deps.heartbeatIntervalMs,

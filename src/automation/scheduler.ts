@@ -85,11 +85,15 @@ export class JobScheduler {
     return this.states.cancelJobRun(jobRunId, reason);
   }
 
-  /** No new ticks or retries from now on; runs in flight go on (the engine's drain cancels them). */
+  /**
+   * No new ticks or retries from now on; runs in flight go on (the engine's drain cancels them). System
+   * jobs' ticks, which have no run for the drain to cancel, are cancelled here: they stop between steps.
+   */
   stop(): void {
     this.stopped = true;
     this.cancelTimer?.();
     this.states.forgetAllPending();
+    for (const job of this.deps.systemJobs?.list() ?? []) this.states.forget(job.jobId, "the daemon is stopping");
   }
 
   /** Resolves once the scans asked for so far are done (their ticks recorded; runs may still be going). */

@@ -20,7 +20,7 @@ export function createCronService(jobs: CronJobs): ServiceImpl<typeof CronServic
       return { job: jobToProto(await jobs.visible(requireCaller(context), request.jobId)) };
     },
     async listJobs(request, context) {
-      const page = await jobs.list(requireCaller(context), request.pageSize, request.pageToken);
+      const page = await jobs.list(requireCaller(context), request.pageSize, request.pageToken, request.includeSystem);
       return { jobs: page.items.map(jobToProto), nextPageToken: page.nextPageToken };
     },
     async runJobNow(request, context) {

@@ -6,7 +6,8 @@ import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 export type JobScheduleKind = "cron" | "every" | "at";
 export type ConcurrencyPolicy = "forbid" | "replace" | "queue_one";
 export type MisfirePolicy = "skip" | "catch_up";
-export type JobSource = "config" | "runtime";
+// system: the daemon's own jobs (memory maintenance, embeddings backfill, integrity audit), registered at start.
+export type JobSource = "config" | "runtime" | "system";
 
 export interface CronJobsTable {
   job_id: string;

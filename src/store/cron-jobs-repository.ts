@@ -30,13 +30,14 @@ export async function findCronJob(db: Kysely<Database>, jobId: string): Promise<
   return db.selectFrom("cron_jobs").selectAll().where("job_id", "=", jobId).executeTakeFirst();
 }
 
-/** One page of jobs by id, after `afterJobId`; only `owner`'s when given. */
+/** One page of jobs by id, after `afterJobId`; only `owner`'s when given; system jobs only with `includeSystem`. */
 export async function listCronJobs(
   db: Kysely<Database>,
-  options: { owner?: string | undefined; afterJobId?: string | undefined; limit: number },
+  options: { owner?: string | undefined; afterJobId?: string | undefined; limit: number; includeSystem?: boolean },
 ): Promise<CronJobRow[]> {
   let query = db.selectFrom("cron_jobs").selectAll().orderBy("job_id").limit(options.limit);
   if (options.owner !== undefined) query = query.where("owner", "=", options.owner);
+  if (options.includeSystem !== true) query = query.where("source", "!=", "system");
   if (options.afterJobId) query = query.where("job_id", ">", options.afterJobId);
   return query.execute();
 }
@@ -79,4 +80,9 @@ export async function countJobsOf(db: Kysely<Database>, owner: string): Promise<
 /** Jobs declared in the config file. */
 export async function listConfigJobs(db: Kysely<Database>): Promise<CronJobRow[]> {
   return db.selectFrom("cron_jobs").selectAll().where("source", "=", "config").execute();
+}
+
+/** The daemon's own jobs (memory maintenance, embeddings backfill, integrity audit). */
+export async function listSystemJobs(db: Kysely<Database>): Promise<CronJobRow[]> {
+  return db.selectFrom("cron_jobs").selectAll().where("source", "=", "system").execute();
 }

@@ -73,12 +73,14 @@ export function registerCronCommand(cron: Command): void {
         printLine(`created job ${response.job.jobId}: ${describeSchedule(response.job)}, next run ${formatTime(response.job.nextRunAt, "never")}`);
     });
 
-  addClientFlags(cron.command("list").description("list jobs (a client key sees only its own)")).action(async (flags: ClientFlags) => {
-    const jobs = await withDaemon(flags, (clients) => listAllJobs(clients));
-    if (flags.json) return printJson(ListJobsResponse.toJSON({ jobs, nextPageToken: "" }));
-    const headers = ["id", "name", "schedule", "agent", "enabled", "next run", "last run", "runs", "source"];
-    printLine(formatTable(headers, jobs.map(jobRow)));
-  });
+  addClientFlags(cron.command("list").description("list jobs (a client key sees only its own)"))
+    .option("--system", "also list the daemon's own system jobs (memory maintenance, embeddings backfill, integrity audit)")
+    .action(async (flags: ClientFlags & { system?: boolean }) => {
+      const jobs = await withDaemon(flags, (clients) => listAllJobs(clients, flags.system === true));
+      if (flags.json) return printJson(ListJobsResponse.toJSON({ jobs, nextPageToken: "" }));
+      const headers = ["id", "name", "schedule", "agent", "enabled", "next run", "last run", "runs", "source"];
+      printLine(formatTable(headers, jobs.map(jobRow)));
+    });
 
   addClientFlags(cron.command("show").description("show one job"))
     .argument("<id>", "the job id (from cron list)")
@@ -190,12 +192,14 @@ function jobFromFlags(flags: AddFlags): Job {
   });
 }
 
-async function listAllJobs(clients: DaemonClients): Promise<Job[]> {
+async function listAllJobs(clients: DaemonClients, includeSystem: boolean): Promise<Job[]> {
   const client = clients.cron();
   const jobs: Job[] = [];
   let pageToken = "";
   do {
-    const page = await callUnary<ListJobsResponse>((done) => client.listJobs({ pageSize: 500, pageToken }, clients.metadata(), clients.unaryOptions(), done));
+    const page = await callUnary<ListJobsResponse>((done) =>
+      client.listJobs({ pageSize: 500, pageToken, includeSystem }, clients.metadata(), clients.unaryOptions(), done),
+    );
     jobs.push(...page.jobs);
     pageToken = page.nextPageToken;
   } while (pageToken);

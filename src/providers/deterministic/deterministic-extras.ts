@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { EmbeddingsRequest, EmbeddingsResult, TranscriptionRequest, TranscriptionResult } from "../../shared/model-types.js";
 import { countTextsTokens } from "../../shared/tokens.js";
@@ -6,36 +5,50 @@ import { countTextsTokens } from "../../shared/tokens.js";
 const defaultDimensions = 16;
 
 /**
- * Unit vectors derived from a hash of each text: equal texts embed equally, different texts differ.
- * One hash seeds a small generator per text (a hash per value made 2,048 inputs x 3,072 dimensions
- * cost seconds), and the batch gives way to other callers between texts.
+ * A real, if simple, embedding: each text's character trigrams (lower-cased, whitespace folded, padded
+ * so word starts and ends count) are hashed into the dimensions with a hashed sign, then the sum is
+ * scaled to unit length. Texts sharing words share trigrams, so similar texts score a higher cosine
+ * than unrelated ones; equal texts embed equally. Linear in the text, and the batch gives way to
+ * other callers between texts.
  */
 export async function deterministicEmbeddings(request: EmbeddingsRequest): Promise<EmbeddingsResult> {
   const dimensions = request.dimensions ?? defaultDimensions;
   const vectors: number[][] = [];
   for (const text of request.inputs) {
-    vectors.push(unitVector(createHash("sha256").update(text).digest(), dimensions));
+    vectors.push(ngramEmbedding(text, dimensions));
     if (vectors.length % 64 === 0) await yieldToEventLoop();
   }
   const inputTokens = await countTextsTokens(request.inputs);
   return { vectors, usage: { inputTokens, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: false } };
 }
 
-/** xorshift32 from the digest's first word: cheap, and the same seed always gives the same vector. */
-function unitVector(digest: Buffer, dimensions: number): number[] {
-  let state = digest.readUInt32BE(0) || 1;
-  const raw = new Array<number>(dimensions);
-  let squares = 0;
-  for (let index = 0; index < dimensions; index++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    const value = (state | 0) / 2 ** 31;
-    raw[index] = value;
-    squares += value * value;
+const ngramLength = 3;
+
+/** The unit-length hashed trigram vector of one text (a text with no letters gets the first axis). */
+export function ngramEmbedding(text: string, dimensions: number): number[] {
+  const sums = new Float64Array(dimensions);
+  const folded = ` ${text.toLowerCase().replace(/\s+/g, " ").trim()} `;
+  for (let start = 0; start + ngramLength <= folded.length; start++) {
+    const hash = fnv1a(folded, start, start + ngramLength);
+    // The lowest bit picks the sign, the rest the dimension: collisions cancel out on average.
+    const index = (hash >>> 1) % dimensions;
+    sums[index] = (sums[index] ?? 0) + (hash & 1 ? 1 : -1);
   }
-  const norm = Math.sqrt(squares) || 1;
-  return raw.map((value) => value / norm);
+  let squares = 0;
+  for (const value of sums) squares += value * value;
+  if (squares === 0) return Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0));
+  const norm = Math.sqrt(squares);
+  return Array.from(sums, (value) => value / norm);
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of text[start, end): fast, and spreads short strings well. */
+function fnv1a(text: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = start; index < end; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 /** A transcript that names the file it was given, in the requested format. */

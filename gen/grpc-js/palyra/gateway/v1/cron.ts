@@ -254,7 +254,10 @@ export interface Job {
   updatedAt?:
     | Date
     | undefined;
-  /** "config" ([[automation.jobs]] in palyra.toml) or "runtime" (CreateJob). */
+  /**
+   * "config" ([[automation.jobs]] in palyra.toml), "runtime" (CreateJob) or "system" (the daemon's own
+   * jobs, whose intervals are set in palyra.toml; they cannot be changed through this service).
+   */
   source: string;
   /** Ticks that started a run so far (what max_runs counts). */
   runCount: number;
@@ -324,6 +327,11 @@ export interface ListJobsRequest {
   pageSize: number;
   /** next_page_token of the previous page; empty for the first. */
   pageToken: string;
+  /**
+   * Also list the daemon's own system jobs (source "system": memory maintenance, embeddings backfill,
+   * integrity audit), which are hidden by default. Only the admin sees them.
+   */
+  includeSystem: boolean;
 }
 
 export interface ListJobsResponse {
@@ -2071,7 +2079,7 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
 };
 
 function createBaseListJobsRequest(): ListJobsRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", includeSystem: false };
 }
 
 export const ListJobsRequest: MessageFns<ListJobsRequest> = {
@@ -2081,6 +2089,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.includeSystem !== false) {
+      writer.uint32(24).bool(message.includeSystem);
     }
     return writer;
   },
@@ -2114,6 +2125,14 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeSystem = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2138,6 +2157,11 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      includeSystem: isSet(object.includeSystem)
+        ? globalThis.Boolean(object.includeSystem)
+        : isSet(object.include_system)
+        ? globalThis.Boolean(object.include_system)
+        : false,
     };
   },
 
@@ -2149,6 +2173,9 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.includeSystem !== false) {
+      obj.includeSystem = message.includeSystem;
+    }
     return obj;
   },
 
@@ -2159,6 +2186,7 @@ export const ListJobsRequest: MessageFns<ListJobsRequest> = {
     const message = createBaseListJobsRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.includeSystem = object.includeSystem ?? false;
     return message;
   },
 };
