@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { type AuditDeps, runIntegrityAudit, summarizeAudit } from "./automation/audit/integrity-audit.js";
 import { Automation } from "./automation/automation.js";
-import { type BindAddress, formatBindAddress, parseBindAddress } from "./config/bind-address.js";
-import { defaultGrpcBind, defaultHttpBind } from "./config/defaults.js";
+import { type BindAddress, formatBindAddress } from "./config/bind-address.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
+import { pickBinds } from "./config/pick-binds.js";
 import { stateDirFor } from "./config/state-dir.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
@@ -288,28 +288,4 @@ async function startLocked(
 /** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */
 function heartbeatIntervalMs(stallAfterMs: number): number {
   return Math.max(250, Math.min(5_000, Math.floor(stallAfterMs / 4)));
-}
-
-/** The first address given, checked, and named by where it came from when it is wrong. */
-function pickBind(...candidates: [source: string, value: string | undefined][]): BindAddress {
-  const [source, value] = candidates.find(([, candidate]) => candidate !== undefined && candidate !== "") ?? ["", ""];
-  return parseBindAddress(value ?? "", source);
-}
-
-/** The listen addresses: flag, else environment variable, else [daemon] in the config, else the default. */
-function pickBinds(options: GatewayOptions, env: NodeJS.ProcessEnv, { config, source }: LoadedConfig): { grpcBind: BindAddress; httpBind: BindAddress } {
-  return {
-    grpcBind: pickBind(
-      ["--grpc-bind", options.grpcBind],
-      ["PALYRA_GRPC_BIND", env.PALYRA_GRPC_BIND],
-      [`${source}: daemon.grpc_bind`, config.daemon.grpc_bind],
-      ["the default", defaultGrpcBind],
-    ),
-    httpBind: pickBind(
-      ["--http-bind", options.httpBind],
-      ["PALYRA_HTTP_BIND", env.PALYRA_HTTP_BIND],
-      [`${source}: daemon.http_bind`, config.daemon.http_bind],
-      ["the default", defaultHttpBind],
-    ),
-  };
 }

@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import type { RunEngine } from "../runs/run-engine.js";
 import { GatewayError, toGatewayError } from "../shared/errors.js";
-import { itemsAwaitingEmbedding, putVectors } from "../store/memory-maintenance-repository.js";
+import { itemsAwaitingEmbedding, putVectors } from "../store/memory-repository.js";
 import type { Database } from "../store/tables.js";
 import { memorySystemCaller } from "./memory-caller.js";
-import { vectorToBlob } from "./vector-blob.js";
+import { checkEmbedding } from "./vector-blob.js";
 
 export interface EmbeddingsBackfillDeps {
   db: Kysely<Database>;
@@ -80,15 +80,9 @@ export class EmbeddingsBackfill {
         await putVectors(
           this.deps.db,
           items.map((item, index) => {
-            const values = vectors[index] ?? [];
-            return {
-              memory_id: item.memoryId,
-              model_id: modelId,
-              agent_id: item.agentId,
-              dimensions: values.length,
-              vector: vectorToBlob(values),
-              embedded_at: embeddedAt,
-            };
+            const vector = vectors[index] ?? [];
+            checkEmbedding(vector);
+            return { memoryId: item.memoryId, agentId: item.agentId, modelId, vector, embeddedAt };
           }),
         );
         report.batches += 1;

@@ -1,5 +1,4 @@
 import { type Kysely, SqliteAdapter, sql } from "kysely";
-import type { MemoryVectorsTable } from "./memory-tables.js";
 import type { Database } from "./tables.js";
 
 // The memory system jobs' queries (maintenance and embeddings backfill). Every query that may touch
@@ -91,54 +90,6 @@ export async function deleteUnusedVectors(db: Kysely<Database>, currentModelId: 
     deleted += Number(result.numDeletedRows);
   }
   return deleted;
-}
-
-/** An item the backfill embeds. */
-export interface ItemToEmbed {
-  memoryId: string;
-  agentId: string;
-  text: string;
-}
-
-/** Up to `limit` items (oldest first) with no vector for `modelId`. */
-export async function itemsAwaitingEmbedding(db: Kysely<Database>, modelId: string, limit: number): Promise<ItemToEmbed[]> {
-  const rows = await db
-    .selectFrom("memory_items as i")
-    .leftJoin("memory_vectors as v", (join) => join.onRef("v.memory_id", "=", "i.memory_id").on("v.model_id", "=", modelId))
-    .select(["i.memory_id", "i.agent_id", "i.text"])
-    .where("v.memory_id", "is", null)
-    .orderBy("i.item_key")
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ memoryId: row.memory_id, agentId: row.agent_id, text: row.text }));
-}
-
-/** How many items have no vector for `modelId`. */
-export async function countItemsAwaitingEmbedding(db: Kysely<Database>, modelId: string): Promise<number> {
-  const row = await db
-    .selectFrom("memory_items as i")
-    .leftJoin("memory_vectors as v", (join) => join.onRef("v.memory_id", "=", "i.memory_id").on("v.model_id", "=", modelId))
-    .select((eb) => eb.fn.countAll<number>().as("count"))
-    .where("v.memory_id", "is", null)
-    .executeTakeFirst();
-  return Number(row?.count ?? 0);
-}
-
-/** Stores vectors in one transaction, replacing any an item already has for the same model. */
-export async function putVectors(db: Kysely<Database>, rows: readonly MemoryVectorsTable[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto("memory_vectors")
-    .values([...rows])
-    .onConflict((conflict) =>
-      conflict.columns(["memory_id", "model_id"]).doUpdateSet((eb) => ({
-        agent_id: eb.ref("excluded.agent_id"),
-        dimensions: eb.ref("excluded.dimensions"),
-        vector: eb.ref("excluded.vector"),
-        embedded_at: eb.ref("excluded.embedded_at"),
-      })),
-    )
-    .execute();
 }
 
 /**

@@ -147,28 +147,30 @@ export interface VectorWrite {
   embeddedAt: number;
 }
 
-/** Stores vectors (replacing an item's earlier one for the same model), in one transaction. */
+/** Stores vectors (replacing an item's earlier one for the same model), in one statement. */
 export async function putVectors(db: Kysely<Database>, rows: readonly VectorWrite[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    for (const row of rows) {
-      const values = {
+  await db
+    .insertInto("memory_vectors")
+    .values(
+      rows.map((row) => ({
         memory_id: row.memoryId,
         model_id: row.modelId,
         agent_id: row.agentId,
         dimensions: row.vector.length,
         vector: encodeUnitVector(row.vector),
         embedded_at: row.embeddedAt,
-      };
-      await trx
-        .insertInto("memory_vectors")
-        .values(values)
-        .onConflict((conflict) =>
-          conflict.columns(["memory_id", "model_id"]).doUpdateSet({ vector: values.vector, dimensions: values.dimensions, embedded_at: values.embedded_at }),
-        )
-        .execute();
-    }
-  });
+      })),
+    )
+    .onConflict((conflict) =>
+      conflict.columns(["memory_id", "model_id"]).doUpdateSet((eb) => ({
+        agent_id: eb.ref("excluded.agent_id"),
+        dimensions: eb.ref("excluded.dimensions"),
+        vector: eb.ref("excluded.vector"),
+        embedded_at: eb.ref("excluded.embedded_at"),
+      })),
+    )
+    .execute();
 }
 
 /** Float32 little-endian bytes of the vector scaled to unit length (cosine similarity is then a dot product). */

@@ -7,7 +7,7 @@ import { EmbeddingsBackfill } from "../../src/memory/embeddings-backfill.js";
 import { blobToVector } from "../../src/memory/vector-blob.js";
 import type { EmbedInput } from "../../src/runs/unary-input.js";
 import { GatewayError } from "../../src/shared/errors.js";
-import { countItemsAwaitingEmbedding } from "../../src/store/memory-maintenance-repository.js";
+import { countAwaitingEmbedding } from "../../src/store/memory-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { insertMemoryItem } from "../helpers/memory-rows.js";
@@ -72,7 +72,7 @@ describe("embeddings backfill", () => {
     expect(report).toMatchObject({ embedded: 130, batches: 3, usage: { inputTokens: 260 } });
     expect(report.costUsd).toBeCloseTo(0.03);
     expect(report.message).toContain("embedded 130 items in 3 batches");
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-a")).toBe(0);
+    expect(await countAwaitingEmbedding(store.db, "embed-a")).toBe(0);
 
     const row = await store.db.selectFrom("memory_vectors").selectAll().limit(1).executeTakeFirstOrThrow();
     expect(row.dimensions).toBe(3);
@@ -88,7 +88,7 @@ describe("embeddings backfill", () => {
   it("spreads a long backlog over ticks, a bounded number of batches each", async () => {
     await addItems(200);
     await backfill("embed-a", 2).run(never);
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-a")).toBe(72);
+    expect(await countAwaitingEmbedding(store.db, "embed-a")).toBe(72);
   });
 
   it("fails a tick whose batch fails, keeps what earlier batches embedded, and retries next tick, then backs off", async () => {
@@ -98,7 +98,7 @@ describe("embeddings backfill", () => {
     engine.succeedFirst = 1;
     await expect(job.run(never)).rejects.toMatchObject({ kind: "unavailable", message: expect.stringContaining("retried on a later tick") });
     expect(engine.calls).toHaveLength(2);
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-a")).toBe(6);
+    expect(await countAwaitingEmbedding(store.db, "embed-a")).toBe(6);
 
     // The next tick tries again (and fails again): after two failures in a row it sits out one tick.
     await expect(job.run(never)).rejects.toMatchObject({ kind: "unavailable" });
@@ -130,11 +130,11 @@ describe("embeddings backfill", () => {
   it("re-embeds every item after the embeddings model changes", async () => {
     await addItems(10);
     await backfill("embed-a").run(never);
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-b")).toBe(10);
+    expect(await countAwaitingEmbedding(store.db, "embed-b")).toBe(10);
     const report = await backfill("embed-b").run(never);
     expect(report.embedded).toBe(10);
     expect(engine.calls.at(-1)?.input.model).toBe("embed-b");
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-b")).toBe(0);
+    expect(await countAwaitingEmbedding(store.db, "embed-b")).toBe(0);
   });
 
   it("fails a batch whose answer has the wrong number of vectors, storing none of it", async () => {
@@ -146,6 +146,6 @@ describe("embeddings backfill", () => {
     };
     engine = short;
     await expect(backfill().run(never)).rejects.toMatchObject({ kind: "malformed_response" });
-    expect(await countItemsAwaitingEmbedding(store.db, "embed-a")).toBe(3);
+    expect(await countAwaitingEmbedding(store.db, "embed-a")).toBe(3);
   });
 });

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryMaintenance, type MemoryMaintenanceDeps } from "../../src/memory/memory-maintenance.js";
-import { vectorToBlob } from "../../src/memory/vector-blob.js";
-import { putVectors } from "../../src/store/memory-maintenance-repository.js";
+import { putVectors } from "../../src/store/memory-repository.js";
 import { openSqliteStore, type Store } from "../../src/store/open-store.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { insertMemoryItem, memoryIdsOf } from "../helpers/memory-rows.js";
@@ -32,9 +31,7 @@ function maintenance(overrides: Partial<MemoryMaintenanceDeps> = {}): MemoryMain
 }
 
 async function vectorFor(memoryId: string, agentId: string, modelId = "embed-a"): Promise<void> {
-  await putVectors(store.db, [
-    { memory_id: memoryId, model_id: modelId, agent_id: agentId, dimensions: 2, vector: vectorToBlob([1, 1]), embedded_at: clock.now() },
-  ]);
+  await putVectors(store.db, [{ memoryId, modelId, agentId, vector: [1, 1], embeddedAt: clock.now() }]);
 }
 
 async function vectorCount(): Promise<number> {
