@@ -1,9 +1,11 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type { MemoryItemFilter } from "../store/memory-repository.js";
-import { ftsExpression, lexicalMatches } from "../store/memory-search-repository.js";
+import { ftsExpression, lastItemKey, lexicalMatches } from "../store/memory-search-repository.js";
 import type { Database } from "../store/tables.js";
 import { combineHybrid, type RankedHit } from "./hybrid-score.js";
 import { semanticScan, unitQuery } from "./semantic-scan.js";
+import { type Scored, TopHits } from "./top-hits.js";
 
 export type SearchMode = "lexical" | "semantic" | "hybrid";
 
@@ -33,10 +35,23 @@ export async function runSearch(db: Kysely<Database>, plan: SearchPlan): Promise
   return combineHybrid(words, meaning, plan.k);
 }
 
-async function lexical(db: Kysely<Database>, plan: SearchPlan, limit: number) {
+/**
+ * Items a lexical statement covers: a word found in every one of 5,000 items costs SQLite a few
+ * milliseconds to rank, so a large journal is searched a range at a time, yielding between ranges.
+ */
+export const lexicalRangeSize = 5000;
+
+async function lexical(db: Kysely<Database>, plan: SearchPlan, limit: number): Promise<Scored[]> {
   const expression = ftsExpression(plan.query);
   if (expression === undefined) return [];
-  return lexicalMatches(db, { ...plan, expression, limit });
+  const top = new TopHits(limit);
+  const last = await lastItemKey(db);
+  for (let afterKey = 0; afterKey < last; afterKey += lexicalRangeSize) {
+    if (afterKey > 0) await yieldToEventLoop();
+    const toKey = Math.min(last, afterKey + lexicalRangeSize);
+    for (const hit of await lexicalMatches(db, { ...plan, expression, limit, afterKey, toKey })) top.offer(hit.itemKey, hit.score);
+  }
+  return top.best();
 }
 
 async function semantic(db: Kysely<Database>, plan: SearchPlan, k: number) {

@@ -29,10 +29,23 @@ export interface LexicalMatch {
   score: number;
 }
 
-/** The agent's best `limit` live items for a full-text expression (from ftsExpression), best first. */
+/** The largest item key so far: lexical search walks the full-text index in ranges of keys up to it. */
+export async function lastItemKey(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom("memory_items")
+    .select((eb) => eb.fn.max("item_key").as("last"))
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+/**
+ * The agent's best `limit` live items for a full-text expression (from ftsExpression) among the items
+ * with keys in (afterKey, toKey], best first. bm25 weighs terms by the whole index, so the scores of
+ * different ranges compare, and a search over many items runs as several short statements.
+ */
 export async function lexicalMatches(
   db: Kysely<Database>,
-  options: MemoryItemFilter & { agentId: string; expression: string; limit: number },
+  options: MemoryItemFilter & { agentId: string; expression: string; limit: number; afterKey: number; toKey: number },
 ): Promise<LexicalMatch[]> {
   // bm25() is lower for better matches; negated here so every score is "higher is closer".
   const rows = await db
@@ -40,6 +53,7 @@ export async function lexicalMatches(
     .innerJoin("memory_items", (join) => join.on(sql`memory_items.item_key`, "=", sql`memory_fts.rowid`))
     .select(["memory_items.item_key as itemKey", sql<number>`-bm25(memory_fts)`.as("score")])
     .where(sql<boolean>`memory_fts match ${options.expression}`)
+    .where(sql<boolean>`memory_fts.rowid > ${options.afterKey} and memory_fts.rowid <= ${options.toKey}`)
     .where("memory_items.agent_id", "=", options.agentId)
     .where((eb) => liveItems(eb, options))
     .orderBy("score", "desc")
