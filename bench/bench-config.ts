@@ -36,6 +36,9 @@ export interface BenchSettings {
   cliRuns: number;
   budgetAdmissions: number;
   budgetLedgerRows: number;
+  /** Memory journal sizes search is timed at, and searches per mode at each. */
+  memoryItems: number[];
+  memorySearches: number;
 }
 
 function positiveNumberFromEnv(name: string, fallback: number, integer: boolean): number {
@@ -83,6 +86,8 @@ export function benchSettings(args: readonly string[]): BenchSettings {
       cliRuns: 1,
       budgetAdmissions: 20,
       budgetLedgerRows: 100,
+      memoryItems: [100],
+      memorySearches: 3,
     };
   }
   return {
@@ -103,6 +108,8 @@ export function benchSettings(args: readonly string[]): BenchSettings {
     cliRuns: 5,
     budgetAdmissions: positiveNumberFromEnv("BENCH_BUDGET_ADMISSIONS", 2000, true),
     budgetLedgerRows: positiveNumberFromEnv("BENCH_BUDGET_LEDGER_ROWS", 1_000_000, true),
+    memoryItems: [1000, positiveNumberFromEnv("BENCH_MEMORY_ITEMS", 100_000, true)],
+    memorySearches: 10,
   };
 }
 

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { BudgetAdmissionResults } from "./budget-admission.js";
 import type { ChatResults, TargetName, ThroughputEntry } from "./http-phases.js";
+import type { MemorySearchCase } from "./memory-search.js";
 import type { ProfileSummary } from "./profile-summary.js";
 import type { TimedRuns } from "./startup.js";
 import type { Summary } from "./stats.js";
@@ -26,7 +27,7 @@ export interface BenchResults {
   mode: "full" | "smoke";
   profiled: boolean;
   environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string; loadAverage: number[] };
-  settings: Record<string, number | string | boolean>;
+  settings: Record<string, number | string | boolean | number[]>;
   daemon: {
     command: string;
     /** The palyra.toml the daemon was started with (the upstream key redacted). */
@@ -46,6 +47,7 @@ export interface BenchResults {
   upstreamCalls: { sent: Record<TargetName, number>; expected: number; seen: number; rejected: number };
   /** Budget admission and settlement time over a small and a large runs ledger (standalone, SQLite). */
   budgetAdmission: BudgetAdmissionResults;
+  memorySearch: MemorySearchCase[];
   /** Every figure with a target: its value, the target, and whether it is met (null in a smoke run). */
   targets: { name: string; value: number; target: string; met: boolean | null }[];
   profile?: ProfileSummary;
@@ -174,6 +176,14 @@ export function tableRows(results: Omit<BenchResults, "targets">, judge: boolean
         ledgerRatio((entry) => entry.settleMs.p50),
         "≤ 1.5",
         ledgerRatio((entry) => entry.settleMs.p50) <= 1.5,
+      ),
+    ),
+    // Memory search in process (no daemon): hybrid's p50, with each side's and the event loop's longest stall.
+    ...results.memorySearch.map((entry) =>
+      gatewayOnly(
+        `memory search p50, ${thousands(entry.items)} items (ms)`,
+        ms(entry.searchMs.hybrid.p50),
+        `lexical ${ms(entry.searchMs.lexical.p50)} · semantic ${ms(entry.searchMs.semantic.p50)} · stall ≤ ${ms(entry.maxEventLoopStallMs)}`,
       ),
     ),
   ];

@@ -14,6 +14,7 @@ import { jsonAnswerProblem, sseAnswerProblem, upstreamApiKey, upstreamModel } fr
 import { gatewayClient, runStreamOnce } from "./grpc-load.js";
 import { type ChatTarget, runChatPhases, type TargetName, targetNames, throughputEntry } from "./http-phases.js";
 import { type ErrorTally, httpPost, keepAliveAgent, runCounted, runSaturated, runSequential } from "./load.js";
+import { measureMemorySearch } from "./memory-search.js";
 import { formatProfileSummary, summarizeProfiles } from "./profile-summary.js";
 import { type BenchResults, formatTable, type SoakResults, tableRows, writeResults } from "./report.js";
 import type { ServerProcess } from "./server-process.js";
@@ -181,6 +182,11 @@ async function main(): Promise<number> {
       warmup: Math.min(500, settings.budgetAdmissions),
       progress,
     });
+    const memorySearch = [];
+    for (const items of settings.memoryItems) {
+      progress(`memory search: a journal of ${items.toLocaleString("en-US")} items, ${settings.memorySearches} searches per mode`);
+      memorySearch.push(await measureMemorySearch({ items, searches: settings.memorySearches }));
+    }
     const profile = settings.profile
       ? summarizeProfiles(
           readdirSync(settings.profileDir)
@@ -223,6 +229,7 @@ async function main(): Promise<number> {
       cliModelsList,
       upstreamCalls: { sent, expected, seen, rejected: upstream.rejected },
       budgetAdmission,
+      memorySearch,
       ...(profile === undefined ? {} : { profile }),
       errors: { total: errors.count, examples: errors.examples },
       warnings,
