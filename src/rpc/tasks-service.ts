@@ -1,14 +1,12 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { StartRun } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import type { SubmitTaskRequest, TasksService } from "../../gen/es/palyra/gateway/v1/tasks_pb.js";
 import type { TaskState } from "../automation/task.js";
 import type { TaskQueue } from "../automation/task-queue.js";
-import { type TaskSubmission, underEnvelope } from "../automation/task-submission.js";
+import type { TaskSubmission } from "../automation/task-submission.js";
 import { invalidRequest } from "../shared/errors.js";
-import type { RunInput } from "../shared/run-input.js";
 import { requireCaller } from "./caller-context.js";
-import { runInputFromProto } from "./convert/run-input-from-proto.js";
+import { runSpecFromProto } from "./convert/run-spec-proto.js";
 import { taskStateFromProto, taskToProto } from "./convert/task-to-proto.js";
 
 /** TasksService: the background queue (scope chat.create; a key sees only its own tasks, the queue checks). */
@@ -39,26 +37,12 @@ export function createTasksService(queue: TaskQueue): ServiceImpl<typeof TasksSe
   };
 }
 
-function envelopeFromProto(start: StartRun): RunInput {
-  try {
-    return runInputFromProto(start);
-  } catch (error) {
-    throw underEnvelope(error);
-  }
-}
-
 function submissionFromProto(request: SubmitTaskRequest): TaskSubmission {
   const task = request.task;
   if (task === undefined) throw invalidRequest("task", "is required");
-  const input = task.input;
   return {
     taskId: task.taskId,
-    spec: {
-      ...(input.case === "prompt" && { prompt: input.value }),
-      ...(input.case === "envelope" && { envelope: envelopeFromProto(input.value) }),
-      ...(task.model && { model: task.model }),
-      ...(task.maxTokens !== undefined && { maxTokens: task.maxTokens }),
-    },
+    spec: runSpecFromProto(task),
     agentId: task.agentId,
     notBefore: task.notBefore && timestampMs(task.notBefore),
     expiresAt: task.expiresAt && timestampMs(task.expiresAt),

@@ -12,8 +12,7 @@ import type { JobDefinition } from "../../automation/job-definition.js";
 import { runSpecFromJson } from "../../automation/run-spec.js";
 import { invalidRequest } from "../../shared/errors.js";
 import type { ConcurrencyPolicy, CronJobRow, JobRunRow, JobRunStatus, MisfirePolicy } from "../../store/automation-tables.js";
-import { runInputFromProto } from "./run-input-from-proto.js";
-import { runInputToProto } from "./run-input-to-proto.js";
+import { runSpecFromProto, runSpecToProto } from "./run-spec-proto.js";
 
 const concurrencyFromProto: Record<ProtoConcurrency, ConcurrencyPolicy> = {
   // Unset: forbid, the safe default.
@@ -55,12 +54,7 @@ export function jobFromProto(job: ProtoJob | undefined): JobDefinition {
   return {
     jobId: job.jobId,
     name: job.name || job.jobId,
-    run: {
-      ...(run.input.case === "prompt" && { prompt: run.input.value }),
-      ...(run.input.case === "envelope" && { envelope: withoutAgent(runInputFromProto(run.input.value)) }),
-      ...(run.model && { model: run.model }),
-      ...(run.maxTokens !== undefined && { maxTokens: run.maxTokens }),
-    },
+    run: runSpecFromProto(run),
     agentId: job.agentId || undefined,
     enabled: job.enabled ?? true,
     schedule:
@@ -82,15 +76,10 @@ export function jobFromProto(job: ProtoJob | undefined): JobDefinition {
 }
 
 export function jobToProto(row: CronJobRow): MessageInitShape<typeof JobSchema> {
-  const spec = runSpecFromJson(row.run_spec);
   return {
     jobId: row.job_id,
     name: row.name,
-    run: {
-      input: spec.envelope ? { case: "envelope", value: runInputToProto(spec.envelope) } : { case: "prompt", value: spec.prompt ?? "" },
-      model: spec.model ?? "",
-      ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
-    },
+    run: runSpecToProto(runSpecFromJson(row.run_spec)),
     agentId: row.agent_id ?? "",
     owner: row.owner,
     enabled: row.enabled === 1,
@@ -134,12 +123,6 @@ export function jobRunToProto(row: JobRunRow): MessageInitShape<typeof JobRunSch
     costUsd: row.cost_usd,
     costEstimated: row.cost_estimated === 1,
   };
-}
-
-/** The job's agent_id decides whose runs they are; an envelope's own is dropped. */
-function withoutAgent<T extends { agentId?: string }>(input: T): T {
-  const { agentId: _dropped, ...rest } = input;
-  return rest as T;
 }
 
 function safeNumber(value: bigint, param: string): number {

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Task as ProtoTask, TaskState as ProtoTaskState, TaskSchema } from "../../../gen/es/palyra/gateway/v1/tasks_pb.js";
 import type { Task, TaskState } from "../../automation/task.js";
-import { runInputToProto } from "./run-input-to-proto.js";
+import { runSpecToProto } from "./run-spec-proto.js";
 
 const states: Record<TaskState, ProtoTaskState> = {
   queued: ProtoTaskState.QUEUED,
@@ -24,9 +24,7 @@ export function taskToProto(task: Task): ProtoTask {
   return create(TaskSchema, {
     taskId: task.taskId,
     owner: task.owner,
-    input: spec.envelope !== undefined ? { case: "envelope", value: runInputToProto(spec.envelope) } : { case: "prompt", value: spec.prompt ?? "" },
-    model: spec.model ?? "",
-    ...(spec.maxTokens !== undefined && { maxTokens: spec.maxTokens }),
+    ...runSpecToProto(spec),
     agentId: task.agentId ?? "",
     notBefore: time(task.notBefore),
     expiresAt: time(task.expiresAt),

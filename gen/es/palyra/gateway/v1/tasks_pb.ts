@@ -45,7 +45,7 @@ export type Task = Message<"palyra.gateway.v1.Task"> & {
     case: "prompt";
   } | {
     /**
-     * A full envelope, as RunStream's start.
+     * A full envelope, as RunStream's start; its agent_id is replaced by the task's.
      *
      * @generated from field: palyra.gateway.v1.StartRun envelope = 4;
      */

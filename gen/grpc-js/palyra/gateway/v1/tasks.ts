@@ -97,7 +97,7 @@ export interface Task {
   prompt?:
     | string
     | undefined;
-  /** A full envelope, as RunStream's start. */
+  /** A full envelope, as RunStream's start; its agent_id is replaced by the task's. */
   envelope?: StartRun | undefined;
   model: string;
   maxTokens?: number | undefined;
