@@ -1,4 +1,4 @@
-import { invalidRequest } from "../shared/errors.js";
+import { GatewayError, invalidRequest } from "../shared/errors.js";
 import type { RunInput } from "../shared/run-input.js";
 
 /**
@@ -43,4 +43,15 @@ export function runSpecToJson(spec: RunSpec): string {
 
 export function runSpecFromJson(json: string): RunSpec {
   return JSON.parse(json) as RunSpec;
+}
+
+/** The spec's own fields, named as they are; every other field of an envelope is named under "envelope.". */
+const specFields = new Set(["model", "max_tokens", "agent_id", "client_request_id"]);
+
+/** An error about a field of a job's or task's envelope, renamed "envelope.<field>" (the spec's own fields keep their names). */
+export function underEnvelope(error: unknown): unknown {
+  const param = error instanceof GatewayError ? error.param : undefined;
+  if (param === undefined || specFields.has(param) || !(error instanceof GatewayError)) return error;
+  const detail = error.message.startsWith(`${param}: `) ? error.message.slice(param.length + 2) : error.message;
+  return invalidRequest(`envelope.${param}`, detail);
 }

@@ -1,6 +1,6 @@
 import { validateRunInput } from "../runs/run-input.js";
-import { GatewayError, invalidRequest } from "../shared/errors.js";
-import { checkRunSpec, type RunSpec, runInputOf } from "./run-spec.js";
+import { invalidRequest } from "../shared/errors.js";
+import { checkRunSpec, type RunSpec, runInputOf, underEnvelope } from "./run-spec.js";
 
 /** What a caller asks to queue. Times are ms since the epoch. */
 export interface TaskSubmission {
@@ -19,8 +19,6 @@ export interface TaskSubmission {
 
 export const maxTaskAttempts = 16;
 const taskIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
-/** The task's own fields, named as they are; every other field of an envelope is named under "envelope.". */
-const taskFields = new Set(["model", "max_tokens", "agent_id", "client_request_id"]);
 
 /** A submission checked field by field, with its defaults filled in. */
 export interface CheckedSubmission {
@@ -62,12 +60,4 @@ function checkRunInput(submission: TaskSubmission): void {
   } catch (error) {
     throw submission.spec.envelope === undefined ? error : underEnvelope(error);
   }
-}
-
-/** An error about a field of the task's envelope, renamed "envelope.<field>" (the task's own fields keep their names). */
-export function underEnvelope(error: unknown): unknown {
-  const param = error instanceof GatewayError ? error.param : undefined;
-  if (param === undefined || taskFields.has(param) || !(error instanceof GatewayError)) return error;
-  const detail = error.message.startsWith(`${param}: `) ? error.message.slice(param.length + 2) : error.message;
-  return invalidRequest(`envelope.${param}`, detail);
 }

@@ -1,6 +1,5 @@
 import type { StartRun } from "../../../gen/es/palyra/gateway/v1/gateway_pb.js";
-import type { RunSpec } from "../../automation/run-spec.js";
-import { underEnvelope } from "../../automation/task-submission.js";
+import { type RunSpec, underEnvelope } from "../../automation/run-spec.js";
 import { runInputFromProto } from "./run-input-from-proto.js";
 import { runInputToProto } from "./run-input-to-proto.js";
 
