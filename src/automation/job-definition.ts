@@ -33,7 +33,7 @@ export function checkJobDefinition(job: JobDefinition, prefix: string, defaultTi
   if (job.jobId !== "" && !jobIdPattern.test(job.jobId))
     throw invalidRequest(field("job_id"), "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
   if (job.name.length > 256) throw invalidRequest(field("name"), "must be at most 256 characters");
-  checkRunSpec(job.run, field("run"));
+  checkRunSpec(job.run, field("run"), job.agentId);
   if (job.run.maxTokens !== undefined && job.run.maxTokens <= 0) throw invalidRequest(field("run.max_tokens"), "must be positive");
   const schedule = job.schedule;
   if (schedule === undefined) throw invalidRequest(field("schedule"), "needs exactly one of cron, every_ms or at");

@@ -1,3 +1,4 @@
+import { validateRunInput } from "../runs/run-input.js";
 import { GatewayError, invalidRequest } from "../shared/errors.js";
 import type { RunInput } from "../shared/run-input.js";
 
@@ -31,10 +32,18 @@ export function runInputOf(spec: RunSpec, agentId: string | undefined, clientReq
   };
 }
 
-/** Checks the spec has exactly one input; the input itself is validated as the engine would (validateRunInput). */
-export function checkRunSpec(spec: RunSpec, param: string): void {
+/**
+ * Checks the spec has exactly one input (naming `param`), then validates the run it starts as the
+ * engine will, so a bad one is refused when the job or task is made, not at every tick or attempt.
+ */
+export function checkRunSpec(spec: RunSpec, param: string, agentId: string | undefined): void {
   const inputs = [spec.prompt, spec.envelope].filter((input) => input !== undefined && input !== "");
   if (inputs.length !== 1) throw invalidRequest(param, "needs exactly one of a prompt or a message envelope");
+  try {
+    validateRunInput(runInputOf(spec, agentId, "check"));
+  } catch (error) {
+    throw spec.envelope === undefined ? error : underEnvelope(error);
+  }
 }
 
 export function runSpecToJson(spec: RunSpec): string {

@@ -1,6 +1,5 @@
-import { validateRunInput } from "../runs/run-input.js";
 import { invalidRequest } from "../shared/errors.js";
-import { checkRunSpec, type RunSpec, runInputOf, underEnvelope } from "./run-spec.js";
+import { checkRunSpec, type RunSpec } from "./run-spec.js";
 
 /** What a caller asks to queue. Times are ms since the epoch. */
 export interface TaskSubmission {
@@ -35,8 +34,7 @@ export function checkSubmission(submission: TaskSubmission, now: number): Checke
   if (submission.taskId && !taskIdPattern.test(submission.taskId)) {
     throw invalidRequest("task_id", "must be 1-64 letters, digits, dots, colons, underscores or dashes");
   }
-  checkRunSpec(submission.spec, "input");
-  checkRunInput(submission);
+  checkRunSpec(submission.spec, "input", submission.agentId);
   const notBefore = submission.notBefore ?? now;
   if (!Number.isFinite(notBefore)) throw invalidRequest("not_before", "must be a valid instant");
   const expiresAt = submission.expiresAt;
@@ -51,13 +49,4 @@ export function checkSubmission(submission: TaskSubmission, now: number): Checke
     throw invalidRequest("max_attempts", `must be between 1 and ${maxTaskAttempts}`);
   }
   return { notBefore, expiresAt, maxAttempts };
-}
-
-/** Validates the run the task will start now, so a bad one is refused at submission, not when it runs. */
-function checkRunInput(submission: TaskSubmission): void {
-  try {
-    validateRunInput(runInputOf(submission.spec, submission.agentId, "task"));
-  } catch (error) {
-    throw submission.spec.envelope === undefined ? error : underEnvelope(error);
-  }
 }

@@ -124,6 +124,20 @@ describe("the scheduler", () => {
     expect(timers.nextDueAt).toBe(start + 7_200_000);
   });
 
+  it("refuses a job whose run the engine would refuse, when it is made, naming the envelope's field", async () => {
+    const envelope = {
+      messages: [{ role: "user" as const, parts: [{ type: "text" as const, text: "hi" }] }],
+      tools: [],
+      stop: ["1", "2", "3", "4", "5"],
+      metadata: {},
+    };
+    await expect(jobs.create(adminCaller, definition({ jobId: "bad-envelope", run: { envelope } }))).rejects.toMatchObject({
+      kind: "invalid_request",
+      param: "envelope.stop",
+    });
+    await expect(jobs.create(adminCaller, definition({ jobId: "no-input", run: {} }))).rejects.toMatchObject({ param: "job.run" });
+  });
+
   it("refuses an owner's job past its limit of jobs, naming it", async () => {
     const limited = new CronJobs({ db: store.db, scheduler, now: clock.now, defaultTimezone: "UTC", maxJobsPerOwner: 1 });
     const key: Caller = { id: "key-1", kind: "api_key", scopes: new Set(["cron.manage"]) };
