@@ -267,6 +267,26 @@ const memorySchema = z.strictObject({
   backfill_batch_size: z.number().int().min(1).max(2048).default(64),
 });
 
+/** [metrics]: the Prometheus scrape endpoint GET /metrics on the HTTP port. */
+const metricsSchema = z.strictObject({
+  /** Scrapable without a token (the admin token is needed otherwise). */
+  public: z.boolean().default(false),
+  /** Cost and token series keep this many agents (the busiest); the rest fold into agent="other". */
+  top_agents: z.number().int().min(1).max(1000).default(20),
+});
+
+/** [console]: the web console at /console on the HTTP port, signed in with the admin token. */
+const consoleSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** A session ends this long after sign-in. */
+  session_ttl_ms: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 24 * 3_600_000)
+    .default(8 * 3_600_000),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1" }),
   daemon: daemonSchema.default(() => daemonSchema.parse({})),
@@ -275,6 +295,8 @@ export const configSchema = z.strictObject({
   usage: usageSchema.default(() => usageSchema.parse({})),
   automation: automationSchema.default(() => automationSchema.parse({})),
   memory: memorySchema.default(() => memorySchema.parse({})),
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  console: consoleSchema.default(() => consoleSchema.parse({})),
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;
@@ -291,3 +313,5 @@ export type AutomationConfig = z.output<typeof automationSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type SelfHealingConfig = z.output<typeof selfHealingSchema>;
 export type MemoryConfig = z.output<typeof memorySchema>;
+export type MetricsConfig = z.output<typeof metricsSchema>;
+export type ConsoleConfig = z.output<typeof consoleSchema>;

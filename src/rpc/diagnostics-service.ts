@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import type { AuditReport } from "../automation/audit/integrity-audit.js";
 import { listIncidents } from "../automation/incidents.js";
@@ -22,6 +22,11 @@ export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: 
     async listIncidents(request) {
       const incidents = await listIncidents(sources.store.db, listIncidentsOptionsFromProto(request));
       return { incidents: incidents.map(incidentToProto) };
+    },
+
+    reloadConfig() {
+      // Groundwork for issue 14: the live reload replaces this.
+      throw new ConnectError("ReloadConfig is not implemented yet", Code.Unimplemented);
     },
 
     async runAudit() {

@@ -29,7 +29,13 @@ const scopesByService: Record<string, Record<string, Scope>> = {
     TestConnection: "admin",
     Discover: "admin",
   },
-  "palyra.gateway.v1.DiagnosticsService": { GetDiagnostics: "admin", GetEffectiveConfig: "admin", ListIncidents: "admin", RunAudit: "admin" },
+  "palyra.gateway.v1.DiagnosticsService": {
+    GetDiagnostics: "admin",
+    GetEffectiveConfig: "admin",
+    ListIncidents: "admin",
+    RunAudit: "admin",
+    ReloadConfig: "admin",
+  },
   // A key bound to an agent reaches only that agent's journal (rpc/memory-service.ts checks it).
   "palyra.gateway.v1.MemoryService": {
     Retain: "memory.write",

@@ -14,7 +14,65 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file palyra/gateway/v1/diagnostics.proto.
  */
 export const file_palyra_gateway_v1_diagnostics: GenFile = /*@__PURE__*/
-  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiEQoPUnVuQXVkaXRSZXF1ZXN0IlAKDEF1ZGl0RmluZGluZxINCgVjaGVjaxgBIAEoCRIOCgZvYmplY3QYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIQCghyZXBhaXJlZBgEIAEoCCKCAQoQUnVuQXVkaXRSZXNwb25zZRIxCghmaW5kaW5ncxgBIAMoCzIfLnBhbHlyYS5nYXRld2F5LnYxLkF1ZGl0RmluZGluZxIPCgdjaGVja2VkGAIgASgNEioKBnJhbl9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAMKCEluY2lkZW50EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBGtpbmQYAiABKAkSNQoIc2V2ZXJpdHkYAyABKA4yIy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFNldmVyaXR5EhMKC29iamVjdF9raW5kGAQgASgJEhEKCW9iamVjdF9pZBgFIAEoCRIPCgdzdW1tYXJ5GAYgASgJEjEKDWZpcnN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3Rfc2Vlbl9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFY291bnQYCSABKA0SLwoFc3RhdGUYCiABKA4yIC5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudFN0YXRlEhMKC3JlbWVkaWF0aW9uGAsgASgJEi8KC3Jlc29sdmVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChRMaXN0SW5jaWRlbnRzUmVxdWVzdBIYChBpbmNsdWRlX3Jlc29sdmVkGAEgASgIEg0KBWxpbWl0GAIgASgNIkcKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIuCglpbmNpZGVudHMYASADKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudCIbChlHZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0IlgKGkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEhMKC2NvbmZpZ19qc29uGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIVCg1lbnZfb3ZlcnJpZGVzGAMgAygJIhcKFUdldERpYWdub3N0aWNzUmVxdWVzdCJgChBTdG9yZURpYWdub3N0aWNzEg8KB2RpYWxlY3QYASABKAkSEAoIbG9jYXRpb24YAiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0SEQoJcnVuX2NvdW50GAQgASgEIlYKDlJ1bkRpYWdub3N0aWNzEg4KBmFjdGl2ZRgBIAEoDRIRCglzdWNjZWVkZWQYAiABKAQSDgoGZmFpbGVkGAMgASgEEhEKCWNhbmNlbGxlZBgEIAEoBCLKAgoWR2V0RGlhZ25vc3RpY3NSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEi4KCnN0YXJ0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnVwdGltZV9zZWNvbmRzGAMgASgBEjIKBXN0b3JlGAQgASgLMiMucGFseXJhLmdhdGV3YXkudjEuU3RvcmVEaWFnbm9zdGljcxI0Cglwcm92aWRlcnMYBSADKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxIvCgRydW5zGAYgASgLMiEucGFseXJhLmdhdGV3YXkudjEuUnVuRGlhZ25vc3RpY3MSFAoMbm9kZV92ZXJzaW9uGAcgASgJEhEKCXJzc19ieXRlcxgIIAEoBBITCgtjb25maWdfcGF0aBgJIAEoCSqFAQoNSW5jaWRlbnRTdGF0ZRIeChpJTkNJREVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0lOQ0lERU5UX1NUQVRFX09QRU4QARIeChpJTkNJREVOVF9TVEFURV9SRU1FRElBVElORxACEhsKF0lOQ0lERU5UX1NUQVRFX1JFU09MVkVEEAMqkAEKEEluY2lkZW50U2V2ZXJpdHkSIQodSU5DSURFTlRfU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIaChZJTkNJREVOVF9TRVZFUklUWV9JTkZPEAESHQoZSU5DSURFTlRfU0VWRVJJVFlfV0FSTklORxACEh4KGklOQ0lERU5UX1NFVkVSSVRZX0NSSVRJQ0FMEAMypwMKEkRpYWdub3N0aWNzU2VydmljZRJlCg5HZXREaWFnbm9zdGljcxIoLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVxdWVzdBopLnBhbHlyYS5nYXRld2F5LnYxLkdldERpYWdub3N0aWNzUmVzcG9uc2UScQoSR2V0RWZmZWN0aXZlQ29uZmlnEiwucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVxdWVzdBotLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1Jlc3BvbnNlEmIKDUxpc3RJbmNpZGVudHMSJy5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBooLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZRJTCghSdW5BdWRpdBIiLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkF1ZGl0UmVxdWVzdBojLnBhbHlyYS5nYXRld2F5LnYxLlJ1bkF1ZGl0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiFQoTUmVsb2FkQ29uZmlnUmVxdWVzdCKHAQoUUmVsb2FkQ29uZmlnUmVzcG9uc2USDgoGc291cmNlGAEgASgJEhgKEGNoYW5nZWRfc2VjdGlvbnMYAiADKAkSFQoNam9ic191cHNlcnRlZBgDIAEoDRIUCgxqb2JzX3JlbW92ZWQYBCABKA0SGAoQcmVzdGFydF9yZXF1aXJlZBgFIAMoCSIRCg9SdW5BdWRpdFJlcXVlc3QiUAoMQXVkaXRGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBm9iamVjdBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhAKCHJlcGFpcmVkGAQgASgIIoIBChBSdW5BdWRpdFJlc3BvbnNlEjEKCGZpbmRpbmdzGAEgAygLMh8ucGFseXJhLmdhdGV3YXkudjEuQXVkaXRGaW5kaW5nEg8KB2NoZWNrZWQYAiABKA0SKgoGcmFuX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAwoISW5jaWRlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDAoEa2luZBgCIAEoCRI1CghzZXZlcml0eRgDIAEoDjIjLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U2V2ZXJpdHkSEwoLb2JqZWN0X2tpbmQYBCABKAkSEQoJb2JqZWN0X2lkGAUgASgJEg8KB3N1bW1hcnkYBiABKAkSMQoNZmlyc3Rfc2Vlbl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgJIAEoDRIvCgVzdGF0ZRgKIAEoDjIgLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U3RhdGUSEwoLcmVtZWRpYXRpb24YCyABKAkSLwoLcmVzb2x2ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFExpc3RJbmNpZGVudHNSZXF1ZXN0EhgKEGluY2x1ZGVfcmVzb2x2ZWQYASABKAgSDQoFbGltaXQYAiABKA0iRwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEi4KCWluY2lkZW50cxgBIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50IhsKGUdldEVmZmVjdGl2ZUNvbmZpZ1JlcXVlc3QiWAoaR2V0RWZmZWN0aXZlQ29uZmlnUmVzcG9uc2USEwoLY29uZmlnX2pzb24YASABKAkSDgoGc291cmNlGAIgASgJEhUKDWVudl9vdmVycmlkZXMYAyADKAkiFwoVR2V0RGlhZ25vc3RpY3NSZXF1ZXN0ImAKEFN0b3JlRGlhZ25vc3RpY3MSDwoHZGlhbGVjdBgBIAEoCRIQCghsb2NhdGlvbhgCIAEoCRIWCg5zY2hlbWFfdmVyc2lvbhgDIAEoDRIRCglydW5fY291bnQYBCABKAQiVgoOUnVuRGlhZ25vc3RpY3MSDgoGYWN0aXZlGAEgASgNEhEKCXN1Y2NlZWRlZBgCIAEoBBIOCgZmYWlsZWQYAyABKAQSEQoJY2FuY2VsbGVkGAQgASgEIsoCChZHZXREaWFnbm9zdGljc1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdXB0aW1lX3NlY29uZHMYAyABKAESMgoFc3RvcmUYBCABKAsyIy5wYWx5cmEuZ2F0ZXdheS52MS5TdG9yZURpYWdub3N0aWNzEjQKCXByb3ZpZGVycxgFIAMoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyU3RhdHVzEi8KBHJ1bnMYBiABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5SdW5EaWFnbm9zdGljcxIUCgxub2RlX3ZlcnNpb24YByABKAkSEQoJcnNzX2J5dGVzGAggASgEEhMKC2NvbmZpZ19wYXRoGAkgASgJKoUBCg1JbmNpZGVudFN0YXRlEh4KGklOQ0lERU5UX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTSU5DSURFTlRfU1RBVEVfT1BFThABEh4KGklOQ0lERU5UX1NUQVRFX1JFTUVESUFUSU5HEAISGwoXSU5DSURFTlRfU1RBVEVfUkVTT0xWRUQQAyqQAQoQSW5jaWRlbnRTZXZlcml0eRIhCh1JTkNJREVOVF9TRVZFUklUWV9VTlNQRUNJRklFRBAAEhoKFklOQ0lERU5UX1NFVkVSSVRZX0lORk8QARIdChlJTkNJREVOVF9TRVZFUklUWV9XQVJOSU5HEAISHgoaSU5DSURFTlRfU0VWRVJJVFlfQ1JJVElDQUwQAzKIBAoSRGlhZ25vc3RpY3NTZXJ2aWNlEmUKDkdldERpYWdub3N0aWNzEigucGFseXJhLmdhdGV3YXkudjEuR2V0RGlhZ25vc3RpY3NSZXF1ZXN0GikucGFseXJhLmdhdGV3YXkudjEuR2V0RGlhZ25vc3RpY3NSZXNwb25zZRJxChJHZXRFZmZlY3RpdmVDb25maWcSLC5wYWx5cmEuZ2F0ZXdheS52MS5HZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0Gi0ucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVzcG9uc2USYgoNTGlzdEluY2lkZW50cxInLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GigucGFseXJhLmdhdGV3YXkudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlElMKCFJ1bkF1ZGl0EiIucGFseXJhLmdhdGV3YXkudjEuUnVuQXVkaXRSZXF1ZXN0GiMucGFseXJhLmdhdGV3YXkudjEuUnVuQXVkaXRSZXNwb25zZRJfCgxSZWxvYWRDb25maWcSJi5wYWx5cmEuZ2F0ZXdheS52MS5SZWxvYWRDb25maWdSZXF1ZXN0GicucGFseXJhLmdhdGV3YXkudjEuUmVsb2FkQ29uZmlnUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+
+/**
+ * @generated from message palyra.gateway.v1.ReloadConfigRequest
+ */
+export type ReloadConfigRequest = Message<"palyra.gateway.v1.ReloadConfigRequest"> & {
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ReloadConfigRequest.
+ * Use `create(ReloadConfigRequestSchema)` to create a new message.
+ */
+export const ReloadConfigRequestSchema: GenMessage<ReloadConfigRequest> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+
+/**
+ * @generated from message palyra.gateway.v1.ReloadConfigResponse
+ */
+export type ReloadConfigResponse = Message<"palyra.gateway.v1.ReloadConfigResponse"> & {
+  /**
+   * The file read.
+   *
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * The top-level sections whose values changed ("model_provider", "usage", "automation", ...).
+   *
+   * @generated from field: repeated string changed_sections = 2;
+   */
+  changedSections: string[];
+
+  /**
+   * Declared [[automation.jobs]] created or updated, and removed.
+   *
+   * @generated from field: uint32 jobs_upserted = 3;
+   */
+  jobsUpserted: number;
+
+  /**
+   * @generated from field: uint32 jobs_removed = 4;
+   */
+  jobsRemoved: number;
+
+  /**
+   * Changed keys that take effect only after a restart (binds, the state directory, ...).
+   *
+   * @generated from field: repeated string restart_required = 5;
+   */
+  restartRequired: string[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ReloadConfigResponse.
+ * Use `create(ReloadConfigResponseSchema)` to create a new message.
+ */
+export const ReloadConfigResponseSchema: GenMessage<ReloadConfigResponse> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
 
 /**
  * @generated from message palyra.gateway.v1.RunAuditRequest
@@ -27,7 +85,7 @@ export type RunAuditRequest = Message<"palyra.gateway.v1.RunAuditRequest"> & {
  * Use `create(RunAuditRequestSchema)` to create a new message.
  */
 export const RunAuditRequestSchema: GenMessage<RunAuditRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 0);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
 
 /**
  * @generated from message palyra.gateway.v1.AuditFinding
@@ -65,7 +123,7 @@ export type AuditFinding = Message<"palyra.gateway.v1.AuditFinding"> & {
  * Use `create(AuditFindingSchema)` to create a new message.
  */
 export const AuditFindingSchema: GenMessage<AuditFinding> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 1);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
 
 /**
  * @generated from message palyra.gateway.v1.RunAuditResponse
@@ -94,7 +152,7 @@ export type RunAuditResponse = Message<"palyra.gateway.v1.RunAuditResponse"> & {
  * Use `create(RunAuditResponseSchema)` to create a new message.
  */
 export const RunAuditResponseSchema: GenMessage<RunAuditResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 2);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
 
 /**
  * One problem with one object (a run, a job run, a task); seen again, its count grows.
@@ -174,7 +232,7 @@ export type Incident = Message<"palyra.gateway.v1.Incident"> & {
  * Use `create(IncidentSchema)` to create a new message.
  */
 export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 3);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
 
 /**
  * @generated from message palyra.gateway.v1.ListIncidentsRequest
@@ -200,7 +258,7 @@ export type ListIncidentsRequest = Message<"palyra.gateway.v1.ListIncidentsReque
  * Use `create(ListIncidentsRequestSchema)` to create a new message.
  */
 export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 4);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 6);
 
 /**
  * @generated from message palyra.gateway.v1.ListIncidentsResponse
@@ -217,7 +275,7 @@ export type ListIncidentsResponse = Message<"palyra.gateway.v1.ListIncidentsResp
  * Use `create(ListIncidentsResponseSchema)` to create a new message.
  */
 export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 5);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 7);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigRequest
@@ -230,7 +288,7 @@ export type GetEffectiveConfigRequest = Message<"palyra.gateway.v1.GetEffectiveC
  * Use `create(GetEffectiveConfigRequestSchema)` to create a new message.
  */
 export const GetEffectiveConfigRequestSchema: GenMessage<GetEffectiveConfigRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 6);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 8);
 
 /**
  * @generated from message palyra.gateway.v1.GetEffectiveConfigResponse
@@ -261,7 +319,7 @@ export type GetEffectiveConfigResponse = Message<"palyra.gateway.v1.GetEffective
  * Use `create(GetEffectiveConfigResponseSchema)` to create a new message.
  */
 export const GetEffectiveConfigResponseSchema: GenMessage<GetEffectiveConfigResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 7);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 9);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsRequest
@@ -274,7 +332,7 @@ export type GetDiagnosticsRequest = Message<"palyra.gateway.v1.GetDiagnosticsReq
  * Use `create(GetDiagnosticsRequestSchema)` to create a new message.
  */
 export const GetDiagnosticsRequestSchema: GenMessage<GetDiagnosticsRequest> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 8);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 10);
 
 /**
  * @generated from message palyra.gateway.v1.StoreDiagnostics
@@ -310,7 +368,7 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
  * Use `create(StoreDiagnosticsSchema)` to create a new message.
  */
 export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 9);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 11);
 
 /**
  * @generated from message palyra.gateway.v1.RunDiagnostics
@@ -342,7 +400,7 @@ export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {
  * Use `create(RunDiagnosticsSchema)` to create a new message.
  */
 export const RunDiagnosticsSchema: GenMessage<RunDiagnostics> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 10);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 12);
 
 /**
  * @generated from message palyra.gateway.v1.GetDiagnosticsResponse
@@ -399,7 +457,7 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
  * Use `create(GetDiagnosticsResponseSchema)` to create a new message.
  */
 export const GetDiagnosticsResponseSchema: GenMessage<GetDiagnosticsResponse> = /*@__PURE__*/
-  messageDesc(file_palyra_gateway_v1_diagnostics, 11);
+  messageDesc(file_palyra_gateway_v1_diagnostics, 13);
 
 /**
  * @generated from enum palyra.gateway.v1.IncidentState
@@ -511,6 +569,18 @@ export const DiagnosticsService: GenService<{
     methodKind: "unary";
     input: typeof RunAuditRequestSchema;
     output: typeof RunAuditResponseSchema;
+  },
+  /**
+   * Re-reads palyra.toml, validates it and swaps registry, pricing, budgets, routing and declared jobs at
+   * once; runs in flight finish on the config they started with. An invalid file is refused
+   * (INVALID_ARGUMENT, naming the key) and the running config stays.
+   *
+   * @generated from rpc palyra.gateway.v1.DiagnosticsService.ReloadConfig
+   */
+  reloadConfig: {
+    methodKind: "unary";
+    input: typeof ReloadConfigRequestSchema;
+    output: typeof ReloadConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_palyra_gateway_v1_diagnostics, 0);

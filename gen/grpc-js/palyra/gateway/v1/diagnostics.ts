@@ -117,6 +117,21 @@ export function incidentSeverityToJSON(object: IncidentSeverity): string {
   }
 }
 
+export interface ReloadConfigRequest {
+}
+
+export interface ReloadConfigResponse {
+  /** The file read. */
+  source: string;
+  /** The top-level sections whose values changed ("model_provider", "usage", "automation", ...). */
+  changedSections: string[];
+  /** Declared [[automation.jobs]] created or updated, and removed. */
+  jobsUpserted: number;
+  jobsRemoved: number;
+  /** Changed keys that take effect only after a restart (binds, the state directory, ...). */
+  restartRequired: string[];
+}
+
 export interface RunAuditRequest {
 }
 
@@ -208,6 +223,207 @@ export interface GetDiagnosticsResponse {
   rssBytes: number;
   configPath: string;
 }
+
+function createBaseReloadConfigRequest(): ReloadConfigRequest {
+  return {};
+}
+
+export const ReloadConfigRequest: MessageFns<ReloadConfigRequest> = {
+  encode(_: ReloadConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReloadConfigRequest {
+    return {};
+  },
+
+  toJSON(_: ReloadConfigRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReloadConfigRequest>, I>>(base?: I): ReloadConfigRequest {
+    return ReloadConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReloadConfigRequest>, I>>(_: I): ReloadConfigRequest {
+    const message = createBaseReloadConfigRequest();
+    return message;
+  },
+};
+
+function createBaseReloadConfigResponse(): ReloadConfigResponse {
+  return { source: "", changedSections: [], jobsUpserted: 0, jobsRemoved: 0, restartRequired: [] };
+}
+
+export const ReloadConfigResponse: MessageFns<ReloadConfigResponse> = {
+  encode(message: ReloadConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    for (const v of message.changedSections) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.jobsUpserted !== 0) {
+      writer.uint32(24).uint32(message.jobsUpserted);
+    }
+    if (message.jobsRemoved !== 0) {
+      writer.uint32(32).uint32(message.jobsRemoved);
+    }
+    for (const v of message.restartRequired) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.changedSections.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.jobsUpserted = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.jobsRemoved = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.restartRequired.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReloadConfigResponse {
+    return {
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      changedSections: globalThis.Array.isArray(object?.changedSections)
+        ? object.changedSections.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.changed_sections)
+        ? object.changed_sections.map((e: any) => globalThis.String(e))
+        : [],
+      jobsUpserted: isSet(object.jobsUpserted)
+        ? globalThis.Number(object.jobsUpserted)
+        : isSet(object.jobs_upserted)
+        ? globalThis.Number(object.jobs_upserted)
+        : 0,
+      jobsRemoved: isSet(object.jobsRemoved)
+        ? globalThis.Number(object.jobsRemoved)
+        : isSet(object.jobs_removed)
+        ? globalThis.Number(object.jobs_removed)
+        : 0,
+      restartRequired: globalThis.Array.isArray(object?.restartRequired)
+        ? object.restartRequired.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.restart_required)
+        ? object.restart_required.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReloadConfigResponse): unknown {
+    const obj: any = {};
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.changedSections?.length) {
+      obj.changedSections = message.changedSections;
+    }
+    if (message.jobsUpserted !== 0) {
+      obj.jobsUpserted = Math.round(message.jobsUpserted);
+    }
+    if (message.jobsRemoved !== 0) {
+      obj.jobsRemoved = Math.round(message.jobsRemoved);
+    }
+    if (message.restartRequired?.length) {
+      obj.restartRequired = message.restartRequired;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReloadConfigResponse>, I>>(base?: I): ReloadConfigResponse {
+    return ReloadConfigResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReloadConfigResponse>, I>>(object: I): ReloadConfigResponse {
+    const message = createBaseReloadConfigResponse();
+    message.source = object.source ?? "";
+    message.changedSections = object.changedSections?.map((e) => e) || [];
+    message.jobsUpserted = object.jobsUpserted ?? 0;
+    message.jobsRemoved = object.jobsRemoved ?? 0;
+    message.restartRequired = object.restartRequired?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseRunAuditRequest(): RunAuditRequest {
   return {};
@@ -1665,6 +1881,21 @@ export const DiagnosticsServiceService = {
     responseSerialize: (value: RunAuditResponse): Buffer => Buffer.from(RunAuditResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RunAuditResponse => RunAuditResponse.decode(value),
   },
+  /**
+   * Re-reads palyra.toml, validates it and swaps registry, pricing, budgets, routing and declared jobs at
+   * once; runs in flight finish on the config they started with. An invalid file is refused
+   * (INVALID_ARGUMENT, naming the key) and the running config stays.
+   */
+  reloadConfig: {
+    path: "/palyra.gateway.v1.DiagnosticsService/ReloadConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReloadConfigRequest): Buffer => Buffer.from(ReloadConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReloadConfigRequest => ReloadConfigRequest.decode(value),
+    responseSerialize: (value: ReloadConfigResponse): Buffer =>
+      Buffer.from(ReloadConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReloadConfigResponse => ReloadConfigResponse.decode(value),
+  },
 } as const;
 
 export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
@@ -1678,6 +1909,12 @@ export interface DiagnosticsServiceServer extends UntypedServiceImplementation {
    * findings also become incidents, and with self-healing auto, counter drift is repaired.
    */
   runAudit: handleUnaryCall<RunAuditRequest, RunAuditResponse>;
+  /**
+   * Re-reads palyra.toml, validates it and swaps registry, pricing, budgets, routing and declared jobs at
+   * once; runs in flight finish on the config they started with. An invalid file is refused
+   * (INVALID_ARGUMENT, naming the key) and the running config stays.
+   */
+  reloadConfig: handleUnaryCall<ReloadConfigRequest, ReloadConfigResponse>;
 }
 
 export interface DiagnosticsServiceClient extends Client {
@@ -1746,6 +1983,26 @@ export interface DiagnosticsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RunAuditResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Re-reads palyra.toml, validates it and swaps registry, pricing, budgets, routing and declared jobs at
+   * once; runs in flight finish on the config they started with. An invalid file is refused
+   * (INVALID_ARGUMENT, naming the key) and the running config stays.
+   */
+  reloadConfig(
+    request: ReloadConfigRequest,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  reloadConfig(
+    request: ReloadConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  reloadConfig(
+    request: ReloadConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
   ): ClientUnaryCall;
 }
 
