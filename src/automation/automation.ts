@@ -3,6 +3,7 @@ import type { AutomationConfig, JobConfig, MemoryConfig } from "../config/schema
 import type { Caller } from "../identity/caller.js";
 import type { RunEngine } from "../runs/run-engine.js";
 import type { Logger } from "../shared/logger.js";
+import type { JobRunStatus } from "../store/automation-tables.js";
 import type { Database } from "../store/tables.js";
 import { CronJobs } from "./cron-jobs.js";
 import { syncDeclarativeJobs } from "./declarative-jobs.js";
@@ -33,6 +34,8 @@ export interface AutomationDeps {
   embeddingsModelId: string | undefined;
   /** The integrity audit system job's work; without it the audit job is not registered. */
   auditHandler?: ((signal: AbortSignal) => Promise<SystemJobResult>) | undefined;
+  /** Told the status each job run ended with (the metrics). */
+  onJobRunEnded?: ((status: JobRunStatus) => void) | undefined;
   /** The clock of the system jobs (default Date.now): tests move it to expire items. */
   now?: () => number;
 }
@@ -76,6 +79,7 @@ export class Automation {
       timers: realTimers,
       heartbeatIntervalMs: deps.heartbeatIntervalMs,
       systemJobs,
+      onJobRunEnded: deps.onJobRunEnded,
     });
     this.cronJobs = new CronJobs({ db, scheduler: this.scheduler, now: Date.now, defaultTimezone: config.timezone });
     const sources = [taskStallWatch(this.tasks, db), jobRunStallWatch({ db, scheduler: this.scheduler, now: Date.now })];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CronJobRow, JobRunRow } from "../store/automation-tables.js";
+import type { CronJobRow, JobRunRow, JobRunStatus } from "../store/automation-tables.js";
 import { countJobRun, earliestTickAfter, findCronJob, listJobsDueBy, updateCronJob } from "../store/cron-jobs-repository.js";
 import { insertJobRun } from "../store/job-runs-repository.js";
 import { scheduleOf } from "./job-definition.js";
@@ -14,6 +14,8 @@ import type { TimerSource } from "./timer-source.js";
 export interface SchedulerDeps extends JobRunExecutionDeps {
   timers: TimerSource;
   newId?: () => string;
+  /** Told the status each job run ended with once it is recorded, skips included (the metrics); must not throw. */
+  onJobRunEnded?: ((status: JobRunStatus) => void) | undefined;
 }
 
 /** What a tick became: its job run, or a place in the job's queue. */
@@ -174,6 +176,7 @@ export class JobScheduler {
   private async recordSkip(jobId: string, tickAt: number, reason: string, message: string): Promise<JobRunRow> {
     const row = jobRunRow({ jobRunId: this.newId(), jobId, tickAt, attempt: 1, now: this.deps.now() }, "skipped", { reason, message });
     await insertJobRun(this.deps.db, row);
+    this.deps.onJobRunEnded?.("skipped");
     return row;
   }
 
@@ -206,6 +209,7 @@ export class JobScheduler {
       active.cancel = cancel;
       if (active.pendingCancel !== undefined) cancel(active.pendingCancel);
     });
+    this.deps.onJobRunEnded?.(outcome.recorded);
     if (outcome.runId !== undefined) {
       const count = await countJobRun(this.deps.db, job.job_id);
       if (maxRunsReached(count, job.max_runs)) {

@@ -15,6 +15,8 @@ export interface CloseRunDeps {
   now: () => number;
   /** Told the usage the run is charged, before its end is recorded (per-caller token limits count it). */
   onUsage?: ((usage: Usage) => void) | undefined;
+  /** Told the run's end once it is recorded, with its cost (the metrics). */
+  onEnd?: ((end: RunEnd) => void) | undefined;
 }
 
 /** An admitted run about to be closed: how its end is judged, and how its budgets are settled (undefined without governance). */
@@ -35,11 +37,21 @@ export async function closeRun(deps: CloseRunDeps, run: ClosingRun, facts: RunFa
   tellUsage(deps, end);
   try {
     const cost = await settleAndRecord(deps, run.settle, end);
-    return { ...end, cost };
+    return tellEnd(deps, { ...end, cost });
   } catch (error) {
     deps.logger.error({ err: error, runId: run.runId }, "could not record the end of a run");
-    return unrecordedEnd(end);
+    return tellEnd(deps, unrecordedEnd(end));
   }
+}
+
+/** Tells the end observer; counting a run must never change how it ends. */
+function tellEnd(deps: CloseRunDeps, end: RunEnd): RunEnd {
+  try {
+    deps.onEnd?.(end);
+  } catch (error) {
+    deps.logger.error({ err: error, runId: end.runId }, "could not count the end of a run");
+  }
+  return end;
 }
 
 /** Tells the usage observer; its failure must not keep the run from being recorded. */

@@ -10,6 +10,7 @@ import { type CloseRunDeps, type ClosingRun, closeRun } from "./close-run.js";
 import { runAttempts } from "./run-attempts.js";
 import { type RunEnd, servedBy } from "./run-end.js";
 import { terminalEvent } from "./run-events.js";
+import type { RunObserver } from "./run-observer.js";
 import { RunOutput } from "./run-output.js";
 
 /** An admitted chat run, ready to be served. */
@@ -29,6 +30,8 @@ export interface ExecuteChatDeps extends CloseRunDeps {
   circuits: ProviderCircuits;
   cache: ResponseCache;
   random?: (() => number) | undefined;
+  /** Told of cache lookups, retries and failovers (the metrics). */
+  observer?: RunObserver | undefined;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function executeChat(run: ChatExecution & ClosingRun, deps: Execute
       providerId: run.admitted.provider.providerId,
     });
     cacheHit = await serveFromCache(run, deps, output);
+    if (run.cacheKey !== undefined) deps.observer?.cacheLookup(run.admitted.model.modelId, cacheHit);
     if (!cacheHit) {
       // With every candidate's circuit open, the admitted model is still "tried": its breaker refuses fast.
       const candidates = run.candidates.length > 0 ? run.candidates : [run.admitted];

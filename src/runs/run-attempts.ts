@@ -6,6 +6,7 @@ import { GatewayError, toGatewayError } from "../shared/errors.js";
 import type { ChatRequest } from "../shared/model-types.js";
 import type { EventChannel } from "./event-channel.js";
 import type { RunEvent, SmartRoutingReport } from "./run-events.js";
+import type { RunObserver } from "./run-observer.js";
 import type { RunOutput } from "./run-output.js";
 
 export interface AttemptsContext {
@@ -24,7 +25,9 @@ export interface AttemptsContext {
 export interface AttemptsDeps {
   circuits: ProviderCircuits;
   now: () => number;
-  random?: () => number;
+  random?: (() => number) | undefined;
+  /** Told of each failed attempt and what follows it (the metrics). */
+  observer?: RunObserver | undefined;
 }
 
 /** Kinds that say the provider itself is failing (as opposed to refusing this request). */
@@ -46,7 +49,7 @@ export async function runAttempts(context: AttemptsContext, deps: AttemptsDeps):
       const permit = circuit.tryAcquire();
       if (!permit.allowed) {
         lastError = circuitOpen(candidate, permit.retryAfterMs);
-        await report(context, { attempt: attempts, candidate, error: lastError, next: hasNext ? "failover" : "give_up", backoffMs: 0 });
+        await report(context, deps, { attempt: attempts, candidate, error: lastError, next: hasNext ? "failover" : "give_up", backoffMs: 0 });
         break;
       }
       attempts++;
@@ -72,7 +75,7 @@ export async function runAttempts(context: AttemptsContext, deps: AttemptsDeps):
           ...(deps.random !== undefined && { random: deps.random }),
         });
         const next = delay !== undefined ? "retry" : hasNext && shouldFailover(failure) ? "failover" : "give_up";
-        await report(context, { attempt: attempts, candidate, error: failure, next, backoffMs: delay ?? 0 });
+        await report(context, deps, { attempt: attempts, candidate, error: failure, next, backoffMs: delay ?? 0 });
         if (next === "give_up") throw failure;
         if (next === "failover") break;
         await sleep(delay, undefined, { signal: context.signal });
@@ -133,8 +136,10 @@ function circuitOpen(candidate: RouteCandidate, retryAfterMs: number): GatewayEr
 
 async function report(
   context: AttemptsContext,
+  deps: AttemptsDeps,
   failure: { attempt: number; candidate: RouteCandidate; error: GatewayError; next: "retry" | "failover" | "give_up"; backoffMs: number },
 ): Promise<void> {
+  deps.observer?.attemptFailed(failure.candidate.provider.providerId, failure.candidate.model.modelId, failure.next);
   await context.channel.push({
     type: "attempt_failed",
     attempt: failure.attempt,

@@ -9,6 +9,7 @@ import type { Store } from "../store/open-store.js";
 import { ActiveRuns } from "./active-runs.js";
 import type { ChatSucceededListener } from "./chat-succeeded.js";
 import type { CloseRunDeps } from "./close-run.js";
+import type { RunObserver } from "./run-observer.js";
 
 export interface RunEngineDeps {
   store: Store;
@@ -26,6 +27,8 @@ export interface RunEngineDeps {
   usageObserver?: UsageObserver;
   /** Told of every succeeded chat run after its end is recorded and sent (memory's run capture); unset costs runs nothing. */
   onChatSucceeded?: ChatSucceededListener | undefined;
+  /** Told of run ends, retries, failovers and cache lookups (the metrics); unset costs runs nothing. */
+  runObserver?: RunObserver | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -44,13 +47,14 @@ export function createRunContext(deps: RunEngineDeps): RunContext {
   return { deps, now: deps.now ?? Date.now, active: new ActiveRuns() };
 }
 
-/** What closing out a caller's run needs: the ledger, the clock, the logger and the caller's usage observer. */
-export function closeDepsFor(context: RunContext, caller: Caller): CloseRunDeps {
-  const { store, logger, usageObserver } = context.deps;
+/** What closing out a caller's run needs: the ledger, the clock, the logger, the caller's usage observer and the run observer. */
+export function closeDepsFor(context: RunContext, caller: Caller, agentId: string | undefined): CloseRunDeps {
+  const { store, logger, usageObserver, runObserver } = context.deps;
   return {
     db: store.db,
     logger,
     now: context.now,
     onUsage: usageObserver && ((usage) => usageObserver(caller, usage)),
+    onEnd: runObserver && ((end) => runObserver.runEnded(end, agentId)),
   };
 }

@@ -64,7 +64,13 @@ export async function startChat(context: RunContext, rawInput: RunInput, caller:
       // A cheap check when capture is off: no object for runs nobody listens to.
       succeeded: context.deps.onChatSucceeded && { listener: context.deps.onChatSucceeded, input },
     },
-    { ...closeDepsFor(context, caller), circuits: context.deps.circuits, cache, random: context.deps.random },
+    {
+      ...closeDepsFor(context, caller, input.agentId),
+      circuits: context.deps.circuits,
+      cache,
+      random: context.deps.random,
+      observer: context.deps.runObserver,
+    },
   );
   context.active.track(run.runId, run.active, ended);
 

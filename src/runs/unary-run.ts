@@ -39,7 +39,7 @@ export async function runUnary<T>(context: RunContext, admission: RunAdmission, 
     } finally {
       callerSignal.removeEventListener("abort", onCallerGone);
     }
-    return closeRun(closeDepsFor(context, run.caller), run, facts);
+    return closeRun(closeDepsFor(context, run.caller, admission.attribution.agentId), run, facts);
   })();
   context.active.track(run.runId, run.active, ended);
 

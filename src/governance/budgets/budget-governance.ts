@@ -19,6 +19,7 @@ import type {
 } from "../run-governance.js";
 import { approvalRequiredError, budgetExceededError, judgeAdmission, limitSentence, type PolicyCheck } from "./budget-admission.js";
 import { holdForApproval, usePresentedApproval } from "./budget-approvals.js";
+import type { BudgetObserver } from "./budget-observer.js";
 import type { BudgetPolicies } from "./budget-policies.js";
 import { chargeInterruptedRun } from "./charge-interrupted.js";
 import { type PlannedStanding, standingsBefore, withCounters } from "./counter-standings.js";
@@ -34,6 +35,8 @@ export interface BudgetGovernanceDeps {
   /** IANA zone the intervals align to (usage.timezone). */
   timeZone: string;
   logger: Logger;
+  /** Told of each refusal, by policy (the metrics). */
+  observer?: BudgetObserver | undefined;
   now?: () => number;
   newId?: () => string;
 }
@@ -144,6 +147,7 @@ export class BudgetGovernance implements RunGovernance {
       decision = error.decision;
     }
 
+    if (decision.kind !== "admitted") this.deps.observer?.refused(decision.check.policy.policyId, decision.kind);
     if (decision.kind === "blocked") throw budgetExceededError(decision.check, at, decision.note);
     if (decision.kind === "held") {
       const approvalId =

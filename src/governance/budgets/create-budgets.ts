@@ -6,6 +6,7 @@ import type { Store } from "../../store/open-store.js";
 import type { PriceBook } from "../pricing/price-book.js";
 import { BudgetAdministration } from "./budget-administration.js";
 import { BudgetGovernance } from "./budget-governance.js";
+import type { BudgetObserver } from "./budget-observer.js";
 import { BudgetPolicies } from "./budget-policies.js";
 
 export interface Budgets {
@@ -29,9 +30,11 @@ export async function createBudgets(deps: {
   logger: Logger;
   /** Whether a client key id was issued (api_key policies name one). */
   apiKeyExists?: (keyId: string) => Promise<boolean>;
+  /** Told of each refusal, by policy (the metrics). */
+  observer?: BudgetObserver | undefined;
   now?: () => number;
 }): Promise<Budgets> {
-  const { store, usage, priceBook, logger, apiKeyExists } = deps;
+  const { store, usage, priceBook, logger, apiKeyExists, observer } = deps;
   const now = deps.now ?? Date.now;
   const released = await releaseAllReservations(store.db);
   if (released > 0) logger.warn({ counters: released }, "released budget reservations a previous daemon left behind");
@@ -46,7 +49,7 @@ export async function createBudgets(deps: {
     }
   }
   return {
-    governance: new BudgetGovernance({ store, policies, priceBook, timeZone: usage.timezone, logger, now }),
+    governance: new BudgetGovernance({ store, policies, priceBook, timeZone: usage.timezone, logger, observer, now }),
     administration: new BudgetAdministration({ db: store.db, policies, timeZone: usage.timezone, apiKeyExists, now }),
     policies,
   };
