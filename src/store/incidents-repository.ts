@@ -85,3 +85,13 @@ export async function listIncidentRows(db: Kysely<Database>, options: { includeR
   if (!options.includeResolved) query = query.where("state", "in", ["open", "remediating"]);
   return query.orderBy("last_seen_at", "desc").orderBy("incident_id").limit(options.limit).execute();
 }
+
+/** How many incidents are open or remediating (the metrics' gauge, read at scrape time over incidents_state_idx). */
+export async function countUnresolvedIncidents(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom("incidents")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("state", "in", ["open", "remediating"])
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -59,3 +59,21 @@ export async function countRunsByStatus(db: Kysely<Database>): Promise<Record<Ru
   for (const row of rows) counts[row.status] = Number(row.count);
   return counts;
 }
+
+/**
+ * The agents with the most runs since `since` (ms), busiest first, ties by id; at most `limit`.
+ * Read once at start-up (the metrics' agent labels), over the created_at index.
+ */
+export async function busiestAgents(db: Kysely<Database>, since: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("runs")
+    .select((eb) => ["agent_id", eb.fn.countAll<number>().as("runs")])
+    .where("created_at", ">=", since)
+    .where("agent_id", "is not", null)
+    .groupBy("agent_id")
+    .orderBy("runs", "desc")
+    .orderBy("agent_id")
+    .limit(limit)
+    .execute();
+  return rows.flatMap((row) => (row.agent_id === null ? [] : [row.agent_id]));
+}
