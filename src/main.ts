@@ -6,6 +6,7 @@ import { type BindAddress, formatBindAddress } from "./config/bind-address.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { pickBinds } from "./config/pick-binds.js";
 import { stateDirFor } from "./config/state-dir.js";
+import { createGatewayMetrics } from "./diagnostics/metrics/create-metrics.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { ComplexityRouter } from "./governance/routing/smart-router.js";
@@ -30,6 +31,7 @@ import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { ResponseCache } from "./registry/response-cache.js";
 import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
+import { metricsInterceptor } from "./rpc/metrics-interceptor.js";
 import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
 import { recoverInterruptedRuns } from "./runs/recover-interrupted-runs.js";
@@ -118,6 +120,8 @@ async function startLocked(
     createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }),
   );
   const circuits = createProviderCircuits(registry, logger, options.circuitClock);
+  // Prometheus series (GET /metrics): the cores are given its observers below.
+  const metrics = await createGatewayMetrics({ db: store.db, config: config.metrics, registry: () => registry, circuits: () => circuits });
   const cache = new ResponseCache({
     enabled: config.model_provider.response_cache_enabled,
     ttlMs: config.model_provider.response_cache_ttl_ms,
@@ -131,7 +135,14 @@ async function startLocked(
   // Prices runs (budgets and the ledger) from memory; SetPricing reloads its runtime table.
   const priceCatalog = await createPriceCatalog({ db: store.db, usage: config.usage });
   // Budgets admit each run before dispatch (reserving its worst case) and charge it when it ends.
-  const budgets = await createBudgets({ store, usage: config.usage, priceBook: priceCatalog, logger, apiKeyExists: (keyId) => apiKeys.exists(keyId) });
+  const budgets = await createBudgets({
+    store,
+    usage: config.usage,
+    priceBook: priceCatalog,
+    logger,
+    apiKeyExists: (keyId) => apiKeys.exists(keyId),
+    observer: metrics.runs,
+  });
   // Smart routing prefers models the caller's budgets would still admit the request on.
   const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
   const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
@@ -160,6 +171,7 @@ async function startLocked(
     router,
     governance: budgets.governance,
     onChatSucceeded,
+    runObserver: metrics.runs,
   });
   // The integrity audit (RunAudit, palyra doctor; the system job reuses it): repairs only in self-healing auto mode.
   const auditDeps: AuditDeps = {
@@ -189,6 +201,7 @@ async function startLocked(
     embeddingsModelId: registry.defaults.embeddingsModelId,
     // The integrity audit system job, every [automation] audit_interval_ms.
     auditHandler: async () => ({ message: summarizeAudit(await runAudit()) }),
+    onJobRunEnded: metrics.jobRunEnded,
   });
   await automation.syncJobs(config.automation.jobs).catch(async (error: unknown) => {
     await store.close();
@@ -221,7 +234,14 @@ async function startLocked(
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
-  const rpcServer = await startRpcServer({ bind: grpcBind, routes, interceptors, access, logger }).catch(async (error: unknown) => {
+  // Calls on the RPC listener are counted by procedure; /v1's in-process calls are counted as HTTP requests.
+  const rpcServer = await startRpcServer({
+    bind: grpcBind,
+    routes,
+    interceptors: [metricsInterceptor(metrics.requests), ...interceptors],
+    access,
+    logger,
+  }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
@@ -232,6 +252,7 @@ async function startLocked(
     access,
     maxBodyBytes: config.daemon.max_request_body_bytes,
     logger,
+    metrics: { metrics, public: config.metrics.public },
   }).catch(async (error: unknown) => {
     await rpcServer.close();
     await store.close();

@@ -3,6 +3,7 @@ import type { AccessControl } from "../identity/access.js";
 import { clip } from "../shared/clip.js";
 import type { Logger } from "../shared/logger.js";
 import { jsonBody } from "./json-body.js";
+import { type HttpMetricsOptions, mountMetrics } from "./metrics-route.js";
 import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
 import { embeddingsRoute } from "./openai/embeddings-route.js";
@@ -18,6 +19,8 @@ export interface HttpAppOptions {
   maxBodyBytes: number;
   logger: Logger;
   startedAt: number;
+  /** GET /metrics and the HTTP request counters; undefined serves neither. */
+  metrics?: HttpMetricsOptions | undefined;
 }
 
 /** The HTTP/1.1 surface: the OpenAI /v1 adapter and a health probe. No logic beyond translation. */
@@ -26,6 +29,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  mountMetrics(app, options.metrics, options.access);
 
   app.get("/healthz", async (_req, res) => {
     const health = await clients.gateway.getHealth({});
