@@ -1,8 +1,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { AgentLabels } from "../../src/diagnostics/metrics/agent-labels.js";
+import { DeferredHistogram } from "../../src/diagnostics/metrics/deferred-histogram.js";
 import { GatewayMetrics } from "../../src/diagnostics/metrics/gateway-metrics.js";
 import type { RunEnd } from "../../src/runs/run-end.js";
 import { openSqliteStore } from "../../src/store/open-store.js";
@@ -106,5 +108,21 @@ describe("busiestAgents", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe("DeferredHistogram", () => {
+  it("renders exactly what prom-client's own Histogram renders for the same observations", async () => {
+    const buckets = [0.1, 0.5, 1, 5];
+    const observations = [0, 0.1, 0.2, 0.5, 0.7, 1, 3, 5, 9, 120];
+    const ours = new Registry();
+    const series = new DeferredHistogram(ours, { name: "h_seconds", help: "h", buckets }).series({ model: "m", provider: "p" });
+    const theirs = new Registry();
+    const child = new Histogram({ name: "h_seconds", help: "h", labelNames: ["model", "provider"], buckets, registers: [theirs] }).labels("m", "p");
+    for (const value of observations) {
+      series.observe(value);
+      child.observe(value);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 });

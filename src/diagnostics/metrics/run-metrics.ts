@@ -1,9 +1,10 @@
-import { Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { BudgetObserver } from "../../governance/budgets/budget-observer.js";
 import type { RunEnd } from "../../runs/run-end.js";
 import type { RunObserver } from "../../runs/run-observer.js";
 import type { AgentLabels } from "./agent-labels.js";
 import { type CounterSeries, DeferredCounter, SeriesCache } from "./deferred-counter.js";
+import { DeferredHistogram, type HistogramSeries } from "./deferred-histogram.js";
 
 // Seconds. Runs span a cached answer (ms) to a long generation (minutes); first tokens come sooner.
 const durationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -19,8 +20,8 @@ interface AgentSeries {
 
 /** Every series of one model on one provider, made on its first event and kept. */
 interface ModelSeries {
-  duration: Histogram.Internal<string>;
-  firstToken: Histogram.Internal<string>;
+  duration: HistogramSeries;
+  firstToken: HistogramSeries;
   byStatus: Map<string, CounterSeries>;
   /** By agent label (bounded by AgentLabels). */
   byAgent: Map<string, AgentSeries>;
@@ -30,8 +31,8 @@ interface ModelSeries {
 }
 
 /**
- * The run engine's and budgets' observers as Prometheus series. Each run's end costs two histogram
- * observations (prom-client) and a few field adds on cached series: no label objects, no key
+ * The run engine's and budgets' observers as Prometheus series. Each run's end costs a few map
+ * lookups, two histogram observations and field adds on cached series: no label objects, no key
  * strings, no I/O. Model and provider ids come from the config (bounded); agents are folded by AgentLabels.
  */
 export class RunMetrics implements RunObserver, BudgetObserver {
@@ -51,19 +52,15 @@ export class RunMetrics implements RunObserver, BudgetObserver {
       help: "Runs ended, by the model and provider that served them and status",
       labelNames: [...modelLabels, "status"],
     });
-    const duration = new Histogram({
+    const duration = new DeferredHistogram(registry, {
       name: "palyra_run_duration_seconds",
       help: "Run duration from admission to its recorded end",
-      labelNames: modelLabels,
       buckets: durationBuckets,
-      registers: [registry],
     });
-    const firstToken = new Histogram({
+    const firstToken = new DeferredHistogram(registry, {
       name: "palyra_run_time_to_first_token_seconds",
       help: "Time from a run's admission to its first output",
-      labelNames: modelLabels,
       buckets: firstTokenBuckets,
-      registers: [registry],
     });
     const tokens = new DeferredCounter(registry, {
       name: "palyra_tokens_total",
@@ -104,8 +101,8 @@ export class RunMetrics implements RunObserver, BudgetObserver {
       const byStatus = new Map<string, CounterSeries>();
       for (const status of ["succeeded", "failed", "cancelled"]) byStatus.set(status, runs.series({ model, provider, status }));
       return {
-        duration: duration.labels(model, provider),
-        firstToken: firstToken.labels(model, provider),
+        duration: duration.series({ model, provider }),
+        firstToken: firstToken.series({ model, provider }),
         byStatus,
         byAgent: new Map(),
         makeAgent: (agent) => ({
