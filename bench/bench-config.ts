@@ -39,6 +39,9 @@ export interface BenchSettings {
   /** Memory journal sizes search is timed at, and searches per mode at each. */
   memoryItems: number[];
   memorySearches: number;
+  /** The metrics microbench: simulated requests per timed round, and rounds (the median round is reported). */
+  metricsRequests: number;
+  metricsRounds: number;
 }
 
 function positiveNumberFromEnv(name: string, fallback: number, integer: boolean): number {
@@ -88,6 +91,8 @@ export function benchSettings(args: readonly string[]): BenchSettings {
       budgetLedgerRows: 100,
       memoryItems: [100],
       memorySearches: 3,
+      metricsRequests: 2000,
+      metricsRounds: 3,
     };
   }
   return {
@@ -110,6 +115,8 @@ export function benchSettings(args: readonly string[]): BenchSettings {
     budgetLedgerRows: positiveNumberFromEnv("BENCH_BUDGET_LEDGER_ROWS", 1_000_000, true),
     memoryItems: [1000, positiveNumberFromEnv("BENCH_MEMORY_ITEMS", 100_000, true)],
     memorySearches: 10,
+    metricsRequests: 200_000,
+    metricsRounds: 7,
   };
 }
 

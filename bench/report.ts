@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import type { BudgetAdmissionResults } from "./budget-admission.js";
 import type { ChatResults, TargetName, ThroughputEntry } from "./http-phases.js";
 import type { MemorySearchCase } from "./memory-search.js";
+import type { MetricsOverheadResults } from "./metrics-overhead.js";
 import type { ProfileSummary } from "./profile-summary.js";
 import type { TimedRuns } from "./startup.js";
 import type { Summary } from "./stats.js";
@@ -48,6 +49,8 @@ export interface BenchResults {
   /** Budget admission and settlement time over a small and a large runs ledger (standalone, SQLite). */
   budgetAdmission: BudgetAdmissionResults;
   memorySearch: MemorySearchCase[];
+  /** What the Prometheus metrics add to each chat request (standalone microbench of the observers). */
+  metricsOverhead: MetricsOverheadResults;
   /** Every figure with a target: its value, the target, and whether it is met (null in a smoke run). */
   targets: { name: string; value: number; target: string; met: boolean | null }[];
   profile?: ProfileSummary;
@@ -185,6 +188,13 @@ export function tableRows(results: Omit<BenchResults, "targets">, judge: boolean
         ms(entry.searchMs.hybrid.p50),
         `lexical ${ms(entry.searchMs.lexical.p50)} · semantic ${ms(entry.searchMs.semantic.p50)} · stall ≤ ${ms(entry.maxEventLoopStallMs)}`,
       ),
+    ),
+    gatewayOnly(
+      "metrics per chat request (ns)",
+      results.metricsOverhead.perRequestNs.toFixed(0),
+      `prom-client direct ${results.metricsOverhead.promClientPerRequestNs.toFixed(0)} ns · scrape ${ms(results.metricsOverhead.scrapeMs)} ms`,
+      "≤ 1,000 ns",
+      check("metrics per chat request (ns)", results.metricsOverhead.perRequestNs, "≤ 1000 ns", results.metricsOverhead.perRequestNs <= 1000),
     ),
   ];
   return { rows, targets };

@@ -15,6 +15,7 @@ import { gatewayClient, runStreamOnce } from "./grpc-load.js";
 import { type ChatTarget, runChatPhases, type TargetName, targetNames, throughputEntry } from "./http-phases.js";
 import { type ErrorTally, httpPost, keepAliveAgent, runCounted, runSaturated, runSequential } from "./load.js";
 import { measureMemorySearch } from "./memory-search.js";
+import { measureMetricsOverhead } from "./metrics-overhead.js";
 import { formatProfileSummary, summarizeProfiles } from "./profile-summary.js";
 import { type BenchResults, formatTable, type SoakResults, tableRows, writeResults } from "./report.js";
 import type { ServerProcess } from "./server-process.js";
@@ -187,6 +188,8 @@ async function main(): Promise<number> {
       progress(`memory search: a journal of ${items.toLocaleString("en-US")} items, ${settings.memorySearches} searches per mode`);
       memorySearch.push(await measureMemorySearch({ items, searches: settings.memorySearches }));
     }
+    progress(`metrics: ${settings.metricsRounds} rounds of ${settings.metricsRequests} simulated chat requests through the observers`);
+    const metricsOverhead = await measureMetricsOverhead({ requestsPerRound: settings.metricsRequests, rounds: settings.metricsRounds });
     const profile = settings.profile
       ? summarizeProfiles(
           readdirSync(settings.profileDir)
@@ -230,6 +233,7 @@ async function main(): Promise<number> {
       upstreamCalls: { sent, expected, seen, rejected: upstream.rejected },
       budgetAdmission,
       memorySearch,
+      metricsOverhead,
       ...(profile === undefined ? {} : { profile }),
       errors: { total: errors.count, examples: errors.examples },
       warnings,

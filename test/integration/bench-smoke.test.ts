@@ -34,6 +34,7 @@ const rows: [label: RegExp, figures: number][] = [
   [/^palyra models list, median of \d+ \(ms\)/, 1],
   [/^budget admit p50, [\w,]+-run ledger \(ms\)/, 1],
   [/^budget settle p50, [\w,]+-run ledger \(ms\)/, 1],
+  [/^metrics per chat request \(ns\)/, 1],
 ];
 
 function runSmoke(out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
