@@ -53,6 +53,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** The clock the circuit breakers read (default Date.now): tests move it to end a cooldown instead of waiting one out. */
   circuitClock?: () => number;
+  /** The clock console sessions expire on (default Date.now): tests move it to end a session. */
+  consoleClock?: () => number;
 }
 
 export interface RunningGateway {
@@ -83,7 +85,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock, readConfig);
+    return await startLocked(
+      { logger: options.logger, circuitClock: options.circuitClock, consoleClock: options.consoleClock, ...binds },
+      env,
+      stateDir,
+      loadedConfig,
+      lock,
+      readConfig,
+    );
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -92,7 +101,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 }
 
 async function startLocked(
-  options: Pick<GatewayOptions, "logger" | "circuitClock"> & { grpcBind: BindAddress; httpBind: BindAddress },
+  options: Pick<GatewayOptions, "logger" | "circuitClock" | "consoleClock"> & { grpcBind: BindAddress; httpBind: BindAddress },
   env: NodeJS.ProcessEnv,
   stateDir: string,
   loadedConfig: LoadedConfig,
@@ -232,6 +241,7 @@ async function startLocked(
     access,
     maxBodyBytes: config.daemon.max_request_body_bytes,
     logger,
+    console: { config: config.console, clock: options.consoleClock },
   }).catch(async (error: unknown) => {
     await rpcServer.close();
     await store.close();
