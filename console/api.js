@@ -1,6 +1,12 @@
 // The console's only way to the daemon: /console/v1 JSON routes. The session cookie goes by itself;
 // every change carries the session's CSRF token, which lives only in this module's memory.
 let csrfToken = "";
+let onSessionLost = () => undefined;
+
+/** What to do when the daemon says the session is gone (expired, signed out elsewhere, daemon restarted). */
+export function whenSessionLost(callback) {
+  onSessionLost = callback;
+}
 
 /** An answer that was not 2xx: the gateway's error message, status and code. */
 export class ApiError extends Error {
@@ -18,6 +24,7 @@ async function request(method, path, body) {
   const res = await fetch(`/console/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
   if (res.status === 204) return undefined;
   const answer = await res.json().catch(() => undefined);
+  if (res.status === 401 && path !== "/session") onSessionLost();
   if (!res.ok) throw new ApiError(res.status, answer);
   return answer;
 }

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { currentSession, signOut } from "./api.js";
+import { currentSession, signOut, whenSessionLost } from "./api.js";
 import { html } from "./html.js";
 import { AuthPage } from "./pages/auth.js";
 import { AutomationPage } from "./pages/automation.js";
@@ -35,6 +35,7 @@ function App() {
       (found) => setSession(found ?? false),
       () => setSession(false),
     );
+    whenSessionLost(() => setSession(false));
     const onHash = () => setPage(currentPage());
     addEventListener("hashchange", onHash);
     return () => removeEventListener("hashchange", onHash);

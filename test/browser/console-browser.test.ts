@@ -113,11 +113,25 @@ describe.skipIf(skip)("the web console in chromium", () => {
     await expect(openai(secret).models.list()).rejects.toMatchObject({ status: 401 });
   });
 
+  it("tests a provider's connection from the providers page", async () => {
+    await show("providers");
+    await page.getByRole("button", { name: "Test connection" }).first().click();
+    await page.locator('[data-test="connection-result"]', { hasText: /ok|not applicable/ }).waitFor();
+    await screenshot("providers");
+  });
+
   it("shows every other page", async () => {
-    for (const name of ["providers", "automation", "incidents", "auth"]) {
+    for (const name of ["automation", "incidents", "auth"]) {
       await show(name);
       await page.locator(`main[data-page="${name}"] table`).first().waitFor();
       await screenshot(name);
     }
+  });
+
+  it("signs out, after which the session no longer answers", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.locator("input[name=token]").waitFor();
+    const answer = await page.evaluate(async () => (await fetch("/console/v1/session")).status);
+    expect(answer).toBe(401);
   });
 });
