@@ -35,7 +35,7 @@ export function AutomationPage() {
       <table>
         <thead><tr><th>Job</th><th>Schedule</th><th>Owner</th><th>Enabled</th><th>Next run</th><th>Last run</th><th>Runs</th><th></th></tr></thead>
         <tbody>${(jobs.data?.jobs ?? []).map(
-          (job) => html`<tr><td>${job.name || job.jobId}</td><td><code>${scheduleText(job.schedule)}</code></td><td>${job.owner}</td>
+          (job) => html`<tr data-job=${job.jobId}><td>${job.name || job.jobId}</td><td><code>${scheduleText(job.schedule)}</code></td><td>${job.owner}</td>
             <td>${job.enabled === false ? "no" : "yes"}</td><td>${when(job.nextRunAt)}</td><td>${when(job.lastRunAt)}</td><td>${job.runCount}</td>
             <td>${job.source === "system" ? null : html`<button onClick=${() => runNow(job)}>Run now</button> <button onClick=${() => toggle(job)}>${job.enabled === false ? "Enable" : "Disable"}</button> `}
               <button class="link" onClick=${() => showHistory(job)}>History</button></td></tr>`,

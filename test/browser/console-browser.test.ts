@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CronService } from "../../gen/es/palyra/gateway/v1/cron_pb.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
 
 // The console in a real browser: Debian's chromium driven by playwright-core (.ci/run installs the
@@ -120,8 +123,31 @@ describe.skipIf(skip)("the web console in chromium", () => {
     await screenshot("providers");
   });
 
+  it("runs a job now, shows its history, and disables it", async () => {
+    const cron = createClient(CronService, createGrpcTransport({ baseUrl: gateway.grpcBase }));
+    const admin = { headers: { authorization: `Bearer ${testToken}` } };
+    const job = {
+      jobId: "console-job",
+      name: "console job",
+      run: { input: { case: "prompt" as const, value: "tick" }, model: "palyra-echo" },
+      schedule: { kind: { case: "cron" as const, value: { expression: "0 3 * * *", timezone: "" } } },
+    };
+    await cron.createJob({ job }, admin);
+    await show("automation");
+    const row = page.locator('tr[data-job="console-job"]');
+    await row.getByRole("button", { name: "Run now" }).click();
+    await page.locator("[role=status]", { hasText: "console-job started" }).waitFor();
+    await row.getByRole("button", { name: "History" }).click();
+    await page.locator("h3", { hasText: "History of console-job" }).waitFor();
+    await page.locator("h3 + table tbody tr").first().waitFor();
+    await row.getByRole("button", { name: "Disable" }).click();
+    await row.getByRole("button", { name: "Enable" }).waitFor();
+    expect((await cron.getJob({ jobId: "console-job" }, admin)).job?.enabled).toBe(false);
+    await screenshot("automation");
+  });
+
   it("shows every other page", async () => {
-    for (const name of ["automation", "incidents", "auth"]) {
+    for (const name of ["incidents", "auth"]) {
       await show(name);
       await page.locator(`main[data-page="${name}"] table`).first().waitFor();
       await screenshot(name);
