@@ -221,7 +221,16 @@ export function buildRegistryTables(config: ModelProviderConfig, createClient: P
 
 /** Everything a provider's object is built from: its entry and the [model_provider] settings it inherits. */
 function providerFingerprint(provider: ProviderConfig, config: ModelProviderConfig): string {
-  const { providers: _providers, models: _models, ...inherited } = config;
+  // The model lists and defaults do not shape a provider: `palyra models set` keeps every circuit.
+  const {
+    providers: _providers,
+    models: _models,
+    default_chat_model_id: _chat,
+    default_embeddings_model_id: _embeddings,
+    default_audio_transcription_model_id: _transcription,
+    failover_enabled: _failover,
+    ...inherited
+  } = config;
   return JSON.stringify([provider, inherited]);
 }
 
