@@ -24,7 +24,11 @@ describe("setTomlStringKey", () => {
 
   it("adds a missing key under the table's header, not in a later table", () => {
     const edited = setTomlStringKey(file, "model_provider", "default_embeddings_model_id", "embed");
-    expect(edited.split("\n").slice(3, 6)).toEqual(["[model_provider]  # the registry", `default_embeddings_model_id = "embed"`, "# the model most requests use"]);
+    expect(edited.split("\n").slice(3, 6)).toEqual([
+      "[model_provider]  # the registry",
+      `default_embeddings_model_id = "embed"`,
+      "# the model most requests use",
+    ]);
     expect((parse(edited).model_provider as Record<string, unknown>).default_embeddings_model_id).toBe("embed");
   });
 
