@@ -51,7 +51,9 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
   process.on("SIGINT", onSignal);
   // SIGHUP reloads the config file as `palyra config reload` does (the reload logs what changed); a bad file is logged and changes nothing.
   process.on("SIGHUP", () => {
-    gateway?.reload().catch((error: unknown) => gateway?.logger.error({ err: error }, "config reload refused"));
+    gateway
+      ?.reload()
+      .catch((error: unknown) => gateway?.logger.error({ reason: error instanceof Error ? error.message : String(error) }, "config reload refused"));
   });
 
   try {
