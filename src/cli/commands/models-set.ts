@@ -57,7 +57,10 @@ async function setDefaultModel(role: DefaultRole, modelId: string, flags: Client
   }
 
   const backup = await writeCheckedKey(source, key, modelId);
-  const reload = await reloadDaemonConfig(flags);
+  const reload = await reloadDaemonConfig(flags).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`wrote ${source} (backup: ${backup}), but the daemon did not reload it: ${reason}`);
+  });
   if (flags.json) return printJson({ source, key: `model_provider.${key}`, modelId, backup, reload: ReloadConfigResponse.toJSON(reload) });
   printLine(`set model_provider.${key} = "${modelId}" in ${source} (backup: ${backup})`);
   printReload(reload);
