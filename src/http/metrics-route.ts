@@ -29,10 +29,15 @@ function countRequests(metrics: GatewayMetrics): RequestHandler {
   };
 }
 
-/** The pattern Express matched ("/v1/models/*id"), never the URL; undefined when no route took the request. */
+/**
+ * The pattern Express matched ("/v1/models/*id", "/console/v1/session"), never the URL; undefined
+ * when no route took the request. A mounted router's prefix is its baseUrl, which stays set when one
+ * of its routes answered (a route that passed an error on to the app's handler shows without it).
+ */
 function routePattern(req: express.Request): string | undefined {
   const path: unknown = req.route?.path;
-  return typeof path === "string" ? path : undefined;
+  if (typeof path !== "string") return undefined;
+  return req.baseUrl === "" ? path : req.baseUrl + path;
 }
 
 function requireAdmin(access: AccessControl): RequestHandler {

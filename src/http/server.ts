@@ -5,6 +5,7 @@ import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../shared/logger.js";
 import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../shared/server-lifecycle.js";
 import { createHttpApp, type HttpAppOptions } from "./app.js";
+import type { ConsoleOptions } from "./console/console-router.js";
 import { createInProcessClients } from "./rpc-clients.js";
 
 /** Serves the HTTP/1.1 app on its own listener; its /v1 routes call the RPC routes in-process. */
@@ -15,6 +16,7 @@ export async function startHttpServer(options: {
   access: AccessControl;
   maxBodyBytes: number;
   logger: Logger;
+  console: ConsoleOptions;
   metrics?: HttpAppOptions["metrics"];
 }): Promise<ListeningServer> {
   const app = createHttpApp({
@@ -23,6 +25,7 @@ export async function startHttpServer(options: {
     maxBodyBytes: options.maxBodyBytes,
     logger: options.logger,
     startedAt: Date.now(),
+    console: options.console,
     metrics: options.metrics,
   });
   const server = http.createServer(app);
