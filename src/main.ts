@@ -6,6 +6,8 @@ import { type BindAddress, formatBindAddress } from "./config/bind-address.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { pickBinds } from "./config/pick-binds.js";
 import { stateDirFor } from "./config/state-dir.js";
+import { diagnosticsSources } from "./diagnostics/diagnostics-sources.js";
+import { EventLoopLagMonitor } from "./diagnostics/event-loop-lag.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { ComplexityRouter } from "./governance/routing/smart-router.js";
@@ -107,6 +109,7 @@ async function startLocked(
   const logger = options.logger ?? createLogger(config.daemon.log_level);
 
   const startedAt = Date.now();
+  const eventLoop = new EventLoopLagMonitor();
   // Before the store opens, so a bad PALYRA_VAULT_KEY stops start-up with nothing to close.
   const masterKeys = loadMasterKeys(stateDir, env);
   const store = await openSqliteStore(join(stateDir, "palyra.sqlite"));
@@ -217,6 +220,7 @@ async function startLocked(
     cronJobs: automation.cronJobs,
     runAudit,
     memory,
+    ...diagnosticsSources({ config, env, adminToken, eventLoop, automation }),
   });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
@@ -250,6 +254,7 @@ async function startLocked(
   writeDaemonInfo(stateDir, { pid: process.pid, grpc: grpcAddress, http: httpAddress });
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
+  eventLoop.start();
   providerHealth.startBackgroundChecks(registry, config.model_provider.health_ttl_ms, logger);
   const discovery = config.model_provider.discovery_enabled
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
@@ -272,6 +277,7 @@ async function startLocked(
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
+      eventLoop.stop();
       removeDaemonInfo(stateDir);
       lock.release();
       logger.info("stopped");
