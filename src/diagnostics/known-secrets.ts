@@ -22,6 +22,7 @@ export function knownSecretValues(sources: SecretSources): string[] {
   for (const name of secretEnvironment) addValue(values, sources.env[name]);
   collectInlineSecrets(sources.config, redactConfig(sources.config), values);
   collectReferencedSecrets(sources.config, sources.env, values);
+  collectUrlSecrets(sources.config, values);
   return [...values];
 }
 
@@ -46,6 +47,18 @@ function collectReferencedSecrets(value: unknown, env: NodeJS.ProcessEnv, into: 
   if (ref.kind === "env" && typeof ref.variable === "string") addValue(into, env[ref.variable]);
   if (ref.kind === "file" && typeof ref.path === "string") addValue(into, readQuietly(ref.path));
   for (const inner of Object.values(value)) collectReferencedSecrets(inner, env, into);
+}
+
+/** The password and query values of every URL in the config (a base_url may carry a key as ?api_key=). */
+function collectUrlSecrets(value: unknown, into: Set<string>): void {
+  if (typeof value === "string") {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || !URL.canParse(value)) return;
+    const url = new URL(value);
+    addValue(into, decodeURIComponent(url.password));
+    for (const query of url.searchParams.values()) addValue(into, query);
+    return;
+  }
+  if (typeof value === "object" && value !== null) for (const inner of Object.values(value)) collectUrlSecrets(inner, into);
 }
 
 function readQuietly(path: string): string | undefined {
