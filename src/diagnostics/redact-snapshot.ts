@@ -5,8 +5,8 @@ import { sanitizeUpstreamText } from "../shared/sanitize-upstream.js";
 // snapshot, and a value this short protects nothing.
 const minKnownSecretLength = 6;
 
-// A URL in free text: scheme, then everything up to whitespace or a quote.
-const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+// A URL in free text: scheme, then everything up to whitespace or a quote, less trailing punctuation.
+const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*[^\s"'<>`).,;:!?\]]/gi;
 
 /**
  * The one redaction every string of a diagnostics snapshot passes through: known secret values in any
@@ -15,8 +15,8 @@ const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
  */
 export function redactText(text: string, knownSecrets: readonly string[]): string {
   const secrets = knownSecrets.filter((secret) => secret.length >= minKnownSecretLength);
-  const withoutKnown = redactSecrets(text, secrets);
-  return sanitizeUpstreamText(withoutKnown.replace(urlPattern, redactUrl));
+  // URLs first: a known secret in a query value then goes with the value, leaving one mark.
+  return sanitizeUpstreamText(redactSecrets(text.replace(urlPattern, redactUrl), secrets));
 }
 
 /** A URL without its userinfo and with every query value and fragment replaced. */

@@ -14,6 +14,7 @@ import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
 import { DiagnosticsServiceClient, GetDiagnosticsResponse } from "../../gen/grpc-js/palyra/gateway/v1/diagnostics.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fixtures/fake-openai-upstream.js";
 import { startTestGateway, type TestGateway, testToken } from "../helpers/test-gateway.js";
+import { cleanEnv, runPalyra } from "./support/palyra-process.js";
 
 // GetDiagnostics against the real daemon after some traffic: a failed run, a budget past its soft
 // limit, a held request, a failing job and a repaired counter. Secrets are planted everywhere a
@@ -246,5 +247,20 @@ describe("GetDiagnostics", () => {
         expect(overConnect).not.toContain(form);
       }
     }
+  });
+
+  it("palyra diagnostics prints the sections (its --json is the proto JSON, as in cli.test.ts)", async () => {
+    const text = await runPalyra(["diagnostics", "--state-dir", gateway.stateDir], {
+      cwd: gateway.stateDir,
+      env: cleanEnv({ PALYRA_ADMIN_TOKEN: testToken }),
+    });
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    for (const title of ["store", "providers", "auth profiles", "usage", "automation", "self-healing", "memory", "recent failures"]) {
+      expect(text.stdout).toContain(`== ${title}\n`);
+    }
+    expect(text.stdout).toMatch(/leaky-model\s+leaky\s+auth\s+provider "leaky" answered 401/);
+    expect(text.stdout).toContain("failing job leaky-job");
+    for (const secret of [...Object.values(secrets), testToken]) expect(text.stdout).not.toContain(secret);
   });
 });

@@ -38,3 +38,9 @@ describe("redactSnapshot", () => {
     expect(redactSnapshot(snapshot, [])).toEqual({ a: [{ b: "x <redacted>" }], at, n: 3, big: 4n, none: undefined });
   });
 });
+
+describe("a URL in prose", () => {
+  it("ends before trailing punctuation, and a known secret in its query leaves one mark", () => {
+    expect(redactText("(from http://u:p@h.test/x?sig=known-secret-1).", ["known-secret-1"])).toBe("(from http://<redacted>@h.test/x?sig=<redacted>).");
+  });
+});
