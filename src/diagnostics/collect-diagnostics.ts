@@ -11,7 +11,7 @@ import type { ProviderHealth } from "../registry/provider-health.js";
 import type { RunEngine } from "../runs/run-engine.js";
 import { gatewayVersion } from "../shared/version.js";
 import type { Store } from "../store/open-store.js";
-import { countRunsByStatus } from "../store/runs-repository.js";
+import { countRunsSince, runLedgerSize } from "../store/run-diagnostics-repository.js";
 import { type AutomationSection, automationSection, type SelfHealingSection, selfHealingSection } from "./automation-section.js";
 import type { EventLoopLag } from "./event-loop-lag.js";
 import { type FailedRun, type ProviderSection, providerSections } from "./provider-section.js";
@@ -21,6 +21,8 @@ import { type UsageSection, usageSection } from "./usage-section.js";
 
 /** How many auth profiles the snapshot lists. */
 export const listedProfileCount = 100;
+/** The runs counted by status: those started this long ago or since (counting the whole ledger would grow with it). */
+export const runCountWindowMs = 86_400_000;
 
 export interface DiagnosticsSources {
   /** The effective config and the keys set from the environment. */
@@ -76,8 +78,9 @@ export interface DiagnosticsSnapshot {
 export async function collectDiagnostics(sources: DiagnosticsSources): Promise<DiagnosticsSnapshot> {
   const now = (sources.now ?? Date.now)();
   const { config } = sources.loadedConfig;
-  const [counts, store, providers, profiles, usage, automation, selfHealing, memory] = await Promise.all([
-    countRunsByStatus(sources.store.db),
+  const [counts, ledgerSize, store, providers, profiles, usage, automation, selfHealing, memory] = await Promise.all([
+    countRunsSince(sources.store.db, now - runCountWindowMs),
+    runLedgerSize(sources.store.db),
     storeSection(sources.store),
     providerSections(sources),
     sources.auth.profiles.list(),
@@ -99,7 +102,7 @@ export async function collectDiagnostics(sources: DiagnosticsSources): Promise<D
       activeRuns: sources.engine.activeCount,
     },
     configSource: sources.configSource,
-    store: { ...store, runCount: counts.running + counts.succeeded + counts.failed + counts.cancelled },
+    store: { ...store, runCount: ledgerSize },
     runs: { active: sources.engine.activeCount, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled },
     providers: providers.providers,
     authProfiles: profiles.slice(0, listedProfileCount),

@@ -364,6 +364,8 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
   schemaVersion: number;
 
   /**
+   * Every run the ledger holds.
+   *
    * @generated from field: uint64 run_count = 4;
    */
   runCount: bigint;
@@ -401,6 +403,9 @@ export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*
   messageDesc(file_palyra_gateway_v1_diagnostics, 11);
 
 /**
+ * Runs in flight now, and how the runs started in the last 24 hours ended (a window, so the snapshot
+ * does not count the whole ledger).
+ *
  * @generated from message palyra.gateway.v1.RunDiagnostics
  */
 export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {

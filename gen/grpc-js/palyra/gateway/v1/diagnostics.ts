@@ -205,6 +205,7 @@ export interface StoreDiagnostics {
   /** Where the data lives (a file path for SQLite; a connection string without credentials otherwise). */
   location: string;
   schemaVersion: number;
+  /** Every run the ledger holds. */
   runCount: number;
   /** The database file and its write-ahead log (SQLite; 0 otherwise or when absent). */
   fileBytes: number;
@@ -214,6 +215,10 @@ export interface StoreDiagnostics {
   migrationsPending: string[];
 }
 
+/**
+ * Runs in flight now, and how the runs started in the last 24 hours ended (a window, so the snapshot
+ * does not count the whole ledger).
+ */
 export interface RunDiagnostics {
   active: number;
   succeeded: number;
