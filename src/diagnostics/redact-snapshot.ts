@@ -1,4 +1,4 @@
-import { redactionMark, redactSecrets } from "../shared/redact-secrets.js";
+import { redactionMark, secretForms } from "../shared/redact-secrets.js";
 import { sanitizeUpstreamText } from "../shared/sanitize-upstream.js";
 
 // Known secrets shorter than this are not masked: masking them would cut ordinary words out of the
@@ -14,9 +14,22 @@ const urlPattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]*[^\s"'<>`).,;:!?\]]/gi;
  * provider keys, key=value secrets, JWTs) are replaced, and long text is clipped.
  */
 export function redactText(text: string, knownSecrets: readonly string[]): string {
-  const secrets = knownSecrets.filter((secret) => secret.length >= minKnownSecretLength);
-  // URLs first: a known secret in a query value then goes with the value, leaving one mark.
-  return sanitizeUpstreamText(redactSecrets(text.replace(urlPattern, redactUrl), secrets));
+  return textRedactor(knownSecrets)(text);
+}
+
+/** redactText with the secrets' encoded forms worked out once, for the many strings of one snapshot. */
+function textRedactor(knownSecrets: readonly string[]): (text: string) => string {
+  const forms = knownSecrets
+    .filter((secret) => secret.length >= minKnownSecretLength)
+    .flatMap(secretForms)
+    // Longest first, so a whole encoded secret goes before a shorter form inside it could.
+    .sort((a, b) => b.length - a.length);
+  return (text) => {
+    // URLs first: a known secret in a query value then goes with the value, leaving one mark.
+    let clean = text.replace(urlPattern, redactUrl);
+    for (const form of forms) if (clean.includes(form)) clean = clean.split(form).join(redactionMark);
+    return sanitizeUpstreamText(clean);
+  };
 }
 
 /** A URL without its userinfo and with every query value and fragment replaced. */
@@ -39,14 +52,14 @@ export function redactUrl(url: string): string {
  * added later cannot skip the redaction.
  */
 export function redactSnapshot<T>(snapshot: T, knownSecrets: readonly string[]): T {
-  return redactValue(snapshot, knownSecrets) as T;
+  return redactValue(snapshot, textRedactor(knownSecrets)) as T;
 }
 
-function redactValue(value: unknown, knownSecrets: readonly string[]): unknown {
-  if (typeof value === "string") return redactText(value, knownSecrets);
-  if (Array.isArray(value)) return value.map((inner) => redactValue(inner, knownSecrets));
+function redactValue(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((inner) => redactValue(inner, redact));
   if (typeof value !== "object" || value === null || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValue(inner, knownSecrets)]));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValue(inner, redact)]));
 }
 
 function firstIndexOf(text: string, needles: readonly string[], from: number): number {
