@@ -5,7 +5,8 @@ import { knownSecretValues } from "./known-secrets.js";
 
 /** The sources only diagnostics read, as main.ts hands them over: event-loop lag, scheduler state, secrets to mask. */
 export function diagnosticsSources(parts: {
-  config: GatewayConfig;
+  /** The config in force (a reload replaces it). */
+  config: () => GatewayConfig;
   env: NodeJS.ProcessEnv;
   adminToken: string;
   eventLoop: EventLoopLagMonitor;
@@ -15,6 +16,6 @@ export function diagnosticsSources(parts: {
   return {
     eventLoopLag: () => eventLoop.lag(),
     schedulerState: () => automation.schedulerState,
-    knownSecrets: () => knownSecretValues({ config, env, adminToken }),
+    knownSecrets: () => knownSecretValues({ config: config(), env, adminToken }),
   };
 }

@@ -235,9 +235,11 @@ describe("GetDiagnostics", () => {
     expect(snapshot.memory).toMatchObject({ items: 0, pendingEmbeddings: 0 });
   });
 
-  it("holds no secret anywhere, over grpc-js and over Connect", async () => {
+  it("holds no secret anywhere, over grpc-js, over Connect and at /console/v1/diagnostics", async () => {
     const overGrpcJs = JSON.stringify(GetDiagnosticsResponse.toJSON(await snapshotOverGrpcJs()));
     const overConnect = JSON.stringify(toJson(GetDiagnosticsResponseSchema, await snapshotOverConnect()));
+    const overHttp = await (await fetch(`${gateway.httpBase}/console/v1/diagnostics`, bearer)).text();
+    expect(overHttp).toContain("Incorrect API key provided");
     // The scan would pass on an empty snapshot: check that the planted text did arrive, redacted.
     expect(overGrpcJs).toContain("Incorrect API key provided");
     expect(overConnect).toContain("Incorrect API key provided");
@@ -245,6 +247,7 @@ describe("GetDiagnostics", () => {
       for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString("base64")]) {
         expect(overGrpcJs).not.toContain(form);
         expect(overConnect).not.toContain(form);
+        expect(overHttp).not.toContain(form);
       }
     }
   });
