@@ -8,6 +8,8 @@ import { pickBinds } from "./config/pick-binds.js";
 import type { ModelProviderConfig, ProviderConfig } from "./config/schema.js";
 import { stateDirFor } from "./config/state-dir.js";
 import { ConfigReloader, type ReloadOutcome } from "./daemon/config-reload.js";
+import { diagnosticsSources } from "./diagnostics/diagnostics-sources.js";
+import { EventLoopLagMonitor } from "./diagnostics/event-loop-lag.js";
 import { createGatewayMetrics } from "./diagnostics/metrics/create-metrics.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
@@ -122,6 +124,7 @@ async function startLocked(
   const logger = options.logger ?? createLogger(config.daemon.log_level);
 
   const startedAt = Date.now();
+  const eventLoop = new EventLoopLagMonitor();
   // Before the store opens, so a bad PALYRA_VAULT_KEY stops start-up with nothing to close.
   const masterKeys = loadMasterKeys(stateDir, env);
   const store = await openSqliteStore(join(stateDir, "palyra.sqlite"));
@@ -263,6 +266,8 @@ async function startLocked(
     runAudit,
     reloadConfig: () => reloader.reload(),
     memory,
+    // The config in force after a reload: its secrets are masked too.
+    ...diagnosticsSources({ config: () => inForce.config, env, adminToken, eventLoop, automation }),
   };
   const routes = createRoutes(rpcDeps);
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
@@ -306,6 +311,7 @@ async function startLocked(
   writeDaemonInfo(stateDir, { pid: process.pid, grpc: grpcAddress, http: httpAddress });
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
+  eventLoop.start();
   providerHealth.startBackgroundChecks(registry, config.model_provider.health_ttl_ms, logger);
   const discovery = config.model_provider.discovery_enabled
     ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
@@ -328,6 +334,7 @@ async function startLocked(
       await Promise.all([rpcServer.close(), httpServer.close()]);
       await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
       await store.close();
+      eventLoop.stop();
       removeDaemonInfo(stateDir);
       lock.release();
       logger.info("stopped");

@@ -86,6 +86,11 @@ export class Automation {
     this.watchdog = new Watchdog({ db, engine, sources, config: config.self_healing, logger });
   }
 
+  /** The scheduler's state, for diagnostics. */
+  get schedulerState(): "not_started" | "running" | "stopped" {
+    return this.scheduler.state;
+  }
+
   /** Makes the stored config jobs match [[automation.jobs]] (at start, before serving, and on reload). */
   syncJobs(jobs: readonly JobConfig[]): Promise<{ upserted: number; removed: number }> {
     const { db, logger, config } = this.deps;

@@ -53,6 +53,11 @@ export class JobScheduler {
     await this.scanning;
   }
 
+  /** Whether ticks fire: not before start(), and no more after stop(). */
+  get state(): "not_started" | "running" | "stopped" {
+    return this.stopped ? "stopped" : this.started ? "running" : "not_started";
+  }
+
   /** Re-reads the jobs and re-arms the timer (after a job was created, changed or removed). */
   wake(): void {
     // Before start() the misfire policies have not run: a tick now would pre-empt them.

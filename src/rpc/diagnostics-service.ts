@@ -1,4 +1,3 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import type { AuditReport } from "../automation/audit/integrity-audit.js";
@@ -6,8 +5,8 @@ import { listIncidents } from "../automation/incidents.js";
 import { redactConfig } from "../config/redact-config.js";
 import { collectDiagnostics, type DiagnosticsSources } from "../diagnostics/collect-diagnostics.js";
 import { auditReportToProto } from "./convert/audit-to-proto.js";
+import { diagnosticsToProto } from "./convert/diagnostics-to-proto.js";
 import { incidentToProto, listIncidentsOptionsFromProto } from "./convert/incidents-to-proto.js";
-import { providerStatusToProto } from "./convert/models-to-proto.js";
 
 /** Runs the integrity audit (repairing as self-healing's mode says) and reports what it found. */
 export type RunAudit = () => Promise<AuditReport>;
@@ -36,23 +35,7 @@ export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: 
     },
 
     async getDiagnostics() {
-      const snapshot = await collectDiagnostics(sources);
-      return {
-        version: snapshot.version,
-        startedAt: timestampFromDate(snapshot.startedAt),
-        uptimeSeconds: snapshot.uptimeSeconds,
-        nodeVersion: snapshot.nodeVersion,
-        rssBytes: BigInt(snapshot.rssBytes),
-        configPath: snapshot.configSource,
-        store: { ...snapshot.store, runCount: BigInt(snapshot.store.runCount) },
-        runs: {
-          active: snapshot.runs.active,
-          succeeded: BigInt(snapshot.runs.succeeded),
-          failed: BigInt(snapshot.runs.failed),
-          cancelled: BigInt(snapshot.runs.cancelled),
-        },
-        providers: snapshot.providers.map(({ provider, modelCount, health, circuit }) => providerStatusToProto(provider, modelCount, health, circuit)),
-      };
+      return diagnosticsToProto(await collectDiagnostics(sources));
     },
   };
 }

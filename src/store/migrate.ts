@@ -10,6 +10,7 @@ import * as createModelPrices from "./migrations/0008-create-model-prices.js";
 import * as createBudgets from "./migrations/0009-create-budgets.js";
 import * as createAutomation from "./migrations/0010-create-automation.js";
 import * as createMemory from "./migrations/0011-create-memory.js";
+import * as addRunsStatusCreatedIndex from "./migrations/0012-add-runs-status-created-index.js";
 
 /** Every migration, in order. Imported statically so the daemon needs no file-system scan. */
 const migrations: Record<string, Migration> = {
@@ -24,7 +25,17 @@ const migrations: Record<string, Migration> = {
   "0009-create-budgets": createBudgets,
   "0010-create-automation": createAutomation,
   "0011-create-memory": createMemory,
+  "0012-add-runs-status-created-index": addRunsStatusCreatedIndex,
 };
+
+/** The migrations the database records as applied, and those this build knows but has not applied. */
+export async function migrationStatus(db: Kysely<any>): Promise<{ applied: number; pending: string[] }> {
+  const infos = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).getMigrations();
+  return {
+    applied: infos.filter((info) => info.executedAt !== undefined).length,
+    pending: infos.filter((info) => info.executedAt === undefined).map((info) => info.name),
+  };
+}
 
 /** Brings the schema up to date; returns how many migrations the schema now has. */
 export async function migrateToLatest(db: Kysely<any>): Promise<number> {

@@ -107,7 +107,13 @@ describe("palyra CLI against a running daemon (discovery through daemon.json)", 
   it("diagnostics --json describes the store and the runtime", async () => {
     const result = await cli(["diagnostics", "--json"]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ version: packageVersion, store: { dialect: "sqlite" } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      version: packageVersion,
+      store: { dialect: "sqlite" },
+      runtime: { version: packageVersion },
+      automation: { schedulerState: "running" },
+      selfHealing: { mode: "observe_only" },
+    });
   });
 
   it('run "hello there" prints the echoed answer', async () => {

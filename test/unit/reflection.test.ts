@@ -34,9 +34,12 @@ describe("reflection index", () => {
   it("serves a file by name with every transitive import once, the requested file first", () => {
     expect(fileNames(ask({ case: "fileByFilename", value: "palyra/gateway/v1/diagnostics.proto" }))).toEqual([
       "palyra/gateway/v1/diagnostics.proto",
+      "palyra/gateway/v1/usage.proto",
       "palyra/gateway/v1/models.proto",
       "palyra/gateway/v1/gateway.proto",
       "palyra/gateway/v1/common.proto",
+      "palyra/gateway/v1/memory.proto",
+      "palyra/gateway/v1/auth.proto",
       "google/protobuf/timestamp.proto",
     ]);
   });

@@ -90,7 +90,7 @@ export function memoryStatusToProto(status: MemoryStatus): MessageInitShape<type
   };
 }
 
-function systemJobToProto(job: SystemJobStatus): MessageInitShape<typeof SystemJobStatusSchema> {
+export function systemJobToProto(job: SystemJobStatus): MessageInitShape<typeof SystemJobStatusSchema> {
   return {
     jobId: job.jobId,
     ...(job.lastRunAt !== undefined && { lastRunAt: timestampFromMs(job.lastRunAt) }),

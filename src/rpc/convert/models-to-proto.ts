@@ -23,7 +23,7 @@ export function modelToProto(model: RegisteredModel): MessageInitShape<typeof Mo
 }
 
 export function providerStatusToProto(
-  provider: RegisteredProvider,
+  provider: Pick<RegisteredProvider, "providerId" | "kind" | "baseUrl" | "enabled">,
   modelCount: number,
   health: HealthRecord,
   circuit: CircuitSnapshot,

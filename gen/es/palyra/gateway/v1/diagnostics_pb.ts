@@ -6,15 +6,21 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { AuthProfile } from "./auth_pb.js";
+import { file_palyra_gateway_v1_auth } from "./auth_pb.js";
+import type { SystemJobStatus } from "./memory_pb.js";
+import { file_palyra_gateway_v1_memory } from "./memory_pb.js";
 import type { ProviderStatus } from "./models_pb.js";
 import { file_palyra_gateway_v1_models } from "./models_pb.js";
+import type { Approval, BudgetAlert, BudgetPolicy } from "./usage_pb.js";
+import { file_palyra_gateway_v1_usage } from "./usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file palyra/gateway/v1/diagnostics.proto.
  */
 export const file_palyra_gateway_v1_diagnostics: GenFile = /*@__PURE__*/
-  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiFQoTUmVsb2FkQ29uZmlnUmVxdWVzdCKHAQoUUmVsb2FkQ29uZmlnUmVzcG9uc2USDgoGc291cmNlGAEgASgJEhgKEGNoYW5nZWRfc2VjdGlvbnMYAiADKAkSFQoNam9ic191cHNlcnRlZBgDIAEoDRIUCgxqb2JzX3JlbW92ZWQYBCABKA0SGAoQcmVzdGFydF9yZXF1aXJlZBgFIAMoCSIRCg9SdW5BdWRpdFJlcXVlc3QiUAoMQXVkaXRGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBm9iamVjdBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhAKCHJlcGFpcmVkGAQgASgIIoIBChBSdW5BdWRpdFJlc3BvbnNlEjEKCGZpbmRpbmdzGAEgAygLMh8ucGFseXJhLmdhdGV3YXkudjEuQXVkaXRGaW5kaW5nEg8KB2NoZWNrZWQYAiABKA0SKgoGcmFuX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAwoISW5jaWRlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDAoEa2luZBgCIAEoCRI1CghzZXZlcml0eRgDIAEoDjIjLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U2V2ZXJpdHkSEwoLb2JqZWN0X2tpbmQYBCABKAkSEQoJb2JqZWN0X2lkGAUgASgJEg8KB3N1bW1hcnkYBiABKAkSMQoNZmlyc3Rfc2Vlbl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgJIAEoDRIvCgVzdGF0ZRgKIAEoDjIgLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U3RhdGUSEwoLcmVtZWRpYXRpb24YCyABKAkSLwoLcmVzb2x2ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFExpc3RJbmNpZGVudHNSZXF1ZXN0EhgKEGluY2x1ZGVfcmVzb2x2ZWQYASABKAgSDQoFbGltaXQYAiABKA0iRwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEi4KCWluY2lkZW50cxgBIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50IhsKGUdldEVmZmVjdGl2ZUNvbmZpZ1JlcXVlc3QiWAoaR2V0RWZmZWN0aXZlQ29uZmlnUmVzcG9uc2USEwoLY29uZmlnX2pzb24YASABKAkSDgoGc291cmNlGAIgASgJEhUKDWVudl9vdmVycmlkZXMYAyADKAkiFwoVR2V0RGlhZ25vc3RpY3NSZXF1ZXN0ImAKEFN0b3JlRGlhZ25vc3RpY3MSDwoHZGlhbGVjdBgBIAEoCRIQCghsb2NhdGlvbhgCIAEoCRIWCg5zY2hlbWFfdmVyc2lvbhgDIAEoDRIRCglydW5fY291bnQYBCABKAQiVgoOUnVuRGlhZ25vc3RpY3MSDgoGYWN0aXZlGAEgASgNEhEKCXN1Y2NlZWRlZBgCIAEoBBIOCgZmYWlsZWQYAyABKAQSEQoJY2FuY2VsbGVkGAQgASgEIsoCChZHZXREaWFnbm9zdGljc1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdXB0aW1lX3NlY29uZHMYAyABKAESMgoFc3RvcmUYBCABKAsyIy5wYWx5cmEuZ2F0ZXdheS52MS5TdG9yZURpYWdub3N0aWNzEjQKCXByb3ZpZGVycxgFIAMoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyU3RhdHVzEi8KBHJ1bnMYBiABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5SdW5EaWFnbm9zdGljcxIUCgxub2RlX3ZlcnNpb24YByABKAkSEQoJcnNzX2J5dGVzGAggASgEEhMKC2NvbmZpZ19wYXRoGAkgASgJKoUBCg1JbmNpZGVudFN0YXRlEh4KGklOQ0lERU5UX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTSU5DSURFTlRfU1RBVEVfT1BFThABEh4KGklOQ0lERU5UX1NUQVRFX1JFTUVESUFUSU5HEAISGwoXSU5DSURFTlRfU1RBVEVfUkVTT0xWRUQQAyqQAQoQSW5jaWRlbnRTZXZlcml0eRIhCh1JTkNJREVOVF9TRVZFUklUWV9VTlNQRUNJRklFRBAAEhoKFklOQ0lERU5UX1NFVkVSSVRZX0lORk8QARIdChlJTkNJREVOVF9TRVZFUklUWV9XQVJOSU5HEAISHgoaSU5DSURFTlRfU0VWRVJJVFlfQ1JJVElDQUwQAzKIBAoSRGlhZ25vc3RpY3NTZXJ2aWNlEmUKDkdldERpYWdub3N0aWNzEigucGFseXJhLmdhdGV3YXkudjEuR2V0RGlhZ25vc3RpY3NSZXF1ZXN0GikucGFseXJhLmdhdGV3YXkudjEuR2V0RGlhZ25vc3RpY3NSZXNwb25zZRJxChJHZXRFZmZlY3RpdmVDb25maWcSLC5wYWx5cmEuZ2F0ZXdheS52MS5HZXRFZmZlY3RpdmVDb25maWdSZXF1ZXN0Gi0ucGFseXJhLmdhdGV3YXkudjEuR2V0RWZmZWN0aXZlQ29uZmlnUmVzcG9uc2USYgoNTGlzdEluY2lkZW50cxInLnBhbHlyYS5nYXRld2F5LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GigucGFseXJhLmdhdGV3YXkudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlElMKCFJ1bkF1ZGl0EiIucGFseXJhLmdhdGV3YXkudjEuUnVuQXVkaXRSZXF1ZXN0GiMucGFseXJhLmdhdGV3YXkudjEuUnVuQXVkaXRSZXNwb25zZRJfCgxSZWxvYWRDb25maWcSJi5wYWx5cmEuZ2F0ZXdheS52MS5SZWxvYWRDb25maWdSZXF1ZXN0GicucGFseXJhLmdhdGV3YXkudjEuUmVsb2FkQ29uZmlnUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_palyra_gateway_v1_models]);
+  fileDesc("CiNwYWx5cmEvZ2F0ZXdheS92MS9kaWFnbm9zdGljcy5wcm90bxIRcGFseXJhLmdhdGV3YXkudjEiFQoTUmVsb2FkQ29uZmlnUmVxdWVzdCKHAQoUUmVsb2FkQ29uZmlnUmVzcG9uc2USDgoGc291cmNlGAEgASgJEhgKEGNoYW5nZWRfc2VjdGlvbnMYAiADKAkSFQoNam9ic191cHNlcnRlZBgDIAEoDRIUCgxqb2JzX3JlbW92ZWQYBCABKA0SGAoQcmVzdGFydF9yZXF1aXJlZBgFIAMoCSIRCg9SdW5BdWRpdFJlcXVlc3QiUAoMQXVkaXRGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBm9iamVjdBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhAKCHJlcGFpcmVkGAQgASgIIoIBChBSdW5BdWRpdFJlc3BvbnNlEjEKCGZpbmRpbmdzGAEgAygLMh8ucGFseXJhLmdhdGV3YXkudjEuQXVkaXRGaW5kaW5nEg8KB2NoZWNrZWQYAiABKA0SKgoGcmFuX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAwoISW5jaWRlbnQSEwoLaW5jaWRlbnRfaWQYASABKAkSDAoEa2luZBgCIAEoCRI1CghzZXZlcml0eRgDIAEoDjIjLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U2V2ZXJpdHkSEwoLb2JqZWN0X2tpbmQYBCABKAkSEQoJb2JqZWN0X2lkGAUgASgJEg8KB3N1bW1hcnkYBiABKAkSMQoNZmlyc3Rfc2Vlbl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgJIAEoDRIvCgVzdGF0ZRgKIAEoDjIgLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50U3RhdGUSEwoLcmVtZWRpYXRpb24YCyABKAkSLwoLcmVzb2x2ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFExpc3RJbmNpZGVudHNSZXF1ZXN0EhgKEGluY2x1ZGVfcmVzb2x2ZWQYASABKAgSDQoFbGltaXQYAiABKA0iRwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEi4KCWluY2lkZW50cxgBIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50IhsKGUdldEVmZmVjdGl2ZUNvbmZpZ1JlcXVlc3QiWAoaR2V0RWZmZWN0aXZlQ29uZmlnUmVzcG9uc2USEwoLY29uZmlnX2pzb24YASABKAkSDgoGc291cmNlGAIgASgJEhUKDWVudl9vdmVycmlkZXMYAyADKAkiFwoVR2V0RGlhZ25vc3RpY3NSZXF1ZXN0Ir8BChBTdG9yZURpYWdub3N0aWNzEg8KB2RpYWxlY3QYASABKAkSEAoIbG9jYXRpb24YAiABKAkSFgoOc2NoZW1hX3ZlcnNpb24YAyABKA0SEQoJcnVuX2NvdW50GAQgASgEEhIKCmZpbGVfYnl0ZXMYBSABKAQSEQoJd2FsX2J5dGVzGAYgASgEEhoKEm1pZ3JhdGlvbnNfYXBwbGllZBgHIAEoDRIaChJtaWdyYXRpb25zX3BlbmRpbmcYCCADKAkiVgoOUnVuRGlhZ25vc3RpY3MSDgoGYWN0aXZlGAEgASgNEhEKCXN1Y2NlZWRlZBgCIAEoBBIOCgZmYWlsZWQYAyABKAQSEQoJY2FuY2VsbGVkGAQgASgEIpsGChZHZXREaWFnbm9zdGljc1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOdXB0aW1lX3NlY29uZHMYAyABKAESMgoFc3RvcmUYBCABKAsyIy5wYWx5cmEuZ2F0ZXdheS52MS5TdG9yZURpYWdub3N0aWNzEjQKCXByb3ZpZGVycxgFIAMoCzIhLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyU3RhdHVzEi8KBHJ1bnMYBiABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5SdW5EaWFnbm9zdGljcxIUCgxub2RlX3ZlcnNpb24YByABKAkSEQoJcnNzX2J5dGVzGAggASgEEhMKC2NvbmZpZ19wYXRoGAkgASgJEjYKB3J1bnRpbWUYCiABKAsyJS5wYWx5cmEuZ2F0ZXdheS52MS5SdW50aW1lRGlhZ25vc3RpY3MSQAoQcHJvdmlkZXJfZGV0YWlscxgLIAMoCzImLnBhbHlyYS5nYXRld2F5LnYxLlByb3ZpZGVyRGlhZ25vc3RpY3MSNQoNYXV0aF9wcm9maWxlcxgMIAMoCzIeLnBhbHlyYS5nYXRld2F5LnYxLkF1dGhQcm9maWxlEjIKBXVzYWdlGA0gASgLMiMucGFseXJhLmdhdGV3YXkudjEuVXNhZ2VEaWFnbm9zdGljcxI8CgphdXRvbWF0aW9uGA4gASgLMigucGFseXJhLmdhdGV3YXkudjEuQXV0b21hdGlvbkRpYWdub3N0aWNzEj8KDHNlbGZfaGVhbGluZxgPIAEoCzIpLnBhbHlyYS5nYXRld2F5LnYxLlNlbGZIZWFsaW5nRGlhZ25vc3RpY3MSNAoGbWVtb3J5GBAgASgLMiQucGFseXJhLmdhdGV3YXkudjEuTWVtb3J5RGlhZ25vc3RpY3MSNQoPcmVjZW50X2ZhaWx1cmVzGBEgAygLMhwucGFseXJhLmdhdGV3YXkudjEuRmFpbGVkUnVuIk8KDEV2ZW50TG9vcExhZxIPCgdtZWFuX21zGAEgASgBEg4KBnA1MF9tcxgCIAEoARIOCgZwOTlfbXMYAyABKAESDgoGbWF4X21zGAQgASgBIs0BChJSdW50aW1lRGlhZ25vc3RpY3MSDwoHdmVyc2lvbhgBIAEoCRIUCgxub2RlX3ZlcnNpb24YAiABKAkSFgoOdXB0aW1lX3NlY29uZHMYAyABKAESEQoJcnNzX2J5dGVzGAQgASgEEhcKD2hlYXBfdXNlZF9ieXRlcxgFIAEoBBI3Cg5ldmVudF9sb29wX2xhZxgGIAEoCzIfLnBhbHlyYS5nYXRld2F5LnYxLkV2ZW50TG9vcExhZxITCgthY3RpdmVfcnVucxgHIAEoDSJwChFQcm92aWRlckxhc3RFcnJvchImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZXJyb3Jfa2luZBgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJ1bl9pZBgEIAEoCSLOAQoTUHJvdmlkZXJEaWFnbm9zdGljcxIxCgZzdGF0dXMYASABKAsyIS5wYWx5cmEuZ2F0ZXdheS52MS5Qcm92aWRlclN0YXR1cxI4CgpsYXN0X2Vycm9yGAIgASgLMiQucGFseXJhLmdhdGV3YXkudjEuUHJvdmlkZXJMYXN0RXJyb3ISFAoMc2FtcGxlZF9ydW5zGAMgASgNEhcKD3A1MF9kdXJhdGlvbl9tcxgEIAEoARIbChNwNTBfZmlyc3Rfb3V0cHV0X21zGAUgASgBIqUCChBVc2FnZURpYWdub3N0aWNzEhcKD3NwZW5kX3RvZGF5X3VzZBgBIAEoARIXCg9zcGVuZF9tb250aF91c2QYAiABKAESEAoIdGltZXpvbmUYAyABKAkSPgoVYnVkZ2V0c19hdF9zb2Z0X2xpbWl0GAQgAygLMh8ucGFseXJhLmdhdGV3YXkudjEuQnVkZ2V0UG9saWN5EjUKDXJlY2VudF9hbGVydHMYBSADKAsyHi5wYWx5cmEuZ2F0ZXdheS52MS5CdWRnZXRBbGVydBI2ChFwZW5kaW5nX2FwcHJvdmFscxgGIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkFwcHJvdmFsEh4KFnBlbmRpbmdfYXBwcm92YWxfY291bnQYByABKA0itwEKCkpvYk91dGNvbWUSDgoGam9iX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSLwoLbmV4dF9ydW5fYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtsYXN0X3N0YXR1cxgFIAEoCRIUCgxsYXN0X21lc3NhZ2UYBiABKAki+wEKFUF1dG9tYXRpb25EaWFnbm9zdGljcxIXCg9zY2hlZHVsZXJfc3RhdGUYASABKAkSFAoMZW5hYmxlZF9qb2JzGAIgASgNEi8KCGpvYnNfZHVlGAMgAygLMh0ucGFseXJhLmdhdGV3YXkudjEuSm9iT3V0Y29tZRIzCgxmYWlsaW5nX2pvYnMYBCADKAsyHS5wYWx5cmEuZ2F0ZXdheS52MS5Kb2JPdXRjb21lEjcKC3N5c3RlbV9qb2JzGAUgAygLMiIucGFseXJhLmdhdGV3YXkudjEuU3lzdGVtSm9iU3RhdHVzEhQKDHF1ZXVlZF90YXNrcxgGIAEoDSLdAQoWU2VsZkhlYWxpbmdEaWFnbm9zdGljcxIMCgRtb2RlGAEgASgJEjUKEGFjdGl2ZV9pbmNpZGVudHMYAiADKAsyGy5wYWx5cmEuZ2F0ZXdheS52MS5JbmNpZGVudBIUCgxhY3RpdmVfY291bnQYAyABKA0SNQoQcmVjZW50X2luY2lkZW50cxgEIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50EjEKDHJlbWVkaWF0aW9ucxgFIAMoCzIbLnBhbHlyYS5nYXRld2F5LnYxLkluY2lkZW50IqgBChFNZW1vcnlEaWFnbm9zdGljcxINCgVpdGVtcxgBIAEoBBINCgVieXRlcxgCIAEoBBIaChJwZW5kaW5nX2VtYmVkZGluZ3MYAyABKAQSGwoTZW1iZWRkaW5nc19tb2RlbF9pZBgEIAEoCRI8ChBsYXN0X21haW50ZW5hbmNlGAUgASgLMiIucGFseXJhLmdhdGV3YXkudjEuU3lzdGVtSm9iU3RhdHVzIo8BCglGYWlsZWRSdW4SDgoGcnVuX2lkGAEgASgJEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghtb2RlbF9pZBgDIAEoCRITCgtwcm92aWRlcl9pZBgEIAEoCRISCgplcnJvcl9raW5kGAUgASgJEg8KB21lc3NhZ2UYBiABKAkqhQEKDUluY2lkZW50U3RhdGUSHgoaSU5DSURFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNJTkNJREVOVF9TVEFURV9PUEVOEAESHgoaSU5DSURFTlRfU1RBVEVfUkVNRURJQVRJTkcQAhIbChdJTkNJREVOVF9TVEFURV9SRVNPTFZFRBADKpABChBJbmNpZGVudFNldmVyaXR5EiEKHUlOQ0lERU5UX1NFVkVSSVRZX1VOU1BFQ0lGSUVEEAASGgoWSU5DSURFTlRfU0VWRVJJVFlfSU5GTxABEh0KGUlOQ0lERU5UX1NFVkVSSVRZX1dBUk5JTkcQAhIeChpJTkNJREVOVF9TRVZFUklUWV9DUklUSUNBTBADMogEChJEaWFnbm9zdGljc1NlcnZpY2USZQoOR2V0RGlhZ25vc3RpY3MSKC5wYWx5cmEuZ2F0ZXdheS52MS5HZXREaWFnbm9zdGljc1JlcXVlc3QaKS5wYWx5cmEuZ2F0ZXdheS52MS5HZXREaWFnbm9zdGljc1Jlc3BvbnNlEnEKEkdldEVmZmVjdGl2ZUNvbmZpZxIsLnBhbHlyYS5nYXRld2F5LnYxLkdldEVmZmVjdGl2ZUNvbmZpZ1JlcXVlc3QaLS5wYWx5cmEuZ2F0ZXdheS52MS5HZXRFZmZlY3RpdmVDb25maWdSZXNwb25zZRJiCg1MaXN0SW5jaWRlbnRzEicucGFseXJhLmdhdGV3YXkudjEuTGlzdEluY2lkZW50c1JlcXVlc3QaKC5wYWx5cmEuZ2F0ZXdheS52MS5MaXN0SW5jaWRlbnRzUmVzcG9uc2USUwoIUnVuQXVkaXQSIi5wYWx5cmEuZ2F0ZXdheS52MS5SdW5BdWRpdFJlcXVlc3QaIy5wYWx5cmEuZ2F0ZXdheS52MS5SdW5BdWRpdFJlc3BvbnNlEl8KDFJlbG9hZENvbmZpZxImLnBhbHlyYS5nYXRld2F5LnYxLlJlbG9hZENvbmZpZ1JlcXVlc3QaJy5wYWx5cmEuZ2F0ZXdheS52MS5SZWxvYWRDb25maWdSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_palyra_gateway_v1_auth, file_palyra_gateway_v1_memory, file_palyra_gateway_v1_models, file_palyra_gateway_v1_usage]);
 
 /**
  * @generated from message palyra.gateway.v1.ReloadConfigRequest
@@ -358,9 +364,35 @@ export type StoreDiagnostics = Message<"palyra.gateway.v1.StoreDiagnostics"> & {
   schemaVersion: number;
 
   /**
+   * Every run the ledger holds.
+   *
    * @generated from field: uint64 run_count = 4;
    */
   runCount: bigint;
+
+  /**
+   * The database file and its write-ahead log (SQLite; 0 otherwise or when absent).
+   *
+   * @generated from field: uint64 file_bytes = 5;
+   */
+  fileBytes: bigint;
+
+  /**
+   * @generated from field: uint64 wal_bytes = 6;
+   */
+  walBytes: bigint;
+
+  /**
+   * Migrations recorded in the database, and known to this build but not applied.
+   *
+   * @generated from field: uint32 migrations_applied = 7;
+   */
+  migrationsApplied: number;
+
+  /**
+   * @generated from field: repeated string migrations_pending = 8;
+   */
+  migrationsPending: string[];
 };
 
 /**
@@ -371,6 +403,9 @@ export const StoreDiagnosticsSchema: GenMessage<StoreDiagnostics> = /*@__PURE__*
   messageDesc(file_palyra_gateway_v1_diagnostics, 11);
 
 /**
+ * Runs in flight now, and how the runs started in the last 24 hours ended (a window, so the snapshot
+ * does not count the whole ledger).
+ *
  * @generated from message palyra.gateway.v1.RunDiagnostics
  */
 export type RunDiagnostics = Message<"palyra.gateway.v1.RunDiagnostics"> & {
@@ -450,6 +485,50 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
    * @generated from field: string config_path = 9;
    */
   configPath: string;
+
+  /**
+   * The sections of the snapshot; every string in them has passed the same redaction.
+   *
+   * @generated from field: palyra.gateway.v1.RuntimeDiagnostics runtime = 10;
+   */
+  runtime?: RuntimeDiagnostics | undefined;
+
+  /**
+   * @generated from field: repeated palyra.gateway.v1.ProviderDiagnostics provider_details = 11;
+   */
+  providerDetails: ProviderDiagnostics[];
+
+  /**
+   * @generated from field: repeated palyra.gateway.v1.AuthProfile auth_profiles = 12;
+   */
+  authProfiles: AuthProfile[];
+
+  /**
+   * @generated from field: palyra.gateway.v1.UsageDiagnostics usage = 13;
+   */
+  usage?: UsageDiagnostics | undefined;
+
+  /**
+   * @generated from field: palyra.gateway.v1.AutomationDiagnostics automation = 14;
+   */
+  automation?: AutomationDiagnostics | undefined;
+
+  /**
+   * @generated from field: palyra.gateway.v1.SelfHealingDiagnostics self_healing = 15;
+   */
+  selfHealing?: SelfHealingDiagnostics | undefined;
+
+  /**
+   * @generated from field: palyra.gateway.v1.MemoryDiagnostics memory = 16;
+   */
+  memory?: MemoryDiagnostics | undefined;
+
+  /**
+   * The last failed runs, newest first (at most 20).
+   *
+   * @generated from field: repeated palyra.gateway.v1.FailedRun recent_failures = 17;
+   */
+  recentFailures: FailedRun[];
 };
 
 /**
@@ -458,6 +537,441 @@ export type GetDiagnosticsResponse = Message<"palyra.gateway.v1.GetDiagnosticsRe
  */
 export const GetDiagnosticsResponseSchema: GenMessage<GetDiagnosticsResponse> = /*@__PURE__*/
   messageDesc(file_palyra_gateway_v1_diagnostics, 13);
+
+/**
+ * Event-loop delay, sampled since the daemon started (perf_hooks.monitorEventLoopDelay).
+ *
+ * @generated from message palyra.gateway.v1.EventLoopLag
+ */
+export type EventLoopLag = Message<"palyra.gateway.v1.EventLoopLag"> & {
+  /**
+   * @generated from field: double mean_ms = 1;
+   */
+  meanMs: number;
+
+  /**
+   * @generated from field: double p50_ms = 2;
+   */
+  p50Ms: number;
+
+  /**
+   * @generated from field: double p99_ms = 3;
+   */
+  p99Ms: number;
+
+  /**
+   * @generated from field: double max_ms = 4;
+   */
+  maxMs: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.EventLoopLag.
+ * Use `create(EventLoopLagSchema)` to create a new message.
+ */
+export const EventLoopLagSchema: GenMessage<EventLoopLag> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 14);
+
+/**
+ * @generated from message palyra.gateway.v1.RuntimeDiagnostics
+ */
+export type RuntimeDiagnostics = Message<"palyra.gateway.v1.RuntimeDiagnostics"> & {
+  /**
+   * @generated from field: string version = 1;
+   */
+  version: string;
+
+  /**
+   * @generated from field: string node_version = 2;
+   */
+  nodeVersion: string;
+
+  /**
+   * @generated from field: double uptime_seconds = 3;
+   */
+  uptimeSeconds: number;
+
+  /**
+   * @generated from field: uint64 rss_bytes = 4;
+   */
+  rssBytes: bigint;
+
+  /**
+   * @generated from field: uint64 heap_used_bytes = 5;
+   */
+  heapUsedBytes: bigint;
+
+  /**
+   * @generated from field: palyra.gateway.v1.EventLoopLag event_loop_lag = 6;
+   */
+  eventLoopLag?: EventLoopLag | undefined;
+
+  /**
+   * @generated from field: uint32 active_runs = 7;
+   */
+  activeRuns: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.RuntimeDiagnostics.
+ * Use `create(RuntimeDiagnosticsSchema)` to create a new message.
+ */
+export const RuntimeDiagnosticsSchema: GenMessage<RuntimeDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 15);
+
+/**
+ * When and why a provider last failed a run, among the most recent failed runs.
+ *
+ * @generated from message palyra.gateway.v1.ProviderLastError
+ */
+export type ProviderLastError = Message<"palyra.gateway.v1.ProviderLastError"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string error_kind = 2;
+   */
+  errorKind: string;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * @generated from field: string run_id = 4;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ProviderLastError.
+ * Use `create(ProviderLastErrorSchema)` to create a new message.
+ */
+export const ProviderLastErrorSchema: GenMessage<ProviderLastError> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 16);
+
+/**
+ * @generated from message palyra.gateway.v1.ProviderDiagnostics
+ */
+export type ProviderDiagnostics = Message<"palyra.gateway.v1.ProviderDiagnostics"> & {
+  /**
+   * Health (last probe), circuit, models; base_url with userinfo and query values removed.
+   *
+   * @generated from field: palyra.gateway.v1.ProviderStatus status = 1;
+   */
+  status?: ProviderStatus | undefined;
+
+  /**
+   * Absent when none of the recent failed runs was this provider's.
+   *
+   * @generated from field: palyra.gateway.v1.ProviderLastError last_error = 2;
+   */
+  lastError?: ProviderLastError | undefined;
+
+  /**
+   * Over this provider's succeeded runs among the most recent runs.
+   *
+   * @generated from field: uint32 sampled_runs = 3;
+   */
+  sampledRuns: number;
+
+  /**
+   * @generated from field: double p50_duration_ms = 4;
+   */
+  p50DurationMs: number;
+
+  /**
+   * @generated from field: double p50_first_output_ms = 5;
+   */
+  p50FirstOutputMs: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.ProviderDiagnostics.
+ * Use `create(ProviderDiagnosticsSchema)` to create a new message.
+ */
+export const ProviderDiagnosticsSchema: GenMessage<ProviderDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 17);
+
+/**
+ * @generated from message palyra.gateway.v1.UsageDiagnostics
+ */
+export type UsageDiagnostics = Message<"palyra.gateway.v1.UsageDiagnostics"> & {
+  /**
+   * USD of runs started since the start of today and of this month, in usage.timezone.
+   *
+   * @generated from field: double spend_today_usd = 1;
+   */
+  spendTodayUsd: number;
+
+  /**
+   * @generated from field: double spend_month_usd = 2;
+   */
+  spendMonthUsd: number;
+
+  /**
+   * @generated from field: string timezone = 3;
+   */
+  timezone: string;
+
+  /**
+   * Enabled policies whose current interval has reached their soft limit (or hard limit, without one).
+   *
+   * @generated from field: repeated palyra.gateway.v1.BudgetPolicy budgets_at_soft_limit = 4;
+   */
+  budgetsAtSoftLimit: BudgetPolicy[];
+
+  /**
+   * The newest alerts.
+   *
+   * @generated from field: repeated palyra.gateway.v1.BudgetAlert recent_alerts = 5;
+   */
+  recentAlerts: BudgetAlert[];
+
+  /**
+   * Requests held for approval, newest first (at most 20), and how many there are (counted up to 1000).
+   *
+   * @generated from field: repeated palyra.gateway.v1.Approval pending_approvals = 6;
+   */
+  pendingApprovals: Approval[];
+
+  /**
+   * @generated from field: uint32 pending_approval_count = 7;
+   */
+  pendingApprovalCount: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.UsageDiagnostics.
+ * Use `create(UsageDiagnosticsSchema)` to create a new message.
+ */
+export const UsageDiagnosticsSchema: GenMessage<UsageDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 18);
+
+/**
+ * A job and its latest job run.
+ *
+ * @generated from message palyra.gateway.v1.JobOutcome
+ */
+export type JobOutcome = Message<"palyra.gateway.v1.JobOutcome"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp next_run_at = 3;
+   */
+  nextRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_at = 4;
+   */
+  lastRunAt?: Timestamp | undefined;
+
+  /**
+   * The latest job run's status ("failed", "interrupted", ...) and what it reported.
+   *
+   * @generated from field: string last_status = 5;
+   */
+  lastStatus: string;
+
+  /**
+   * @generated from field: string last_message = 6;
+   */
+  lastMessage: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.JobOutcome.
+ * Use `create(JobOutcomeSchema)` to create a new message.
+ */
+export const JobOutcomeSchema: GenMessage<JobOutcome> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 19);
+
+/**
+ * @generated from message palyra.gateway.v1.AutomationDiagnostics
+ */
+export type AutomationDiagnostics = Message<"palyra.gateway.v1.AutomationDiagnostics"> & {
+  /**
+   * "not_started", "running" or "stopped".
+   *
+   * @generated from field: string scheduler_state = 1;
+   */
+  schedulerState: string;
+
+  /**
+   * @generated from field: uint32 enabled_jobs = 2;
+   */
+  enabledJobs: number;
+
+  /**
+   * Enabled jobs whose next tick is due now (at most 20).
+   *
+   * @generated from field: repeated palyra.gateway.v1.JobOutcome jobs_due = 3;
+   */
+  jobsDue: JobOutcome[];
+
+  /**
+   * Jobs whose latest job run failed or was interrupted.
+   *
+   * @generated from field: repeated palyra.gateway.v1.JobOutcome failing_jobs = 4;
+   */
+  failingJobs: JobOutcome[];
+
+  /**
+   * The daemon's own jobs: memory maintenance, embeddings backfill, integrity audit.
+   *
+   * @generated from field: repeated palyra.gateway.v1.SystemJobStatus system_jobs = 5;
+   */
+  systemJobs: SystemJobStatus[];
+
+  /**
+   * @generated from field: uint32 queued_tasks = 6;
+   */
+  queuedTasks: number;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.AutomationDiagnostics.
+ * Use `create(AutomationDiagnosticsSchema)` to create a new message.
+ */
+export const AutomationDiagnosticsSchema: GenMessage<AutomationDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 20);
+
+/**
+ * @generated from message palyra.gateway.v1.SelfHealingDiagnostics
+ */
+export type SelfHealingDiagnostics = Message<"palyra.gateway.v1.SelfHealingDiagnostics"> & {
+  /**
+   * "off", "observe_only" or "auto".
+   *
+   * @generated from field: string mode = 1;
+   */
+  mode: string;
+
+  /**
+   * Open and remediating incidents, most recently seen first (at most 20), and how many there are.
+   *
+   * @generated from field: repeated palyra.gateway.v1.Incident active_incidents = 2;
+   */
+  activeIncidents: Incident[];
+
+  /**
+   * @generated from field: uint32 active_count = 3;
+   */
+  activeCount: number;
+
+  /**
+   * The most recently seen incidents, resolved ones included (at most 20).
+   *
+   * @generated from field: repeated palyra.gateway.v1.Incident recent_incidents = 4;
+   */
+  recentIncidents: Incident[];
+
+  /**
+   * Of the recent incidents, those something was done about.
+   *
+   * @generated from field: repeated palyra.gateway.v1.Incident remediations = 5;
+   */
+  remediations: Incident[];
+};
+
+/**
+ * Describes the message palyra.gateway.v1.SelfHealingDiagnostics.
+ * Use `create(SelfHealingDiagnosticsSchema)` to create a new message.
+ */
+export const SelfHealingDiagnosticsSchema: GenMessage<SelfHealingDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 21);
+
+/**
+ * @generated from message palyra.gateway.v1.MemoryDiagnostics
+ */
+export type MemoryDiagnostics = Message<"palyra.gateway.v1.MemoryDiagnostics"> & {
+  /**
+   * @generated from field: uint64 items = 1;
+   */
+  items: bigint;
+
+  /**
+   * @generated from field: uint64 bytes = 2;
+   */
+  bytes: bigint;
+
+  /**
+   * Items without a vector for the embeddings model (all of them when there is none).
+   *
+   * @generated from field: uint64 pending_embeddings = 3;
+   */
+  pendingEmbeddings: bigint;
+
+  /**
+   * @generated from field: string embeddings_model_id = 4;
+   */
+  embeddingsModelId: string;
+
+  /**
+   * @generated from field: palyra.gateway.v1.SystemJobStatus last_maintenance = 5;
+   */
+  lastMaintenance?: SystemJobStatus | undefined;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.MemoryDiagnostics.
+ * Use `create(MemoryDiagnosticsSchema)` to create a new message.
+ */
+export const MemoryDiagnosticsSchema: GenMessage<MemoryDiagnostics> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 22);
+
+/**
+ * @generated from message palyra.gateway.v1.FailedRun
+ */
+export type FailedRun = Message<"palyra.gateway.v1.FailedRun"> & {
+  /**
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string model_id = 3;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string provider_id = 4;
+   */
+  providerId: string;
+
+  /**
+   * @generated from field: string error_kind = 5;
+   */
+  errorKind: string;
+
+  /**
+   * @generated from field: string message = 6;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message palyra.gateway.v1.FailedRun.
+ * Use `create(FailedRunSchema)` to create a new message.
+ */
+export const FailedRunSchema: GenMessage<FailedRun> = /*@__PURE__*/
+  messageDesc(file_palyra_gateway_v1_diagnostics, 23);
 
 /**
  * @generated from enum palyra.gateway.v1.IncidentState

@@ -19,7 +19,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { AuthProfile } from "./auth.js";
+import { SystemJobStatus } from "./memory.js";
 import { ProviderStatus } from "./models.js";
+import { Approval, BudgetAlert, BudgetPolicy } from "./usage.js";
 
 export const protobufPackage = "palyra.gateway.v1";
 
@@ -202,9 +205,20 @@ export interface StoreDiagnostics {
   /** Where the data lives (a file path for SQLite; a connection string without credentials otherwise). */
   location: string;
   schemaVersion: number;
+  /** Every run the ledger holds. */
   runCount: number;
+  /** The database file and its write-ahead log (SQLite; 0 otherwise or when absent). */
+  fileBytes: number;
+  walBytes: number;
+  /** Migrations recorded in the database, and known to this build but not applied. */
+  migrationsApplied: number;
+  migrationsPending: string[];
 }
 
+/**
+ * Runs in flight now, and how the runs started in the last 24 hours ended (a window, so the snapshot
+ * does not count the whole ledger).
+ */
 export interface RunDiagnostics {
   active: number;
   succeeded: number;
@@ -222,6 +236,129 @@ export interface GetDiagnosticsResponse {
   nodeVersion: string;
   rssBytes: number;
   configPath: string;
+  /** The sections of the snapshot; every string in them has passed the same redaction. */
+  runtime?: RuntimeDiagnostics | undefined;
+  providerDetails: ProviderDiagnostics[];
+  authProfiles: AuthProfile[];
+  usage?: UsageDiagnostics | undefined;
+  automation?: AutomationDiagnostics | undefined;
+  selfHealing?: SelfHealingDiagnostics | undefined;
+  memory?:
+    | MemoryDiagnostics
+    | undefined;
+  /** The last failed runs, newest first (at most 20). */
+  recentFailures: FailedRun[];
+}
+
+/** Event-loop delay, sampled since the daemon started (perf_hooks.monitorEventLoopDelay). */
+export interface EventLoopLag {
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface RuntimeDiagnostics {
+  version: string;
+  nodeVersion: string;
+  uptimeSeconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  eventLoopLag?: EventLoopLag | undefined;
+  activeRuns: number;
+}
+
+/** When and why a provider last failed a run, among the most recent failed runs. */
+export interface ProviderLastError {
+  at?: Date | undefined;
+  errorKind: string;
+  message: string;
+  runId: string;
+}
+
+export interface ProviderDiagnostics {
+  /** Health (last probe), circuit, models; base_url with userinfo and query values removed. */
+  status?:
+    | ProviderStatus
+    | undefined;
+  /** Absent when none of the recent failed runs was this provider's. */
+  lastError?:
+    | ProviderLastError
+    | undefined;
+  /** Over this provider's succeeded runs among the most recent runs. */
+  sampledRuns: number;
+  p50DurationMs: number;
+  p50FirstOutputMs: number;
+}
+
+export interface UsageDiagnostics {
+  /** USD of runs started since the start of today and of this month, in usage.timezone. */
+  spendTodayUsd: number;
+  spendMonthUsd: number;
+  timezone: string;
+  /** Enabled policies whose current interval has reached their soft limit (or hard limit, without one). */
+  budgetsAtSoftLimit: BudgetPolicy[];
+  /** The newest alerts. */
+  recentAlerts: BudgetAlert[];
+  /** Requests held for approval, newest first (at most 20), and how many there are (counted up to 1000). */
+  pendingApprovals: Approval[];
+  pendingApprovalCount: number;
+}
+
+/** A job and its latest job run. */
+export interface JobOutcome {
+  jobId: string;
+  name: string;
+  nextRunAt?: Date | undefined;
+  lastRunAt?:
+    | Date
+    | undefined;
+  /** The latest job run's status ("failed", "interrupted", ...) and what it reported. */
+  lastStatus: string;
+  lastMessage: string;
+}
+
+export interface AutomationDiagnostics {
+  /** "not_started", "running" or "stopped". */
+  schedulerState: string;
+  enabledJobs: number;
+  /** Enabled jobs whose next tick is due now (at most 20). */
+  jobsDue: JobOutcome[];
+  /** Jobs whose latest job run failed or was interrupted. */
+  failingJobs: JobOutcome[];
+  /** The daemon's own jobs: memory maintenance, embeddings backfill, integrity audit. */
+  systemJobs: SystemJobStatus[];
+  queuedTasks: number;
+}
+
+export interface SelfHealingDiagnostics {
+  /** "off", "observe_only" or "auto". */
+  mode: string;
+  /** Open and remediating incidents, most recently seen first (at most 20), and how many there are. */
+  activeIncidents: Incident[];
+  activeCount: number;
+  /** The most recently seen incidents, resolved ones included (at most 20). */
+  recentIncidents: Incident[];
+  /** Of the recent incidents, those something was done about. */
+  remediations: Incident[];
+}
+
+export interface MemoryDiagnostics {
+  items: number;
+  bytes: number;
+  /** Items without a vector for the embeddings model (all of them when there is none). */
+  pendingEmbeddings: number;
+  embeddingsModelId: string;
+  lastMaintenance?: SystemJobStatus | undefined;
+}
+
+export interface FailedRun {
+  runId: string;
+  at?: Date | undefined;
+  modelId: string;
+  providerId: string;
+  errorKind: string;
+  message: string;
 }
 
 function createBaseReloadConfigRequest(): ReloadConfigRequest {
@@ -1357,7 +1494,16 @@ export const GetDiagnosticsRequest: MessageFns<GetDiagnosticsRequest> = {
 };
 
 function createBaseStoreDiagnostics(): StoreDiagnostics {
-  return { dialect: "", location: "", schemaVersion: 0, runCount: 0 };
+  return {
+    dialect: "",
+    location: "",
+    schemaVersion: 0,
+    runCount: 0,
+    fileBytes: 0,
+    walBytes: 0,
+    migrationsApplied: 0,
+    migrationsPending: [],
+  };
 }
 
 export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
@@ -1373,6 +1519,18 @@ export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
     }
     if (message.runCount !== 0) {
       writer.uint32(32).uint64(message.runCount);
+    }
+    if (message.fileBytes !== 0) {
+      writer.uint32(40).uint64(message.fileBytes);
+    }
+    if (message.walBytes !== 0) {
+      writer.uint32(48).uint64(message.walBytes);
+    }
+    if (message.migrationsApplied !== 0) {
+      writer.uint32(56).uint32(message.migrationsApplied);
+    }
+    for (const v of message.migrationsPending) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -1422,6 +1580,38 @@ export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
             message.runCount = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.fileBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.walBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.migrationsApplied = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.migrationsPending.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1448,6 +1638,26 @@ export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
         : isSet(object.run_count)
         ? globalThis.Number(object.run_count)
         : 0,
+      fileBytes: isSet(object.fileBytes)
+        ? globalThis.Number(object.fileBytes)
+        : isSet(object.file_bytes)
+        ? globalThis.Number(object.file_bytes)
+        : 0,
+      walBytes: isSet(object.walBytes)
+        ? globalThis.Number(object.walBytes)
+        : isSet(object.wal_bytes)
+        ? globalThis.Number(object.wal_bytes)
+        : 0,
+      migrationsApplied: isSet(object.migrationsApplied)
+        ? globalThis.Number(object.migrationsApplied)
+        : isSet(object.migrations_applied)
+        ? globalThis.Number(object.migrations_applied)
+        : 0,
+      migrationsPending: globalThis.Array.isArray(object?.migrationsPending)
+        ? object.migrationsPending.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.migrations_pending)
+        ? object.migrations_pending.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1465,6 +1675,18 @@ export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
     if (message.runCount !== 0) {
       obj.runCount = Math.round(message.runCount);
     }
+    if (message.fileBytes !== 0) {
+      obj.fileBytes = Math.round(message.fileBytes);
+    }
+    if (message.walBytes !== 0) {
+      obj.walBytes = Math.round(message.walBytes);
+    }
+    if (message.migrationsApplied !== 0) {
+      obj.migrationsApplied = Math.round(message.migrationsApplied);
+    }
+    if (message.migrationsPending?.length) {
+      obj.migrationsPending = message.migrationsPending;
+    }
     return obj;
   },
 
@@ -1477,6 +1699,10 @@ export const StoreDiagnostics: MessageFns<StoreDiagnostics> = {
     message.location = object.location ?? "";
     message.schemaVersion = object.schemaVersion ?? 0;
     message.runCount = object.runCount ?? 0;
+    message.fileBytes = object.fileBytes ?? 0;
+    message.walBytes = object.walBytes ?? 0;
+    message.migrationsApplied = object.migrationsApplied ?? 0;
+    message.migrationsPending = object.migrationsPending?.map((e) => e) || [];
     return message;
   },
 };
@@ -1609,6 +1835,14 @@ function createBaseGetDiagnosticsResponse(): GetDiagnosticsResponse {
     nodeVersion: "",
     rssBytes: 0,
     configPath: "",
+    runtime: undefined,
+    providerDetails: [],
+    authProfiles: [],
+    usage: undefined,
+    automation: undefined,
+    selfHealing: undefined,
+    memory: undefined,
+    recentFailures: [],
   };
 }
 
@@ -1640,6 +1874,30 @@ export const GetDiagnosticsResponse: MessageFns<GetDiagnosticsResponse> = {
     }
     if (message.configPath !== "") {
       writer.uint32(74).string(message.configPath);
+    }
+    if (message.runtime !== undefined) {
+      RuntimeDiagnostics.encode(message.runtime, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.providerDetails) {
+      ProviderDiagnostics.encode(v!, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.authProfiles) {
+      AuthProfile.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.usage !== undefined) {
+      UsageDiagnostics.encode(message.usage, writer.uint32(106).fork()).join();
+    }
+    if (message.automation !== undefined) {
+      AutomationDiagnostics.encode(message.automation, writer.uint32(114).fork()).join();
+    }
+    if (message.selfHealing !== undefined) {
+      SelfHealingDiagnostics.encode(message.selfHealing, writer.uint32(122).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryDiagnostics.encode(message.memory, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.recentFailures) {
+      FailedRun.encode(v!, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -1729,6 +1987,70 @@ export const GetDiagnosticsResponse: MessageFns<GetDiagnosticsResponse> = {
             message.configPath = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.runtime = RuntimeDiagnostics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.providerDetails.push(ProviderDiagnostics.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.authProfiles.push(AuthProfile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.usage = UsageDiagnostics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.automation = AutomationDiagnostics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.selfHealing = SelfHealingDiagnostics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.memory = MemoryDiagnostics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.recentFailures.push(FailedRun.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1774,6 +2096,30 @@ export const GetDiagnosticsResponse: MessageFns<GetDiagnosticsResponse> = {
         : isSet(object.config_path)
         ? globalThis.String(object.config_path)
         : "",
+      runtime: isSet(object.runtime) ? RuntimeDiagnostics.fromJSON(object.runtime) : undefined,
+      providerDetails: globalThis.Array.isArray(object?.providerDetails)
+        ? object.providerDetails.map((e: any) => ProviderDiagnostics.fromJSON(e))
+        : globalThis.Array.isArray(object?.provider_details)
+        ? object.provider_details.map((e: any) => ProviderDiagnostics.fromJSON(e))
+        : [],
+      authProfiles: globalThis.Array.isArray(object?.authProfiles)
+        ? object.authProfiles.map((e: any) => AuthProfile.fromJSON(e))
+        : globalThis.Array.isArray(object?.auth_profiles)
+        ? object.auth_profiles.map((e: any) => AuthProfile.fromJSON(e))
+        : [],
+      usage: isSet(object.usage) ? UsageDiagnostics.fromJSON(object.usage) : undefined,
+      automation: isSet(object.automation) ? AutomationDiagnostics.fromJSON(object.automation) : undefined,
+      selfHealing: isSet(object.selfHealing)
+        ? SelfHealingDiagnostics.fromJSON(object.selfHealing)
+        : isSet(object.self_healing)
+        ? SelfHealingDiagnostics.fromJSON(object.self_healing)
+        : undefined,
+      memory: isSet(object.memory) ? MemoryDiagnostics.fromJSON(object.memory) : undefined,
+      recentFailures: globalThis.Array.isArray(object?.recentFailures)
+        ? object.recentFailures.map((e: any) => FailedRun.fromJSON(e))
+        : globalThis.Array.isArray(object?.recent_failures)
+        ? object.recent_failures.map((e: any) => FailedRun.fromJSON(e))
+        : [],
     };
   },
 
@@ -1806,6 +2152,30 @@ export const GetDiagnosticsResponse: MessageFns<GetDiagnosticsResponse> = {
     if (message.configPath !== "") {
       obj.configPath = message.configPath;
     }
+    if (message.runtime !== undefined) {
+      obj.runtime = RuntimeDiagnostics.toJSON(message.runtime);
+    }
+    if (message.providerDetails?.length) {
+      obj.providerDetails = message.providerDetails.map((e) => ProviderDiagnostics.toJSON(e));
+    }
+    if (message.authProfiles?.length) {
+      obj.authProfiles = message.authProfiles.map((e) => AuthProfile.toJSON(e));
+    }
+    if (message.usage !== undefined) {
+      obj.usage = UsageDiagnostics.toJSON(message.usage);
+    }
+    if (message.automation !== undefined) {
+      obj.automation = AutomationDiagnostics.toJSON(message.automation);
+    }
+    if (message.selfHealing !== undefined) {
+      obj.selfHealing = SelfHealingDiagnostics.toJSON(message.selfHealing);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryDiagnostics.toJSON(message.memory);
+    }
+    if (message.recentFailures?.length) {
+      obj.recentFailures = message.recentFailures.map((e) => FailedRun.toJSON(e));
+    }
     return obj;
   },
 
@@ -1827,6 +2197,1632 @@ export const GetDiagnosticsResponse: MessageFns<GetDiagnosticsResponse> = {
     message.nodeVersion = object.nodeVersion ?? "";
     message.rssBytes = object.rssBytes ?? 0;
     message.configPath = object.configPath ?? "";
+    message.runtime = (object.runtime !== undefined && object.runtime !== null)
+      ? RuntimeDiagnostics.fromPartial(object.runtime)
+      : undefined;
+    message.providerDetails = object.providerDetails?.map((e) => ProviderDiagnostics.fromPartial(e)) || [];
+    message.authProfiles = object.authProfiles?.map((e) => AuthProfile.fromPartial(e)) || [];
+    message.usage = (object.usage !== undefined && object.usage !== null)
+      ? UsageDiagnostics.fromPartial(object.usage)
+      : undefined;
+    message.automation = (object.automation !== undefined && object.automation !== null)
+      ? AutomationDiagnostics.fromPartial(object.automation)
+      : undefined;
+    message.selfHealing = (object.selfHealing !== undefined && object.selfHealing !== null)
+      ? SelfHealingDiagnostics.fromPartial(object.selfHealing)
+      : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryDiagnostics.fromPartial(object.memory)
+      : undefined;
+    message.recentFailures = object.recentFailures?.map((e) => FailedRun.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseEventLoopLag(): EventLoopLag {
+  return { meanMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+}
+
+export const EventLoopLag: MessageFns<EventLoopLag> = {
+  encode(message: EventLoopLag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meanMs !== 0) {
+      writer.uint32(9).double(message.meanMs);
+    }
+    if (message.p50Ms !== 0) {
+      writer.uint32(17).double(message.p50Ms);
+    }
+    if (message.p99Ms !== 0) {
+      writer.uint32(25).double(message.p99Ms);
+    }
+    if (message.maxMs !== 0) {
+      writer.uint32(33).double(message.maxMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventLoopLag {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventLoopLag();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.meanMs = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.p50Ms = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.p99Ms = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.maxMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventLoopLag {
+    return {
+      meanMs: isSet(object.meanMs)
+        ? globalThis.Number(object.meanMs)
+        : isSet(object.mean_ms)
+        ? globalThis.Number(object.mean_ms)
+        : 0,
+      p50Ms: isSet(object.p50Ms)
+        ? globalThis.Number(object.p50Ms)
+        : isSet(object.p50_ms)
+        ? globalThis.Number(object.p50_ms)
+        : 0,
+      p99Ms: isSet(object.p99Ms)
+        ? globalThis.Number(object.p99Ms)
+        : isSet(object.p99_ms)
+        ? globalThis.Number(object.p99_ms)
+        : 0,
+      maxMs: isSet(object.maxMs)
+        ? globalThis.Number(object.maxMs)
+        : isSet(object.max_ms)
+        ? globalThis.Number(object.max_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: EventLoopLag): unknown {
+    const obj: any = {};
+    if (message.meanMs !== 0) {
+      obj.meanMs = floatToJson(message.meanMs);
+    }
+    if (message.p50Ms !== 0) {
+      obj.p50Ms = floatToJson(message.p50Ms);
+    }
+    if (message.p99Ms !== 0) {
+      obj.p99Ms = floatToJson(message.p99Ms);
+    }
+    if (message.maxMs !== 0) {
+      obj.maxMs = floatToJson(message.maxMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventLoopLag>, I>>(base?: I): EventLoopLag {
+    return EventLoopLag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventLoopLag>, I>>(object: I): EventLoopLag {
+    const message = createBaseEventLoopLag();
+    message.meanMs = object.meanMs ?? 0;
+    message.p50Ms = object.p50Ms ?? 0;
+    message.p99Ms = object.p99Ms ?? 0;
+    message.maxMs = object.maxMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRuntimeDiagnostics(): RuntimeDiagnostics {
+  return {
+    version: "",
+    nodeVersion: "",
+    uptimeSeconds: 0,
+    rssBytes: 0,
+    heapUsedBytes: 0,
+    eventLoopLag: undefined,
+    activeRuns: 0,
+  };
+}
+
+export const RuntimeDiagnostics: MessageFns<RuntimeDiagnostics> = {
+  encode(message: RuntimeDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== "") {
+      writer.uint32(10).string(message.version);
+    }
+    if (message.nodeVersion !== "") {
+      writer.uint32(18).string(message.nodeVersion);
+    }
+    if (message.uptimeSeconds !== 0) {
+      writer.uint32(25).double(message.uptimeSeconds);
+    }
+    if (message.rssBytes !== 0) {
+      writer.uint32(32).uint64(message.rssBytes);
+    }
+    if (message.heapUsedBytes !== 0) {
+      writer.uint32(40).uint64(message.heapUsedBytes);
+    }
+    if (message.eventLoopLag !== undefined) {
+      EventLoopLag.encode(message.eventLoopLag, writer.uint32(50).fork()).join();
+    }
+    if (message.activeRuns !== 0) {
+      writer.uint32(56).uint32(message.activeRuns);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuntimeDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRuntimeDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nodeVersion = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.uptimeSeconds = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rssBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.heapUsedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.eventLoopLag = EventLoopLag.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.activeRuns = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RuntimeDiagnostics {
+    return {
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      nodeVersion: isSet(object.nodeVersion)
+        ? globalThis.String(object.nodeVersion)
+        : isSet(object.node_version)
+        ? globalThis.String(object.node_version)
+        : "",
+      uptimeSeconds: isSet(object.uptimeSeconds)
+        ? globalThis.Number(object.uptimeSeconds)
+        : isSet(object.uptime_seconds)
+        ? globalThis.Number(object.uptime_seconds)
+        : 0,
+      rssBytes: isSet(object.rssBytes)
+        ? globalThis.Number(object.rssBytes)
+        : isSet(object.rss_bytes)
+        ? globalThis.Number(object.rss_bytes)
+        : 0,
+      heapUsedBytes: isSet(object.heapUsedBytes)
+        ? globalThis.Number(object.heapUsedBytes)
+        : isSet(object.heap_used_bytes)
+        ? globalThis.Number(object.heap_used_bytes)
+        : 0,
+      eventLoopLag: isSet(object.eventLoopLag)
+        ? EventLoopLag.fromJSON(object.eventLoopLag)
+        : isSet(object.event_loop_lag)
+        ? EventLoopLag.fromJSON(object.event_loop_lag)
+        : undefined,
+      activeRuns: isSet(object.activeRuns)
+        ? globalThis.Number(object.activeRuns)
+        : isSet(object.active_runs)
+        ? globalThis.Number(object.active_runs)
+        : 0,
+    };
+  },
+
+  toJSON(message: RuntimeDiagnostics): unknown {
+    const obj: any = {};
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.nodeVersion !== "") {
+      obj.nodeVersion = message.nodeVersion;
+    }
+    if (message.uptimeSeconds !== 0) {
+      obj.uptimeSeconds = floatToJson(message.uptimeSeconds);
+    }
+    if (message.rssBytes !== 0) {
+      obj.rssBytes = Math.round(message.rssBytes);
+    }
+    if (message.heapUsedBytes !== 0) {
+      obj.heapUsedBytes = Math.round(message.heapUsedBytes);
+    }
+    if (message.eventLoopLag !== undefined) {
+      obj.eventLoopLag = EventLoopLag.toJSON(message.eventLoopLag);
+    }
+    if (message.activeRuns !== 0) {
+      obj.activeRuns = Math.round(message.activeRuns);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RuntimeDiagnostics>, I>>(base?: I): RuntimeDiagnostics {
+    return RuntimeDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RuntimeDiagnostics>, I>>(object: I): RuntimeDiagnostics {
+    const message = createBaseRuntimeDiagnostics();
+    message.version = object.version ?? "";
+    message.nodeVersion = object.nodeVersion ?? "";
+    message.uptimeSeconds = object.uptimeSeconds ?? 0;
+    message.rssBytes = object.rssBytes ?? 0;
+    message.heapUsedBytes = object.heapUsedBytes ?? 0;
+    message.eventLoopLag = (object.eventLoopLag !== undefined && object.eventLoopLag !== null)
+      ? EventLoopLag.fromPartial(object.eventLoopLag)
+      : undefined;
+    message.activeRuns = object.activeRuns ?? 0;
+    return message;
+  },
+};
+
+function createBaseProviderLastError(): ProviderLastError {
+  return { at: undefined, errorKind: "", message: "", runId: "" };
+}
+
+export const ProviderLastError: MessageFns<ProviderLastError> = {
+  encode(message: ProviderLastError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(10).fork()).join();
+    }
+    if (message.errorKind !== "") {
+      writer.uint32(18).string(message.errorKind);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.runId !== "") {
+      writer.uint32(34).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderLastError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderLastError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderLastError {
+    return {
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      errorKind: isSet(object.errorKind)
+        ? globalThis.String(object.errorKind)
+        : isSet(object.error_kind)
+        ? globalThis.String(object.error_kind)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ProviderLastError): unknown {
+    const obj: any = {};
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.errorKind !== "") {
+      obj.errorKind = message.errorKind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProviderLastError>, I>>(base?: I): ProviderLastError {
+    return ProviderLastError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProviderLastError>, I>>(object: I): ProviderLastError {
+    const message = createBaseProviderLastError();
+    message.at = object.at ?? undefined;
+    message.errorKind = object.errorKind ?? "";
+    message.message = object.message ?? "";
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseProviderDiagnostics(): ProviderDiagnostics {
+  return { status: undefined, lastError: undefined, sampledRuns: 0, p50DurationMs: 0, p50FirstOutputMs: 0 };
+}
+
+export const ProviderDiagnostics: MessageFns<ProviderDiagnostics> = {
+  encode(message: ProviderDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      ProviderStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    if (message.lastError !== undefined) {
+      ProviderLastError.encode(message.lastError, writer.uint32(18).fork()).join();
+    }
+    if (message.sampledRuns !== 0) {
+      writer.uint32(24).uint32(message.sampledRuns);
+    }
+    if (message.p50DurationMs !== 0) {
+      writer.uint32(33).double(message.p50DurationMs);
+    }
+    if (message.p50FirstOutputMs !== 0) {
+      writer.uint32(41).double(message.p50FirstOutputMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = ProviderStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lastError = ProviderLastError.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sampledRuns = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.p50DurationMs = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.p50FirstOutputMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderDiagnostics {
+    return {
+      status: isSet(object.status) ? ProviderStatus.fromJSON(object.status) : undefined,
+      lastError: isSet(object.lastError)
+        ? ProviderLastError.fromJSON(object.lastError)
+        : isSet(object.last_error)
+        ? ProviderLastError.fromJSON(object.last_error)
+        : undefined,
+      sampledRuns: isSet(object.sampledRuns)
+        ? globalThis.Number(object.sampledRuns)
+        : isSet(object.sampled_runs)
+        ? globalThis.Number(object.sampled_runs)
+        : 0,
+      p50DurationMs: isSet(object.p50DurationMs)
+        ? globalThis.Number(object.p50DurationMs)
+        : isSet(object.p50_duration_ms)
+        ? globalThis.Number(object.p50_duration_ms)
+        : 0,
+      p50FirstOutputMs: isSet(object.p50FirstOutputMs)
+        ? globalThis.Number(object.p50FirstOutputMs)
+        : isSet(object.p50_first_output_ms)
+        ? globalThis.Number(object.p50_first_output_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProviderDiagnostics): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = ProviderStatus.toJSON(message.status);
+    }
+    if (message.lastError !== undefined) {
+      obj.lastError = ProviderLastError.toJSON(message.lastError);
+    }
+    if (message.sampledRuns !== 0) {
+      obj.sampledRuns = Math.round(message.sampledRuns);
+    }
+    if (message.p50DurationMs !== 0) {
+      obj.p50DurationMs = floatToJson(message.p50DurationMs);
+    }
+    if (message.p50FirstOutputMs !== 0) {
+      obj.p50FirstOutputMs = floatToJson(message.p50FirstOutputMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProviderDiagnostics>, I>>(base?: I): ProviderDiagnostics {
+    return ProviderDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProviderDiagnostics>, I>>(object: I): ProviderDiagnostics {
+    const message = createBaseProviderDiagnostics();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ProviderStatus.fromPartial(object.status)
+      : undefined;
+    message.lastError = (object.lastError !== undefined && object.lastError !== null)
+      ? ProviderLastError.fromPartial(object.lastError)
+      : undefined;
+    message.sampledRuns = object.sampledRuns ?? 0;
+    message.p50DurationMs = object.p50DurationMs ?? 0;
+    message.p50FirstOutputMs = object.p50FirstOutputMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseUsageDiagnostics(): UsageDiagnostics {
+  return {
+    spendTodayUsd: 0,
+    spendMonthUsd: 0,
+    timezone: "",
+    budgetsAtSoftLimit: [],
+    recentAlerts: [],
+    pendingApprovals: [],
+    pendingApprovalCount: 0,
+  };
+}
+
+export const UsageDiagnostics: MessageFns<UsageDiagnostics> = {
+  encode(message: UsageDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spendTodayUsd !== 0) {
+      writer.uint32(9).double(message.spendTodayUsd);
+    }
+    if (message.spendMonthUsd !== 0) {
+      writer.uint32(17).double(message.spendMonthUsd);
+    }
+    if (message.timezone !== "") {
+      writer.uint32(26).string(message.timezone);
+    }
+    for (const v of message.budgetsAtSoftLimit) {
+      BudgetPolicy.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.recentAlerts) {
+      BudgetAlert.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.pendingApprovals) {
+      Approval.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.pendingApprovalCount !== 0) {
+      writer.uint32(56).uint32(message.pendingApprovalCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUsageDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.spendTodayUsd = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.spendMonthUsd = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.timezone = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.budgetsAtSoftLimit.push(BudgetPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.recentAlerts.push(BudgetAlert.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pendingApprovals.push(Approval.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pendingApprovalCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UsageDiagnostics {
+    return {
+      spendTodayUsd: isSet(object.spendTodayUsd)
+        ? globalThis.Number(object.spendTodayUsd)
+        : isSet(object.spend_today_usd)
+        ? globalThis.Number(object.spend_today_usd)
+        : 0,
+      spendMonthUsd: isSet(object.spendMonthUsd)
+        ? globalThis.Number(object.spendMonthUsd)
+        : isSet(object.spend_month_usd)
+        ? globalThis.Number(object.spend_month_usd)
+        : 0,
+      timezone: isSet(object.timezone) ? globalThis.String(object.timezone) : "",
+      budgetsAtSoftLimit: globalThis.Array.isArray(object?.budgetsAtSoftLimit)
+        ? object.budgetsAtSoftLimit.map((e: any) => BudgetPolicy.fromJSON(e))
+        : globalThis.Array.isArray(object?.budgets_at_soft_limit)
+        ? object.budgets_at_soft_limit.map((e: any) => BudgetPolicy.fromJSON(e))
+        : [],
+      recentAlerts: globalThis.Array.isArray(object?.recentAlerts)
+        ? object.recentAlerts.map((e: any) => BudgetAlert.fromJSON(e))
+        : globalThis.Array.isArray(object?.recent_alerts)
+        ? object.recent_alerts.map((e: any) => BudgetAlert.fromJSON(e))
+        : [],
+      pendingApprovals: globalThis.Array.isArray(object?.pendingApprovals)
+        ? object.pendingApprovals.map((e: any) => Approval.fromJSON(e))
+        : globalThis.Array.isArray(object?.pending_approvals)
+        ? object.pending_approvals.map((e: any) => Approval.fromJSON(e))
+        : [],
+      pendingApprovalCount: isSet(object.pendingApprovalCount)
+        ? globalThis.Number(object.pendingApprovalCount)
+        : isSet(object.pending_approval_count)
+        ? globalThis.Number(object.pending_approval_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: UsageDiagnostics): unknown {
+    const obj: any = {};
+    if (message.spendTodayUsd !== 0) {
+      obj.spendTodayUsd = floatToJson(message.spendTodayUsd);
+    }
+    if (message.spendMonthUsd !== 0) {
+      obj.spendMonthUsd = floatToJson(message.spendMonthUsd);
+    }
+    if (message.timezone !== "") {
+      obj.timezone = message.timezone;
+    }
+    if (message.budgetsAtSoftLimit?.length) {
+      obj.budgetsAtSoftLimit = message.budgetsAtSoftLimit.map((e) => BudgetPolicy.toJSON(e));
+    }
+    if (message.recentAlerts?.length) {
+      obj.recentAlerts = message.recentAlerts.map((e) => BudgetAlert.toJSON(e));
+    }
+    if (message.pendingApprovals?.length) {
+      obj.pendingApprovals = message.pendingApprovals.map((e) => Approval.toJSON(e));
+    }
+    if (message.pendingApprovalCount !== 0) {
+      obj.pendingApprovalCount = Math.round(message.pendingApprovalCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UsageDiagnostics>, I>>(base?: I): UsageDiagnostics {
+    return UsageDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageDiagnostics>, I>>(object: I): UsageDiagnostics {
+    const message = createBaseUsageDiagnostics();
+    message.spendTodayUsd = object.spendTodayUsd ?? 0;
+    message.spendMonthUsd = object.spendMonthUsd ?? 0;
+    message.timezone = object.timezone ?? "";
+    message.budgetsAtSoftLimit = object.budgetsAtSoftLimit?.map((e) => BudgetPolicy.fromPartial(e)) || [];
+    message.recentAlerts = object.recentAlerts?.map((e) => BudgetAlert.fromPartial(e)) || [];
+    message.pendingApprovals = object.pendingApprovals?.map((e) => Approval.fromPartial(e)) || [];
+    message.pendingApprovalCount = object.pendingApprovalCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobOutcome(): JobOutcome {
+  return { jobId: "", name: "", nextRunAt: undefined, lastRunAt: undefined, lastStatus: "", lastMessage: "" };
+}
+
+export const JobOutcome: MessageFns<JobOutcome> = {
+  encode(message: JobOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.nextRunAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextRunAt), writer.uint32(26).fork()).join();
+    }
+    if (message.lastRunAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastRunAt), writer.uint32(34).fork()).join();
+    }
+    if (message.lastStatus !== "") {
+      writer.uint32(42).string(message.lastStatus);
+    }
+    if (message.lastMessage !== "") {
+      writer.uint32(50).string(message.lastMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nextRunAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastRunAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastStatus = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobOutcome {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      nextRunAt: isSet(object.nextRunAt)
+        ? fromJsonTimestamp(object.nextRunAt)
+        : isSet(object.next_run_at)
+        ? fromJsonTimestamp(object.next_run_at)
+        : undefined,
+      lastRunAt: isSet(object.lastRunAt)
+        ? fromJsonTimestamp(object.lastRunAt)
+        : isSet(object.last_run_at)
+        ? fromJsonTimestamp(object.last_run_at)
+        : undefined,
+      lastStatus: isSet(object.lastStatus)
+        ? globalThis.String(object.lastStatus)
+        : isSet(object.last_status)
+        ? globalThis.String(object.last_status)
+        : "",
+      lastMessage: isSet(object.lastMessage)
+        ? globalThis.String(object.lastMessage)
+        : isSet(object.last_message)
+        ? globalThis.String(object.last_message)
+        : "",
+    };
+  },
+
+  toJSON(message: JobOutcome): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.nextRunAt !== undefined) {
+      obj.nextRunAt = message.nextRunAt.toISOString();
+    }
+    if (message.lastRunAt !== undefined) {
+      obj.lastRunAt = message.lastRunAt.toISOString();
+    }
+    if (message.lastStatus !== "") {
+      obj.lastStatus = message.lastStatus;
+    }
+    if (message.lastMessage !== "") {
+      obj.lastMessage = message.lastMessage;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JobOutcome>, I>>(base?: I): JobOutcome {
+    return JobOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobOutcome>, I>>(object: I): JobOutcome {
+    const message = createBaseJobOutcome();
+    message.jobId = object.jobId ?? "";
+    message.name = object.name ?? "";
+    message.nextRunAt = object.nextRunAt ?? undefined;
+    message.lastRunAt = object.lastRunAt ?? undefined;
+    message.lastStatus = object.lastStatus ?? "";
+    message.lastMessage = object.lastMessage ?? "";
+    return message;
+  },
+};
+
+function createBaseAutomationDiagnostics(): AutomationDiagnostics {
+  return { schedulerState: "", enabledJobs: 0, jobsDue: [], failingJobs: [], systemJobs: [], queuedTasks: 0 };
+}
+
+export const AutomationDiagnostics: MessageFns<AutomationDiagnostics> = {
+  encode(message: AutomationDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.schedulerState !== "") {
+      writer.uint32(10).string(message.schedulerState);
+    }
+    if (message.enabledJobs !== 0) {
+      writer.uint32(16).uint32(message.enabledJobs);
+    }
+    for (const v of message.jobsDue) {
+      JobOutcome.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.failingJobs) {
+      JobOutcome.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.systemJobs) {
+      SystemJobStatus.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.queuedTasks !== 0) {
+      writer.uint32(48).uint32(message.queuedTasks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AutomationDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAutomationDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.schedulerState = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.enabledJobs = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.jobsDue.push(JobOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.failingJobs.push(JobOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.systemJobs.push(SystemJobStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.queuedTasks = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AutomationDiagnostics {
+    return {
+      schedulerState: isSet(object.schedulerState)
+        ? globalThis.String(object.schedulerState)
+        : isSet(object.scheduler_state)
+        ? globalThis.String(object.scheduler_state)
+        : "",
+      enabledJobs: isSet(object.enabledJobs)
+        ? globalThis.Number(object.enabledJobs)
+        : isSet(object.enabled_jobs)
+        ? globalThis.Number(object.enabled_jobs)
+        : 0,
+      jobsDue: globalThis.Array.isArray(object?.jobsDue)
+        ? object.jobsDue.map((e: any) => JobOutcome.fromJSON(e))
+        : globalThis.Array.isArray(object?.jobs_due)
+        ? object.jobs_due.map((e: any) => JobOutcome.fromJSON(e))
+        : [],
+      failingJobs: globalThis.Array.isArray(object?.failingJobs)
+        ? object.failingJobs.map((e: any) => JobOutcome.fromJSON(e))
+        : globalThis.Array.isArray(object?.failing_jobs)
+        ? object.failing_jobs.map((e: any) => JobOutcome.fromJSON(e))
+        : [],
+      systemJobs: globalThis.Array.isArray(object?.systemJobs)
+        ? object.systemJobs.map((e: any) => SystemJobStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.system_jobs)
+        ? object.system_jobs.map((e: any) => SystemJobStatus.fromJSON(e))
+        : [],
+      queuedTasks: isSet(object.queuedTasks)
+        ? globalThis.Number(object.queuedTasks)
+        : isSet(object.queued_tasks)
+        ? globalThis.Number(object.queued_tasks)
+        : 0,
+    };
+  },
+
+  toJSON(message: AutomationDiagnostics): unknown {
+    const obj: any = {};
+    if (message.schedulerState !== "") {
+      obj.schedulerState = message.schedulerState;
+    }
+    if (message.enabledJobs !== 0) {
+      obj.enabledJobs = Math.round(message.enabledJobs);
+    }
+    if (message.jobsDue?.length) {
+      obj.jobsDue = message.jobsDue.map((e) => JobOutcome.toJSON(e));
+    }
+    if (message.failingJobs?.length) {
+      obj.failingJobs = message.failingJobs.map((e) => JobOutcome.toJSON(e));
+    }
+    if (message.systemJobs?.length) {
+      obj.systemJobs = message.systemJobs.map((e) => SystemJobStatus.toJSON(e));
+    }
+    if (message.queuedTasks !== 0) {
+      obj.queuedTasks = Math.round(message.queuedTasks);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AutomationDiagnostics>, I>>(base?: I): AutomationDiagnostics {
+    return AutomationDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AutomationDiagnostics>, I>>(object: I): AutomationDiagnostics {
+    const message = createBaseAutomationDiagnostics();
+    message.schedulerState = object.schedulerState ?? "";
+    message.enabledJobs = object.enabledJobs ?? 0;
+    message.jobsDue = object.jobsDue?.map((e) => JobOutcome.fromPartial(e)) || [];
+    message.failingJobs = object.failingJobs?.map((e) => JobOutcome.fromPartial(e)) || [];
+    message.systemJobs = object.systemJobs?.map((e) => SystemJobStatus.fromPartial(e)) || [];
+    message.queuedTasks = object.queuedTasks ?? 0;
+    return message;
+  },
+};
+
+function createBaseSelfHealingDiagnostics(): SelfHealingDiagnostics {
+  return { mode: "", activeIncidents: [], activeCount: 0, recentIncidents: [], remediations: [] };
+}
+
+export const SelfHealingDiagnostics: MessageFns<SelfHealingDiagnostics> = {
+  encode(message: SelfHealingDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== "") {
+      writer.uint32(10).string(message.mode);
+    }
+    for (const v of message.activeIncidents) {
+      Incident.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.activeCount !== 0) {
+      writer.uint32(24).uint32(message.activeCount);
+    }
+    for (const v of message.recentIncidents) {
+      Incident.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.remediations) {
+      Incident.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SelfHealingDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSelfHealingDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.activeIncidents.push(Incident.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.activeCount = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.recentIncidents.push(Incident.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.remediations.push(Incident.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SelfHealingDiagnostics {
+    return {
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      activeIncidents: globalThis.Array.isArray(object?.activeIncidents)
+        ? object.activeIncidents.map((e: any) => Incident.fromJSON(e))
+        : globalThis.Array.isArray(object?.active_incidents)
+        ? object.active_incidents.map((e: any) => Incident.fromJSON(e))
+        : [],
+      activeCount: isSet(object.activeCount)
+        ? globalThis.Number(object.activeCount)
+        : isSet(object.active_count)
+        ? globalThis.Number(object.active_count)
+        : 0,
+      recentIncidents: globalThis.Array.isArray(object?.recentIncidents)
+        ? object.recentIncidents.map((e: any) => Incident.fromJSON(e))
+        : globalThis.Array.isArray(object?.recent_incidents)
+        ? object.recent_incidents.map((e: any) => Incident.fromJSON(e))
+        : [],
+      remediations: globalThis.Array.isArray(object?.remediations)
+        ? object.remediations.map((e: any) => Incident.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SelfHealingDiagnostics): unknown {
+    const obj: any = {};
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.activeIncidents?.length) {
+      obj.activeIncidents = message.activeIncidents.map((e) => Incident.toJSON(e));
+    }
+    if (message.activeCount !== 0) {
+      obj.activeCount = Math.round(message.activeCount);
+    }
+    if (message.recentIncidents?.length) {
+      obj.recentIncidents = message.recentIncidents.map((e) => Incident.toJSON(e));
+    }
+    if (message.remediations?.length) {
+      obj.remediations = message.remediations.map((e) => Incident.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SelfHealingDiagnostics>, I>>(base?: I): SelfHealingDiagnostics {
+    return SelfHealingDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SelfHealingDiagnostics>, I>>(object: I): SelfHealingDiagnostics {
+    const message = createBaseSelfHealingDiagnostics();
+    message.mode = object.mode ?? "";
+    message.activeIncidents = object.activeIncidents?.map((e) => Incident.fromPartial(e)) || [];
+    message.activeCount = object.activeCount ?? 0;
+    message.recentIncidents = object.recentIncidents?.map((e) => Incident.fromPartial(e)) || [];
+    message.remediations = object.remediations?.map((e) => Incident.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemoryDiagnostics(): MemoryDiagnostics {
+  return { items: 0, bytes: 0, pendingEmbeddings: 0, embeddingsModelId: "", lastMaintenance: undefined };
+}
+
+export const MemoryDiagnostics: MessageFns<MemoryDiagnostics> = {
+  encode(message: MemoryDiagnostics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.items !== 0) {
+      writer.uint32(8).uint64(message.items);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(16).uint64(message.bytes);
+    }
+    if (message.pendingEmbeddings !== 0) {
+      writer.uint32(24).uint64(message.pendingEmbeddings);
+    }
+    if (message.embeddingsModelId !== "") {
+      writer.uint32(34).string(message.embeddingsModelId);
+    }
+    if (message.lastMaintenance !== undefined) {
+      SystemJobStatus.encode(message.lastMaintenance, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryDiagnostics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryDiagnostics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.items = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pendingEmbeddings = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.embeddingsModelId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastMaintenance = SystemJobStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryDiagnostics {
+    return {
+      items: isSet(object.items) ? globalThis.Number(object.items) : 0,
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+      pendingEmbeddings: isSet(object.pendingEmbeddings)
+        ? globalThis.Number(object.pendingEmbeddings)
+        : isSet(object.pending_embeddings)
+        ? globalThis.Number(object.pending_embeddings)
+        : 0,
+      embeddingsModelId: isSet(object.embeddingsModelId)
+        ? globalThis.String(object.embeddingsModelId)
+        : isSet(object.embeddings_model_id)
+        ? globalThis.String(object.embeddings_model_id)
+        : "",
+      lastMaintenance: isSet(object.lastMaintenance)
+        ? SystemJobStatus.fromJSON(object.lastMaintenance)
+        : isSet(object.last_maintenance)
+        ? SystemJobStatus.fromJSON(object.last_maintenance)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MemoryDiagnostics): unknown {
+    const obj: any = {};
+    if (message.items !== 0) {
+      obj.items = Math.round(message.items);
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    if (message.pendingEmbeddings !== 0) {
+      obj.pendingEmbeddings = Math.round(message.pendingEmbeddings);
+    }
+    if (message.embeddingsModelId !== "") {
+      obj.embeddingsModelId = message.embeddingsModelId;
+    }
+    if (message.lastMaintenance !== undefined) {
+      obj.lastMaintenance = SystemJobStatus.toJSON(message.lastMaintenance);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryDiagnostics>, I>>(base?: I): MemoryDiagnostics {
+    return MemoryDiagnostics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryDiagnostics>, I>>(object: I): MemoryDiagnostics {
+    const message = createBaseMemoryDiagnostics();
+    message.items = object.items ?? 0;
+    message.bytes = object.bytes ?? 0;
+    message.pendingEmbeddings = object.pendingEmbeddings ?? 0;
+    message.embeddingsModelId = object.embeddingsModelId ?? "";
+    message.lastMaintenance = (object.lastMaintenance !== undefined && object.lastMaintenance !== null)
+      ? SystemJobStatus.fromPartial(object.lastMaintenance)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFailedRun(): FailedRun {
+  return { runId: "", at: undefined, modelId: "", providerId: "", errorKind: "", message: "" };
+}
+
+export const FailedRun: MessageFns<FailedRun> = {
+  encode(message: FailedRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(18).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(26).string(message.modelId);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(34).string(message.providerId);
+    }
+    if (message.errorKind !== "") {
+      writer.uint32(42).string(message.errorKind);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailedRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailedRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorKind = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailedRun {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      errorKind: isSet(object.errorKind)
+        ? globalThis.String(object.errorKind)
+        : isSet(object.error_kind)
+        ? globalThis.String(object.error_kind)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: FailedRun): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.errorKind !== "") {
+      obj.errorKind = message.errorKind;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FailedRun>, I>>(base?: I): FailedRun {
+    return FailedRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FailedRun>, I>>(object: I): FailedRun {
+    const message = createBaseFailedRun();
+    message.runId = object.runId ?? "";
+    message.at = object.at ?? undefined;
+    message.modelId = object.modelId ?? "";
+    message.providerId = object.providerId ?? "";
+    message.errorKind = object.errorKind ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
