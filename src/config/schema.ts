@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { budgetActions, budgetIntervalKinds, budgetMetricKinds, budgetScopeKinds } from "../shared/budget-policy.js";
 import { providerKinds } from "../shared/provider-kinds.js";
+import { consoleSchema, daemonSchema, metricsSchema } from "./schema-daemon.js";
 
 /** palyra.toml, version 1. Every table is strict: an unknown key is an error that names it. */
 
@@ -80,22 +81,6 @@ const modelProviderSchema = z.strictObject({
   circuit_breaker_cooldown_ms: positiveMs.default(30_000),
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
-});
-
-const bind = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[::1]:port")');
-
-const daemonSchema = z.strictObject({
-  grpc_bind: bind.optional(),
-  http_bind: bind.optional(),
-  /** How long a stopping daemon lets in-flight runs finish before cancelling them. */
-  shutdown_grace_ms: z.number().int().min(0).default(10_000),
-  /** Largest accepted /v1 request body. */
-  max_request_body_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(20 * 1024 * 1024),
-  log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 /** True for https URLs, and http URLs whose host is loopback (local test servers); OAuth endpoints must be one. */
@@ -267,26 +252,6 @@ const memorySchema = z.strictObject({
   backfill_batch_size: z.number().int().min(1).max(2048).default(64),
 });
 
-/** [metrics]: the Prometheus scrape endpoint GET /metrics on the HTTP port. */
-const metricsSchema = z.strictObject({
-  /** Scrapable without a token (the admin token is needed otherwise). */
-  public: z.boolean().default(false),
-  /** Cost and token series keep this many agents (the busiest); the rest fold into agent="other". */
-  top_agents: z.number().int().min(1).max(1000).default(20),
-});
-
-/** [console]: the web console at /console on the HTTP port, signed in with the admin token. */
-const consoleSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** A session ends this long after sign-in. */
-  session_ttl_ms: z
-    .number()
-    .int()
-    .min(60_000)
-    .max(7 * 24 * 3_600_000)
-    .default(8 * 3_600_000),
-});
-
 export const configSchema = z.strictObject({
   version: z.literal(1, { error: "must be 1" }),
   daemon: daemonSchema.default(() => daemonSchema.parse({})),
@@ -313,5 +278,4 @@ export type AutomationConfig = z.output<typeof automationSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type SelfHealingConfig = z.output<typeof selfHealingSchema>;
 export type MemoryConfig = z.output<typeof memorySchema>;
-export type MetricsConfig = z.output<typeof metricsSchema>;
-export type ConsoleConfig = z.output<typeof consoleSchema>;
+export type { ConsoleConfig, MetricsConfig } from "./schema-daemon.js";

@@ -1,4 +1,5 @@
 import { redactionMark, secretForms } from "../shared/redact-secrets.js";
+import { redactUrl } from "../shared/redact-url.js";
 import { sanitizeUpstreamText } from "../shared/sanitize-upstream.js";
 
 // Known secrets shorter than this are not masked: masking them would cut ordinary words out of the
@@ -32,20 +33,6 @@ function textRedactor(knownSecrets: readonly string[]): (text: string) => string
   };
 }
 
-/** A URL without its userinfo and with every query value and fragment replaced. */
-export function redactUrl(url: string): string {
-  const schemeEnd = url.indexOf("://") + 3;
-  const authorityEnd = firstIndexOf(url, ["/", "?", "#"], schemeEnd);
-  const authority = url.slice(schemeEnd, authorityEnd);
-  const at = authority.lastIndexOf("@");
-  const host = at === -1 ? authority : `${redactionMark}@${authority.slice(at + 1)}`;
-  const rest = url
-    .slice(authorityEnd)
-    .replace(/([?&][^=&#]*)=[^&#]*/g, `$1=${redactionMark}`)
-    .replace(/#.*$/, `#${redactionMark}`);
-  return `${url.slice(0, schemeEnd)}${host}${rest}`;
-}
-
 /**
  * A copy of the snapshot with every string redacted: plain objects and arrays are walked, dates,
  * numbers, bigints and booleans kept. Walking everything, rather than picking fields, means a field
@@ -60,9 +47,4 @@ function redactValue(value: unknown, redact: (text: string) => string): unknown 
   if (Array.isArray(value)) return value.map((inner) => redactValue(inner, redact));
   if (typeof value !== "object" || value === null || value instanceof Date) return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValue(inner, redact)]));
-}
-
-function firstIndexOf(text: string, needles: readonly string[], from: number): number {
-  const found = needles.map((needle) => text.indexOf(needle, from)).filter((index) => index !== -1);
-  return found.length === 0 ? text.length : Math.min(...found);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { redactSnapshot, redactText, redactUrl } from "../../src/diagnostics/redact-snapshot.js";
+import { redactSnapshot, redactText } from "../../src/diagnostics/redact-snapshot.js";
+import { redactUrl } from "../../src/shared/redact-url.js";
 
 describe("redactUrl", () => {
   it("removes userinfo and every query value and fragment, keeping host and path", () => {

@@ -5,6 +5,7 @@ import type { ModelRole } from "../../config/schema.js";
 import type { CircuitSnapshot } from "../../registry/circuit-breaker.js";
 import type { RegisteredModel, RegisteredProvider } from "../../registry/model-registry.js";
 import type { HealthRecord } from "../../registry/provider-health.js";
+import { redactUrl } from "../../shared/redact-url.js";
 import { healthToProto } from "./health-to-proto.js";
 import { circuitStates } from "./resilience-to-proto.js";
 
@@ -31,7 +32,8 @@ export function providerStatusToProto(
   return {
     providerId: provider.providerId,
     kind: provider.kind,
-    baseUrl: provider.baseUrl ?? "",
+    // A base_url may carry a key in its query or userinfo: shown without them wherever it is listed.
+    baseUrl: provider.baseUrl === undefined ? "" : redactUrl(provider.baseUrl),
     enabled: provider.enabled,
     modelCount,
     health: healthToProto(health),
