@@ -1,22 +1,22 @@
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { type AuditDeps, runIntegrityAudit, summarizeAudit } from "./automation/audit/integrity-audit.js";
+import { summarizeAudit } from "./automation/audit/integrity-audit.js";
 import { Automation } from "./automation/automation.js";
+import { heartbeatIntervalMs } from "./automation/heartbeat.js";
 import { type BindAddress, formatBindAddress } from "./config/bind-address.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { pickBinds } from "./config/pick-binds.js";
 import type { ModelProviderConfig, ProviderConfig } from "./config/schema.js";
 import { stateDirFor } from "./config/state-dir.js";
-import { ConfigReloader, type ReloadOutcome } from "./daemon/config-reload.js";
+import { startBackgroundLoops } from "./daemon/background-loops.js";
+import { composeGovernance } from "./daemon/compose-governance.js";
+import { ConfigReloader } from "./daemon/config-reload.js";
+import type { GatewayOptions, RunningGateway } from "./daemon/gateway-options.js";
+import { integrityAuditRunner } from "./daemon/integrity-audit-runner.js";
+import { startListeners } from "./daemon/listeners.js";
 import { diagnosticsSources } from "./diagnostics/diagnostics-sources.js";
 import { EventLoopLagMonitor } from "./diagnostics/event-loop-lag.js";
 import { createGatewayMetrics } from "./diagnostics/metrics/create-metrics.js";
-import { createBudgets } from "./governance/budgets/create-budgets.js";
-import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
-import { ComplexityRouter } from "./governance/routing/smart-router.js";
-import type { BudgetQuery } from "./governance/run-governance.js";
 import { oauthCallbackUrl } from "./http/oauth-callback-route.js";
-import { startHttpServer } from "./http/server.js";
 import { AccessControl } from "./identity/access.js";
 import { loadOrCreateAdminToken } from "./identity/admin-token.js";
 import { ApiKeys } from "./identity/api-keys/api-keys.js";
@@ -28,54 +28,21 @@ import { MemoryJournal } from "./memory/memory-journal.js";
 import { runCaptureFor } from "./memory/run-capture.js";
 import { systemJobsStatus } from "./memory/system-jobs-status.js";
 import { checkProviderSettings, createProvider } from "./providers/create-provider.js";
-import { startBackgroundDiscovery } from "./registry/model-discovery.js";
 import { ModelRegistry } from "./registry/model-registry.js";
 import { createProviderCircuits } from "./registry/provider-circuits.js";
 import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { ResponseCache } from "./registry/response-cache.js";
 import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
-import { metricsInterceptor } from "./rpc/metrics-interceptor.js";
 import { createInterceptors, createRoutes, type RpcDeps } from "./rpc/routes.js";
-import { startRpcServer } from "./rpc/server.js";
-import { recoverInterruptedRuns } from "./runs/recover-interrupted-runs.js";
 import { RunEngine } from "./runs/run-engine.js";
 import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
-import { createLogger, type Logger } from "./shared/logger.js";
+import { createLogger } from "./shared/logger.js";
 import { openSqliteStore } from "./store/open-store.js";
 import { secureStateDirectory } from "./store/state-directory.js";
 import { lockStateDirectory, type StateLock } from "./store/state-lock.js";
 
-export interface GatewayOptions {
-  /** --config; falls back to PALYRA_CONFIG, then the default locations. */
-  configPath?: string | undefined;
-  /** --state-dir; falls back to PALYRA_STATE_ROOT, then ./.palyra. */
-  stateDir?: string | undefined;
-  /** --grpc-bind; falls back to PALYRA_GRPC_BIND, then [daemon].grpc_bind, then 127.0.0.1:7142. */
-  grpcBind?: string | undefined;
-  /** --http-bind; falls back to PALYRA_HTTP_BIND, then [daemon].http_bind, then 127.0.0.1:7143. */
-  httpBind?: string | undefined;
-  env?: NodeJS.ProcessEnv;
-  logger?: Logger;
-  /** The clock the circuit breakers read (default Date.now): tests move it to end a cooldown instead of waiting one out. */
-  circuitClock?: () => number;
-  /** The clock console sessions expire on (default Date.now): tests move it to end a session. */
-  consoleClock?: () => number;
-}
-
-export interface RunningGateway {
-  /** "host:port" the gRPC/Connect listener is bound to. */
-  grpcAddress: string;
-  /** "host:port" the HTTP (/v1) listener is bound to. */
-  httpAddress: string;
-  stateDir: string;
-  adminToken: string;
-  logger: Logger;
-  /** Re-reads the config file and applies what can change while running (daemon/config-reload.ts); refuses an invalid one, changing nothing. */
-  reload(): Promise<ReloadOutcome>;
-  /** Stops accepting, lets in-flight runs finish within the grace period, cancels the rest, closes. */
-  stop(): Promise<void>;
-}
+export type { GatewayOptions, RunningGateway } from "./daemon/gateway-options.js";
 
 /**
  * The composition root: config -> state directory -> store -> cores -> servers. The config is read
@@ -148,23 +115,17 @@ async function startLocked(
   const rateLimits = new ApiKeyRateLimits();
   const apiKeys = new ApiKeys({ db: store.db, logger, rateLimits });
   const usageObserver = rateLimits.chargeRun.bind(rateLimits);
-  // Prices runs (budgets and the ledger) from memory; SetPricing reloads its runtime table.
-  const priceCatalog = await createPriceCatalog({ db: store.db, usage: config.usage });
-  // Budgets admit each run before dispatch (reserving its worst case) and charge it when it ends.
-  const budgets = await createBudgets({
+  const { priceCatalog, budgets, router } = await composeGovernance({
     store,
-    usage: config.usage,
-    priceBook: priceCatalog,
-    logger,
+    config,
+    registry,
+    circuits,
+    healthRankOf,
     apiKeyExists: (keyId) => apiKeys.exists(keyId),
     observer: metrics.runs,
+    logger,
+    startedAt,
   });
-  // Smart routing prefers models the caller's budgets would still admit the request on.
-  const withinBudget = async (query: BudgetQuery) => (await budgets.governance.preview(query)).admitted;
-  const router = new ComplexityRouter({ config: config.usage.smart_routing, registry, healthRankOf, circuits, withinBudget });
-  // After budgets released the reservations it left: its unfinished runs are charged their last checkpoint.
-  const interrupted = await recoverInterruptedRuns({ db: store.db, governance: budgets.governance, now: startedAt, logger });
-  if (interrupted > 0) logger.warn({ runs: interrupted }, "closed out runs a previous daemon left unfinished, charged their last heartbeat");
   // Search embeds its query as an embeddings run of the searcher's (metered and budgeted); the engine exists by then.
   const memory = new MemoryJournal({
     db: store.db,
@@ -189,20 +150,19 @@ async function startLocked(
     onChatSucceeded,
     runObserver: metrics.runs,
   });
-  // The integrity audit (RunAudit, palyra doctor; the system job reuses it): repairs only in self-healing auto mode.
-  const auditDeps: AuditDeps = {
-    db: store.db,
-    vault,
-    providers: () => inForce.config.model_provider.providers,
-    policies: () => budgets.policies.list(),
-    timeZone: config.usage.timezone,
-    engine,
-    governance: budgets.governance,
-    logger,
-    now: Date.now,
-    newId: randomUUID,
-  };
-  const runAudit = () => runIntegrityAudit(auditDeps, { repair: config.automation.self_healing.mode === "auto" });
+  const runAudit = integrityAuditRunner(
+    {
+      db: store.db,
+      vault,
+      providers: () => inForce.config.model_provider.providers,
+      policies: () => budgets.policies.list(),
+      timeZone: config.usage.timezone,
+      engine,
+      governance: budgets.governance,
+      logger,
+    },
+    config.automation.self_healing.mode === "auto",
+  );
   const beatEveryMs = heartbeatIntervalMs(config.automation.self_healing.stall_after_ms);
   // Scheduled jobs and queued tasks run as their owner would call now (a revoked key's runs fail, recorded).
   const automation = new Automation({
@@ -273,28 +233,18 @@ async function startLocked(
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
-  // Calls on the RPC listener are counted by procedure; /v1's in-process calls are counted as HTTP requests.
-  const rpcServer = await startRpcServer({
-    bind: grpcBind,
-    routes,
-    interceptors: [metricsInterceptor(metrics.requests), ...interceptors],
-    access,
-    logger,
-  }).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const httpServer = await startHttpServer({
-    bind: httpBind,
+  const { rpcServer, httpServer } = await startListeners({
+    grpcBind,
+    httpBind,
     routes,
     interceptors,
     access,
-    maxBodyBytes: config.daemon.max_request_body_bytes,
     logger,
+    maxBodyBytes: config.daemon.max_request_body_bytes,
     console: { config: config.console, clock: options.consoleClock },
-    metrics: { metrics, public: config.metrics.public },
+    metrics,
+    metricsPublic: config.metrics.public,
   }).catch(async (error: unknown) => {
-    await rpcServer.close();
     await store.close();
     throw error;
   });
@@ -311,13 +261,7 @@ async function startLocked(
   writeDaemonInfo(stateDir, { pid: process.pid, grpc: grpcAddress, http: httpAddress });
   // The ready line is an interface (scripts wait for it), so it is written whatever the log level.
   logger.child({}, { level: "info" }).info({ grpc: grpcAddress, http: httpAddress, config: source, stateDir }, "ready");
-  eventLoop.start();
-  providerHealth.startBackgroundChecks(registry, config.model_provider.health_ttl_ms, logger);
-  const discovery = config.model_provider.discovery_enabled
-    ? startBackgroundDiscovery(registry, providerHealth, config.model_provider.discovery_ttl_ms, logger)
-    : undefined;
-  const tokenRefresh = auth.startRefreshLoop();
-  const heartbeats = engine.startHeartbeats(beatEveryMs);
+  const loops = startBackgroundLoops({ config, registry, providerHealth, auth, engine, eventLoop, heartbeatIntervalMs: beatEveryMs, logger });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -330,11 +274,9 @@ async function startLocked(
       await automation.stopStarting();
       await engine.drain(config.daemon.shutdown_grace_ms);
       await automation.settled();
-      await heartbeats.stop();
       await Promise.all([rpcServer.close(), httpServer.close()]);
-      await Promise.all([providerHealth.stop(), discovery?.stop(), tokenRefresh.stop()]);
+      await loops.stop();
       await store.close();
-      eventLoop.stop();
       removeDaemonInfo(stateDir);
       lock.release();
       logger.info("stopped");
@@ -343,9 +285,4 @@ async function startLocked(
   };
   const reload = () => reloader.reload();
   return { grpcAddress, httpAddress, stateDir, adminToken, logger, reload, stop };
-}
-
-/** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */
-function heartbeatIntervalMs(stallAfterMs: number): number {
-  return Math.max(250, Math.min(5_000, Math.floor(stallAfterMs / 4)));
 }

@@ -15,3 +15,8 @@ export function throttledHeartbeat(
     write(at).catch(options.onError);
   };
 }
+
+/** Runs beat at most every 5 s, and often enough that a healthy run never looks stalled between beats. */
+export function heartbeatIntervalMs(stallAfterMs: number): number {
+  return Math.max(250, Math.min(5_000, Math.floor(stallAfterMs / 4)));
+}

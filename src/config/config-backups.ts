@@ -14,9 +14,10 @@ export interface ConfigBackup {
 
 /**
  * Copies the config file to `<file>.bak.<UTC time>` beside it (mode kept), keeps the newest
- * `keptConfigBackups`, and returns the copy's path. Every writer of palyra.toml calls this first
- * (`palyra models set`, `palyra config migrate`, `palyra doctor --repair`), so `doctor` can restore
- * the newest one when the file no longer parses.
+ * `keptConfigBackups`, and returns the copy's path. Writers of palyra.toml call this first
+ * (`palyra models set`, `palyra config migrate`), so `palyra doctor --repair` can restore the newest
+ * one when the file no longer parses (doctor keeps what it replaces in its recovery folder instead,
+ * so a broken file never pushes a good backup out).
  */
 export function backupConfigFile(file: string, now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(".", "");
