@@ -85,9 +85,12 @@ function judgeHealth(health: GetHealthResponse): CheckReport {
   return reportOf("health", `${health.status}, version ${health.version}, up ${Math.round(health.uptimeSeconds)}s`, findings);
 }
 
+/** Not applicable: a provider with no upstream (the deterministic one) has no connection to fail. */
+const healthyConnections = new Set([ConnectionStatus.CONNECTION_STATUS_OK, ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE]);
+
 function judgeProviders(response: TestConnectionResponse): CheckReport {
   const findings = response.results
-    .filter((result) => result.status !== ConnectionStatus.CONNECTION_STATUS_OK)
+    .filter((result) => !healthyConnections.has(result.status))
     .map(
       (result): Finding => ({
         check: "providers",

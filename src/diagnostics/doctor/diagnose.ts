@@ -5,7 +5,6 @@ import { checkDisk } from "./checks/disk-check.js";
 import { checkPorts } from "./checks/port-check.js";
 import { checkSqlite } from "./checks/sqlite-check.js";
 import { checkStateDirectory } from "./checks/state-dir-check.js";
-import { checkStoreIntegrity } from "./checks/store-integrity-check.js";
 import { checkKeys } from "./checks/vault-key-check.js";
 import type { CheckReport, DaemonState, DiagnoseContext, DoctorSetting } from "./doctor-types.js";
 import { reportOf } from "./doctor-types.js";
@@ -44,5 +43,7 @@ async function storeReports(context: DiagnoseContext, file: SqliteFile | undefin
   if (file === undefined) return skipped("there is no database");
   if (sqlite.status !== "ok") return skipped("the database has findings of its own");
   if (context.loadedConfig === undefined) return skipped("the config does not load (budgets and providers come from it)");
+  // Imported only here: the audit, budgets and pricing modules cost a diagnosis without a database its start-up time.
+  const { checkStoreIntegrity } = await import("./checks/store-integrity-check.js");
   return checkStoreIntegrity(file.db, { config: context.loadedConfig.config, now: context.now, logger: context.logger });
 }
