@@ -18,7 +18,7 @@ export function printDoctorOutcome(outcome: DoctorOutcome, json: boolean): void 
     }
   }
   if (outcome.plan !== undefined) {
-    const title = outcome.record === undefined ? "repairs --repair would make (nothing was changed):" : "repairs:";
+    const title = outcome.mode === "dry_run" ? "repairs --repair would make (nothing was changed):" : "repairs:";
     printLine(outcome.plan.length === 0 ? "nothing to repair" : title);
     for (const planned of outcome.plan) {
       const applied = outcome.record?.applied.find((done) => done.kind === planned.action.kind);
@@ -49,7 +49,7 @@ export function doctorJson(outcome: DoctorOutcome): unknown {
     findings: findings.map(({ check, severity, object, problem, fix, repair }) => ({ check, severity, object, problem, fix, repair: repair?.kind ?? null })),
     ...(outcome.plan !== undefined && {
       repairs: {
-        dryRun: outcome.record === undefined,
+        dryRun: outcome.mode === "dry_run",
         planned: outcome.plan.map(({ action, heldBack }) => ({ kind: action.kind, description: action.description, heldBack: heldBack ?? null })),
         applied: outcome.record?.applied ?? [],
         recoveryId: outcome.record?.recoveryId ?? null,

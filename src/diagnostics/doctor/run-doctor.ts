@@ -13,6 +13,7 @@ export interface PlannedRepair {
 }
 
 export interface DoctorOutcome {
+  mode: DoctorMode;
   stateDir: string;
   daemon: DaemonState;
   /** The checks; after a repair, as they stand afterwards. */
@@ -31,15 +32,15 @@ export async function runDoctor(setting: DoctorSetting, mode: DoctorMode): Promi
   const { daemon, lock } = probeDaemon(setting.stateDir, mode === "repair");
   try {
     const checks = await diagnoseOffline(setting, daemon);
-    if (mode === "diagnose") return { stateDir: setting.stateDir, daemon, checks };
+    if (mode === "diagnose") return { mode, stateDir: setting.stateDir, daemon, checks };
     const plan = planRepairs(checks).map((action): PlannedRepair => ({ action, heldBack: heldBack(action, daemon) }));
-    if (mode === "dry_run") return { stateDir: setting.stateDir, daemon, checks, plan };
+    if (mode === "dry_run") return { mode, stateDir: setting.stateDir, daemon, checks, plan };
     const runnable = plan.filter((planned) => planned.heldBack === undefined).map((planned) => planned.action);
-    if (runnable.length === 0) return { stateDir: setting.stateDir, daemon, checks, plan };
+    if (runnable.length === 0) return { mode, stateDir: setting.stateDir, daemon, checks, plan };
     const record = await applyRepairs(setting, runnable);
     lock?.release();
     const after = probeDaemon(setting.stateDir, false).daemon;
-    return { stateDir: setting.stateDir, daemon: after, checks: await diagnoseOffline(setting, after), plan, record };
+    return { mode, stateDir: setting.stateDir, daemon: after, checks: await diagnoseOffline(setting, after), plan, record };
   } finally {
     lock?.release();
   }
