@@ -93,4 +93,18 @@ describe("palyra doctor's store repairs", () => {
     // Once only: a second rollback of the same repair is refused.
     expect((await doctor(stateDir, ["--rollback", record?.recoveryId ?? ""])).stderr).toMatch(/rolled back already/);
   });
+
+  it("reports a database that is not one as blocking, naming the fix, without stopping the other checks", async () => {
+    const { stateDir } = doctorWorkspace();
+    mkdirSync(stateDir, { mode: 0o700 });
+    writeFileSync(join(stateDir, "palyra.sqlite"), "not a database, but long enough to look like a header of one".repeat(100), { mode: 0o600 });
+    const result = await doctor(stateDir, ["--strict", "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(1);
+    const report = result.json();
+    const sqlite = report.findings.find((finding) => finding.check === "sqlite");
+    expect(sqlite).toMatchObject({ severity: "blocking", repair: null });
+    expect(sqlite?.fix).toMatch(/restore .*palyra\.sqlite from a backup/);
+    expect(report.checks.map((check) => check.check)).toEqual(expect.arrayContaining(["disk", "ports", "store"]));
+  });
 });

@@ -23,13 +23,13 @@ export function readDaemonInfoState(stateDir: string): DaemonInfoState {
 /**
  * Whether a daemon holds the state directory: the state lock tells (the kernel drops it with the
  * daemon, so it is never stale), daemon.json says where it listens. With `hold`, a free lock is kept
- * for the caller (repairs run with no daemon able to start meanwhile); otherwise it is let go at once.
+ * for the caller (repairs run with no daemon able to start meanwhile; the directory is created, 0700,
+ * if it was not there); otherwise it is let go at once.
  */
 export function probeDaemon(stateDir: string, hold: boolean): { daemon: DaemonState; lock: StateLock | undefined } {
   const info = readDaemonInfoState(stateDir);
   // No lock file, no daemon ever ran here; not creating one keeps a diagnosis from writing anything.
   if (!existsSync(join(stateDir, stateLockFileName)) && !hold) return { daemon: { running: false }, lock: undefined };
-  if (!existsSync(stateDir) && hold) return { daemon: { running: false }, lock: undefined };
   let lock: StateLock;
   try {
     lock = lockStateDirectory(stateDir);

@@ -17,14 +17,40 @@ export async function diagnoseOffline(setting: DoctorSetting, daemon: DaemonStat
   const reports: CheckReport[] = [config.report, checkStateDirectory(setting), checkDaemonInfo(context)];
   const { file, openError } = openDatabase(setting.stateDir);
   try {
-    reports.push(await checkKeys(setting, file?.db));
-    const sqlite = await checkSqlite(context, file, openError);
-    reports.push(sqlite, checkDisk(setting), await checkPorts(context));
-    reports.push(...(await storeReports(context, file, sqlite)));
+    reports.push(await guarded("keys", () => checkKeys(setting, file?.db)));
+    const sqlite = await guarded("sqlite", () => checkSqlite(context, file, openError));
+    reports.push(sqlite, await guarded("disk", async () => checkDisk(setting)), await guarded("ports", () => checkPorts(context)));
+    const store = await storeReports(context, file, sqlite).catch((error: unknown) => [failedCheck("store", error)]);
+    reports.push(...store);
   } finally {
     await file?.close();
   }
   return reports;
+}
+
+/**
+ * A check that throws (a damaged file SQLite refuses mid-read, a file system error) is a blocking
+ * finding of its own, not the end of the diagnosis: the other checks still run.
+ */
+async function guarded(check: string, run: () => Promise<CheckReport>): Promise<CheckReport> {
+  try {
+    return await run();
+  } catch (error) {
+    return failedCheck(check, error);
+  }
+}
+
+function failedCheck(check: string, error: unknown): CheckReport {
+  const message = error instanceof Error ? error.message : String(error);
+  return reportOf(check, "the check could not finish", [
+    {
+      check,
+      severity: "blocking",
+      object: check,
+      problem: `the check could not finish: ${message}`,
+      fix: "fix what the message names, then run palyra doctor again",
+    },
+  ]);
 }
 
 function openDatabase(stateDir: string): { file?: SqliteFile; openError?: string } {

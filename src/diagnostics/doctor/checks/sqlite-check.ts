@@ -20,8 +20,18 @@ export async function checkSqlite(context: DiagnoseContext, file: SqliteFile | u
       { check: "sqlite", severity: "blocking", object: path, problem: `cannot be opened: ${openError}`, fix: restoreHint(context) },
     ]);
   }
+  let problems: string[];
+  let pending: string[];
+  try {
+    problems = (file.sqlite.pragma("integrity_check") as { integrity_check: string }[]).map((row) => row.integrity_check);
+    pending = await pendingMigrations(file.db);
+  } catch (error) {
+    // "file is not a database", "database disk image is malformed": SQLite cannot even check it.
+    return reportOf("sqlite", `${path} cannot be read`, [
+      { check: "sqlite", severity: "blocking", object: path, problem: `cannot be read: ${(error as Error).message}`, fix: restoreHint(context) },
+    ]);
+  }
   const findings: Finding[] = [];
-  const problems = (file.sqlite.pragma("integrity_check") as { integrity_check: string }[]).map((row) => row.integrity_check);
   if (problems.join() !== "ok") {
     findings.push({
       check: "sqlite",
@@ -31,7 +41,6 @@ export async function checkSqlite(context: DiagnoseContext, file: SqliteFile | u
       fix: restoreHint(context),
     });
   }
-  const pending = await pendingMigrations(file.db);
   if (pending.length > 0) {
     findings.push({
       check: "sqlite",
