@@ -5,7 +5,9 @@ import { Automation } from "./automation/automation.js";
 import { type BindAddress, formatBindAddress } from "./config/bind-address.js";
 import { type LoadedConfig, loadConfig } from "./config/load-config.js";
 import { pickBinds } from "./config/pick-binds.js";
+import type { ModelProviderConfig, ProviderConfig } from "./config/schema.js";
 import { stateDirFor } from "./config/state-dir.js";
+import { ConfigReloader, type ReloadOutcome } from "./daemon/config-reload.js";
 import { createBudgets } from "./governance/budgets/create-budgets.js";
 import { createPriceCatalog } from "./governance/pricing/create-price-catalog.js";
 import { ComplexityRouter } from "./governance/routing/smart-router.js";
@@ -30,7 +32,7 @@ import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { ResponseCache } from "./registry/response-cache.js";
 import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
-import { createInterceptors, createRoutes } from "./rpc/routes.js";
+import { createInterceptors, createRoutes, type RpcDeps } from "./rpc/routes.js";
 import { startRpcServer } from "./rpc/server.js";
 import { recoverInterruptedRuns } from "./runs/recover-interrupted-runs.js";
 import { RunEngine } from "./runs/run-engine.js";
@@ -53,6 +55,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** The clock the circuit breakers read (default Date.now): tests move it to end a cooldown instead of waiting one out. */
   circuitClock?: () => number;
+  /** The clock console sessions expire on (default Date.now): tests move it to end a session. */
+  consoleClock?: () => number;
 }
 
 export interface RunningGateway {
@@ -63,8 +67,8 @@ export interface RunningGateway {
   stateDir: string;
   adminToken: string;
   logger: Logger;
-  /** Re-reads the config file and applies what can change while running: the [[automation.jobs]]. */
-  reload(): Promise<void>;
+  /** Re-reads the config file and applies what can change while running (daemon/config-reload.ts); refuses an invalid one, changing nothing. */
+  reload(): Promise<ReloadOutcome>;
   /** Stops accepting, lets in-flight runs finish within the grace period, cancels the rest, closes. */
   stop(): Promise<void>;
 }
@@ -83,7 +87,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   checkProviderSettings(loadedConfig.config.model_provider, env);
   const lock = lockStateDirectory(stateDir);
   try {
-    return await startLocked({ logger: options.logger, circuitClock: options.circuitClock, ...binds }, env, stateDir, loadedConfig, lock, readConfig);
+    return await startLocked(
+      { logger: options.logger, circuitClock: options.circuitClock, consoleClock: options.consoleClock, ...binds },
+      env,
+      stateDir,
+      loadedConfig,
+      lock,
+      readConfig,
+    );
   } catch (error) {
     removeDaemonInfo(stateDir);
     lock.release();
@@ -92,7 +103,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 }
 
 async function startLocked(
-  options: Pick<GatewayOptions, "logger" | "circuitClock"> & { grpcBind: BindAddress; httpBind: BindAddress },
+  options: Pick<GatewayOptions, "logger" | "circuitClock" | "consoleClock"> & { grpcBind: BindAddress; httpBind: BindAddress },
   env: NodeJS.ProcessEnv,
   stateDir: string,
   loadedConfig: LoadedConfig,
@@ -104,6 +115,8 @@ async function startLocked(
   // Who holds the directory, for a second daemon's refusal; the addresses follow once listening.
   writeDaemonInfo(stateDir, { pid: process.pid });
   const { config, source } = loadedConfig;
+  // The config in force: a reload replaces it (the audit and GetEffectiveConfig read it).
+  let inForce = loadedConfig;
   const logger = options.logger ?? createLogger(config.daemon.log_level);
 
   const startedAt = Date.now();
@@ -114,9 +127,9 @@ async function startLocked(
   let callbackUrl: string | undefined;
   const auth = createAuthCore({ db: store.db, secrets: vault, config, env, logger, defaultRedirectUri: () => callbackUrl, validateKey: validateApiKey });
 
-  const registry = new ModelRegistry(config.model_provider, (provider) =>
-    createProvider(provider, config.model_provider, env, { vault, profiles: auth.credentials }),
-  );
+  const clientFor = (provider: ProviderConfig, registryConfig: ModelProviderConfig) =>
+    createProvider(provider, registryConfig, env, { vault, profiles: auth.credentials });
+  const registry = new ModelRegistry(config.model_provider, (provider) => clientFor(provider, config.model_provider));
   const circuits = createProviderCircuits(registry, logger, options.circuitClock);
   const cache = new ResponseCache({
     enabled: config.model_provider.response_cache_enabled,
@@ -165,7 +178,7 @@ async function startLocked(
   const auditDeps: AuditDeps = {
     db: store.db,
     vault,
-    providers: () => config.model_provider.providers,
+    providers: () => inForce.config.model_provider.providers,
     policies: () => budgets.policies.list(),
     timeZone: config.usage.timezone,
     engine,
@@ -194,9 +207,28 @@ async function startLocked(
     await store.close();
     throw error;
   });
+  const reloader = new ConfigReloader(
+    {
+      readConfig,
+      env,
+      createClient: clientFor,
+      registry,
+      circuits,
+      priceCatalog,
+      budgetPolicies: budgets.policies,
+      router,
+      automation,
+      logger,
+      onApplied: (loaded) => {
+        inForce = loaded;
+        rpcDeps.loadedConfig = loaded;
+      },
+    },
+    loadedConfig,
+  );
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const routes = createRoutes({
+  const rpcDeps: RpcDeps = {
     store,
     registry,
     engine,
@@ -216,8 +248,10 @@ async function startLocked(
     tasks: automation.tasks,
     cronJobs: automation.cronJobs,
     runAudit,
+    reloadConfig: () => reloader.reload(),
     memory,
-  });
+  };
+  const routes = createRoutes(rpcDeps);
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 
@@ -232,6 +266,7 @@ async function startLocked(
     access,
     maxBodyBytes: config.daemon.max_request_body_bytes,
     logger,
+    console: { config: config.console, clock: options.consoleClock },
   }).catch(async (error: unknown) => {
     await rpcServer.close();
     await store.close();
@@ -278,10 +313,7 @@ async function startLocked(
     })();
     return stopping;
   };
-  const reload = async () => {
-    const { upserted, removed } = await automation.syncJobs(readConfig().config.automation.jobs);
-    logger.info({ upserted, removed }, "reloaded [[automation.jobs]] from the config");
-  };
+  const reload = () => reloader.reload();
   return { grpcAddress, httpAddress, stateDir, adminToken, logger, reload, stop };
 }
 

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { ConfigError } from "./config-error.js";
 import { ConfigProblems } from "./config-problems.js";
+import { upgradeConfig } from "./config-versions.js";
 import { defaultChatModel, defaultEmbeddingsModel, defaultProvider, defaultTranscriptionModel } from "./defaults.js";
 import { applyEnvOverrides } from "./env-overrides.js";
 import { runConfigChecks } from "./run-config-checks.js";
@@ -18,6 +19,8 @@ export interface LoadedConfig {
   source: string;
   /** Dotted keys set from PALYRA__* environment variables. */
   envOverrides: string[];
+  /** The older `version` the file was written for, when it was migrated in memory (`palyra config migrate` rewrites it). */
+  migratedFrom?: number | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -36,8 +39,11 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = locateConfigFile(options, cwd);
-  const raw = file === undefined ? { version: 1 } : readToml(file);
   const source = file ?? embeddedSource;
+  const versioned = upgradeConfig(file === undefined ? { version: 1 } : readToml(file));
+  if (versioned.kind === "refused") throw new ConfigError(source, "version", versioned.message);
+  const { raw } = versioned;
+  const migratedFrom = versioned.kind === "migrated" ? versioned.from : undefined;
   // Checked before the overrides: the file itself must say which format it is written in.
   const fileLacksVersion = raw.version === undefined;
   const { config: overridden, applied, variables } = applyEnvOverrides(raw, options.env);
@@ -49,7 +55,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     const config = withEmbeddedProvider(parsed.data);
     runConfigChecks(config, problems.add);
     problems.throwIfAny();
-    return { config, source, envOverrides: applied };
+    return { config, source, envOverrides: applied, migratedFrom };
   }
   for (const { key, message } of problemsFromIssues(parsed.error.issues, configSchema)) {
     if (!(fileLacksVersion && key === "version")) problems.add(key, message);

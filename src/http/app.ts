@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from "express"
 import type { AccessControl } from "../identity/access.js";
 import { clip } from "../shared/clip.js";
 import type { Logger } from "../shared/logger.js";
+import { type ConsoleOptions, consoleRouter } from "./console/console-router.js";
 import { jsonBody } from "./json-body.js";
 import { oauthCallbackPath, oauthCallbackRoute } from "./oauth-callback-route.js";
 import { chatCompletionsRoute } from "./openai/chat-completions-route.js";
@@ -18,6 +19,7 @@ export interface HttpAppOptions {
   maxBodyBytes: number;
   logger: Logger;
   startedAt: number;
+  console: ConsoleOptions;
 }
 
 /** The HTTP/1.1 surface: the OpenAI /v1 adapter and a health probe. No logic beyond translation. */
@@ -34,6 +36,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   // Reached by the authorization server's browser redirect, without a token: the state authenticates it.
   app.get(oauthCallbackPath, oauthCallbackRoute(clients, options.logger));
+
+  const webConsole = consoleRouter(options.console, options.access, clients.transport);
+  if (webConsole !== undefined) app.use("/console", webConsole);
 
   app.use("/v1", requireCredential(options.access), jsonBody(options.maxBodyBytes));
   app.post("/v1/chat/completions", chatCompletionsRoute(clients));

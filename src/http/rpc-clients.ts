@@ -1,4 +1,4 @@
-import { type Client, type ConnectRouter, createClient, type Interceptor } from "@connectrpc/connect";
+import { type Client, type ConnectRouter, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { AuthProfileService } from "../../gen/es/palyra/gateway/v1/auth_pb.js";
 import { GatewayService } from "../../gen/es/palyra/gateway/v1/gateway_pb.js";
 import { ModelsService } from "../../gen/es/palyra/gateway/v1/models_pb.js";
@@ -8,6 +8,8 @@ export interface RpcClients {
   gateway: Client<typeof GatewayService>;
   models: Client<typeof ModelsService>;
   auth: Client<typeof AuthProfileService>;
+  /** The transport under the clients, for routes that pick their RPC at run time (the console's). */
+  transport: Transport;
 }
 
 /**
@@ -21,5 +23,6 @@ export function createInProcessClients(routes: (router: ConnectRouter) => void, 
     gateway: createClient(GatewayService, transport),
     models: createClient(ModelsService, transport),
     auth: createClient(AuthProfileService, transport),
+    transport,
   };
 }

@@ -5,6 +5,7 @@ import type { AccessControl } from "../identity/access.js";
 import type { Logger } from "../shared/logger.js";
 import { closeTimeoutMs, type ListeningServer, listen, settleWithin } from "../shared/server-lifecycle.js";
 import { createHttpApp } from "./app.js";
+import type { ConsoleOptions } from "./console/console-router.js";
 import { createInProcessClients } from "./rpc-clients.js";
 
 /** Serves the HTTP/1.1 app on its own listener; its /v1 routes call the RPC routes in-process. */
@@ -15,6 +16,7 @@ export async function startHttpServer(options: {
   access: AccessControl;
   maxBodyBytes: number;
   logger: Logger;
+  console: ConsoleOptions;
 }): Promise<ListeningServer> {
   const app = createHttpApp({
     clients: createInProcessClients(options.routes, options.interceptors),
@@ -22,6 +24,7 @@ export async function startHttpServer(options: {
     maxBodyBytes: options.maxBodyBytes,
     logger: options.logger,
     startedAt: Date.now(),
+    console: options.console,
   });
   const server = http.createServer(app);
   const address = await listen(server, options.bind);

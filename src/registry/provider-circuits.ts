@@ -39,6 +39,11 @@ export class ProviderCircuits {
   snapshot(providerId: string): CircuitSnapshot {
     return this.get(providerId).snapshot();
   }
+
+  /** Drops these providers' breakers (a reload rebuilt or removed them): the next use starts one with the settings then in force. */
+  forget(providerIds: Iterable<string>): void {
+    for (const providerId of providerIds) this.breakers.delete(providerId);
+  }
 }
 
 /** The daemon's breakers: each provider's own threshold and cooldown, transitions logged; `now` defaults to Date.now. */

@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { DiagnosticsService } from "../../gen/es/palyra/gateway/v1/diagnostics_pb.js";
 import type { AuditReport } from "../automation/audit/integrity-audit.js";
 import { listIncidents } from "../automation/incidents.js";
@@ -12,7 +12,10 @@ import { providerStatusToProto } from "./convert/models-to-proto.js";
 /** Runs the integrity audit (repairing as self-healing's mode says) and reports what it found. */
 export type RunAudit = () => Promise<AuditReport>;
 
-export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: RunAudit): ServiceImpl<typeof DiagnosticsService> {
+/** Re-reads palyra.toml and applies it (throws invalid_request naming the file and key, changing nothing). */
+export type ReloadConfig = () => Promise<{ source: string; changedSections: string[]; restartRequired: string[]; jobsUpserted: number; jobsRemoved: number }>;
+
+export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: RunAudit, reloadConfig: ReloadConfig): ServiceImpl<typeof DiagnosticsService> {
   return {
     getEffectiveConfig() {
       const { config, source, envOverrides } = sources.loadedConfig;
@@ -25,8 +28,7 @@ export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: 
     },
 
     reloadConfig() {
-      // Groundwork for issue 14: the live reload replaces this.
-      throw new ConnectError("ReloadConfig is not implemented yet", Code.Unimplemented);
+      return reloadConfig();
     },
 
     async runAudit() {

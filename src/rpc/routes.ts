@@ -25,7 +25,7 @@ import type { Logger } from "../shared/logger.js";
 import { createApiKeysService } from "./api-keys-service.js";
 import { createAuthProfileService } from "./auth-profile-service.js";
 import { createCronService } from "./cron-service.js";
-import { createDiagnosticsService, type RunAudit } from "./diagnostics-service.js";
+import { createDiagnosticsService, type ReloadConfig, type RunAudit } from "./diagnostics-service.js";
 import { createGatewayService } from "./gateway-service.js";
 import { createHealthService, type HealthStatusBoard } from "./health-service.js";
 import { authInterceptor, errorMappingInterceptor } from "./interceptors.js";
@@ -52,6 +52,8 @@ export interface RpcDeps extends DiagnosticsSources {
   cronJobs: CronJobs;
   /** DiagnosticsService.RunAudit: the integrity audit, as main.ts wires it. */
   runAudit: RunAudit;
+  /** DiagnosticsService.ReloadConfig: the live reload, as main.ts wires it. */
+  reloadConfig: ReloadConfig;
   memory: MemoryJournal;
 }
 
@@ -67,7 +69,7 @@ export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   });
   const gateway = createGatewayService({ engine: deps.engine, startedAt: deps.startedAt });
   const models = createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine });
-  const diagnostics = createDiagnosticsService(deps, deps.runAudit);
+  const diagnostics = createDiagnosticsService(deps, deps.runAudit, deps.reloadConfig);
   const vault = createVaultService(deps.vault);
   const apiKeys = createApiKeysService(deps.apiKeys);
   const authProfiles = createAuthProfileService(deps.auth);

@@ -1,15 +1,15 @@
 import { type Expression, type Kysely, sql } from "kysely";
 import type { Database } from "./tables.js";
 
-/** What usage is grouped by; "day" is the day a run started on, in usage.timezone. */
-export type UsageGroupKey = "model" | "provider" | "agent" | "api_key" | "day";
+/** What usage is grouped by; "day" and "hour" are the day and hour a run started in, in usage.timezone. */
+export type UsageGroupKey = "model" | "provider" | "agent" | "api_key" | "day" | "hour";
 
 /**
  * What the ledger is summed by. Days are local to a time zone, which SQL cannot work out portably, so
  * the ledger sums quarter hours (every zone's offset from UTC is a whole number of them) and the
- * caller folds those into days.
+ * caller folds those into days or hours.
  */
-export type LedgerGrouping = Exclude<UsageGroupKey, "day"> | "quarter_hour";
+export type LedgerGrouping = Exclude<UsageGroupKey, "day" | "hour"> | "quarter_hour";
 
 export const quarterHourMs = 900_000;
 

@@ -16,7 +16,7 @@ export interface TestGateway extends RunningGateway {
 
 /** Starts the real daemon in-process on loopback port 0 with a fresh state directory. */
 export async function startTestGateway(
-  options: { configToml?: string; env?: NodeJS.ProcessEnv; logger?: Logger; circuitClock?: () => number } = {},
+  options: { configToml?: string; env?: NodeJS.ProcessEnv; logger?: Logger; circuitClock?: () => number; consoleClock?: () => number } = {},
 ): Promise<TestGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), "palyra-test-"));
   let configPath: string | undefined;
@@ -33,6 +33,7 @@ export async function startTestGateway(
     // Quiet, but not "silent": the ready line is always written, so it goes to a sink.
     logger: options.logger ?? pino({ level: "warn" }, new Writable({ write: (_chunk, _encoding, done) => done() })),
     ...(options.circuitClock !== undefined && { circuitClock: options.circuitClock }),
+    ...(options.consoleClock !== undefined && { consoleClock: options.consoleClock }),
   });
   return {
     ...gateway,

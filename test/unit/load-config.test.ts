@@ -83,7 +83,8 @@ vision = true
 
   it("names wrong types and values", () => {
     expectConfigError(`version = 1\n[model_provider]\nmax_retries = "two"\n`, "model_provider.max_retries", /number/);
-    expectConfigError(`version = 2\n`, "version", /must be 1/);
+    expectConfigError(`version = 2\n`, "version", /written for version 2; this palyra reads up to 1; upgrade/);
+    expectConfigError(`version = 0\n`, "version", /must be 1/);
     expectConfigError(`version = 1\n[[model_provider.providers]]\nprovider_id = "x"\nkind = "magic"\n`, "model_provider.providers[0].kind", /deterministic/);
     expectConfigError(`[daemon]\n`, "version", /missing/);
   });

@@ -87,6 +87,29 @@ describe("usage summary", () => {
     ]);
   });
 
+  it("groups by hour, oldest first, keyed by the hour's start; half-hour zones start their hours at :30 UTC", async () => {
+    const hours = async (timeZone?: string) =>
+      (await summarizeUsage(store.db, { ...window, groupBy: "hour" }, Date.now(), timeZone)).rows.map((row) => [row.key, row.runs, row.costUsd]);
+    expect(await hours()).toEqual([
+      ["2026-03-01T00:00:00.000Z", 2, 0.5],
+      ["2026-03-01T23:00:00.000Z", 1, 2],
+      ["2026-03-02T00:00:00.000Z", 1, 1],
+    ]);
+    // In Kolkata (UTC+5:30) 23:59:59.999Z and 00:00:00.005Z share the local hour 05:00-06:00, which starts at 23:30Z.
+    expect(await hours("Asia/Kolkata")).toEqual([
+      ["2026-02-28T23:30:00.000Z", 2, 0.5],
+      ["2026-03-01T23:30:00.000Z", 2, 3],
+    ]);
+  });
+
+  it("groups by hour over at most 7 days, so at most 7 * 24 + 1 rows", async () => {
+    const until = day1 + 7 * 86_400_000 + 1;
+    await expect(summarizeUsage(store.db, { since: day1, until, groupBy: "hour" })).rejects.toThrow(/since: grouping by hour covers at most 7 days/);
+    const week = await summarizeUsage(store.db, { since: day1 - 1, until: day1 - 1 + 7 * 86_400_000, groupBy: "hour" });
+    expect(week.rows.length).toBeLessThanOrEqual(7 * 24 + 1);
+    expect(week.total.runs).toBe(6);
+  });
+
   it("groups by provider, agent (none as empty) and API key", async () => {
     const keys = async (groupBy: "provider" | "agent" | "api_key") =>
       (await summarizeUsage(store.db, { ...window, groupBy })).rows.map((row) => [row.key, row.runs]);

@@ -4,8 +4,10 @@ import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js
 import { callUnary } from "../grpc-clients.js";
 import { printJson, printLine } from "../output.js";
 import { registerConfigCheckCommand } from "./config-check.js";
+import { registerConfigMigrateCommand } from "./config-migrate.js";
+import { registerConfigReloadCommand } from "./config-reload.js";
 
-/** palyra config show: the config the running daemon uses, secrets shown as <redacted>; palyra config check: a config file, without a daemon. */
+/** palyra config show | check | reload | migrate: the config the running daemon uses (secrets shown as <redacted>), a file checked or migrated without a daemon, a live reload. */
 export function registerConfigCommand(config: Command): void {
   addClientFlags(config.command("show").description("print the effective config (defaults and overrides applied, secrets redacted)")).action(
     async (flags: ClientFlags) => {
@@ -19,4 +21,6 @@ export function registerConfigCommand(config: Command): void {
     },
   );
   registerConfigCheckCommand(config);
+  registerConfigReloadCommand(config);
+  registerConfigMigrateCommand(config);
 }

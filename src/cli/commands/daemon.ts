@@ -49,9 +49,11 @@ async function runDaemon(flags: DaemonFlags): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  // SIGHUP re-reads the config file's [[automation.jobs]]; a bad file is logged and changes nothing.
+  // SIGHUP reloads the config file as `palyra config reload` does (the reload logs what changed); a bad file is logged and changes nothing.
   process.on("SIGHUP", () => {
-    gateway?.reload().catch((error: unknown) => gateway?.logger.error({ err: error }, "reload failed"));
+    gateway
+      ?.reload()
+      .catch((error: unknown) => gateway?.logger.error({ reason: error instanceof Error ? error.message : String(error) }, "config reload refused"));
   });
 
   try {

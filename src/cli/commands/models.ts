@@ -1,7 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
 import {
-  ConnectionStatus,
-  connectionStatusToJSON,
   DiscoverResponse,
   GetModelsStatusResponse,
   ListModelsResponse,
@@ -15,14 +13,9 @@ import { addClientFlags, type ClientFlags, withDaemon } from "../client-flags.js
 import { callUnary, defaultTimeoutMs } from "../grpc-clients.js";
 import { enumLabel, formatTable, printJson, printLine, yesNo } from "../output.js";
 import { formatProviderTable } from "../provider-table.js";
+import { connectionHeld, connectionTable, defaultProbeTimeoutMs, discoveryTable, type ProviderFlags, registerConnectCommand } from "./models-connect.js";
 import { registerExplainCommand } from "./models-explain.js";
-
-interface ProviderFlags extends ClientFlags {
-  provider?: string;
-}
-
-/** The daemon's probe limit when --timeout-ms is not given (TestConnectionRequest.timeout_ms = 0). */
-const defaultProbeTimeoutMs = 5000;
+import { registerModelsSetCommands } from "./models-set.js";
 
 interface ListFlags extends ClientFlags {
   role?: ModelRole;
@@ -35,9 +28,11 @@ const rolesByName: Record<string, ModelRole> = {
   audio_transcription: ModelRole.MODEL_ROLE_AUDIO_TRANSCRIPTION,
 };
 
-/** palyra models list | status | test-connection | discover | explain: the ModelsService RPCs. */
+/** palyra models list | status | test-connection | discover | connect | explain | set | set-embeddings. */
 export function registerModelsCommand(models: Command): void {
   registerExplainCommand(models);
+  registerConnectCommand(models);
+  registerModelsSetCommands(models);
 
   addClientFlags(models.command("list").description("list the registry's models"))
     .option("--role <role>", `only models of this role (${Object.keys(rolesByName).join(", ")})`, parseRole)
@@ -86,13 +81,7 @@ export function registerModelsCommand(models: Command): void {
       });
       if (response.results.some((result) => !connectionHeld(result.status))) process.exitCode = exitCodes.failure;
       if (flags.json) return printJson(TestConnectionResponse.toJSON(response));
-      const rows = response.results.map((result) => [
-        result.providerId,
-        statusLabel(result.status),
-        result.status === ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE ? "-" : `${result.latencyMs} ms`,
-        result.detail,
-      ]);
-      printLine(formatTable(["provider", "status", "latency", "detail"], rows));
+      printLine(connectionTable(response));
     });
 
   addClientFlags(models.command("discover").description("add the models providers list that the registry does not serve yet; exits 1 when a listing fails"))
@@ -105,27 +94,8 @@ export function registerModelsCommand(models: Command): void {
       });
       if (response.providers.some((found) => !connectionHeld(found.status))) process.exitCode = exitCodes.failure;
       if (flags.json) return printJson(DiscoverResponse.toJSON(response));
-      const rows = response.providers.map((found) => [
-        found.providerId,
-        statusLabel(found.status),
-        String(found.upstreamModels.length),
-        String(found.addedModelIds.length),
-        found.status === ConnectionStatus.CONNECTION_STATUS_OK ? "" : found.detail,
-      ]);
-      printLine(formatTable(["provider", "status", "listed", "added", "detail"], rows));
-      const added = response.providers.flatMap((found) => found.addedModelIds);
-      if (added.length > 0) printLine();
-      for (const modelId of added) printLine(`added ${modelId}`);
+      printLine(discoveryTable(response));
     });
-}
-
-/** A probe that reached the provider, or a provider with nothing to probe. */
-function connectionHeld(status: ConnectionStatus): boolean {
-  return status === ConnectionStatus.CONNECTION_STATUS_OK || status === ConnectionStatus.CONNECTION_STATUS_NOT_APPLICABLE;
-}
-
-function statusLabel(status: ConnectionStatus): string {
-  return enumLabel(connectionStatusToJSON(status), "CONNECTION_STATUS_");
 }
 
 function modelRow(model: Model): string[] {

@@ -39,6 +39,7 @@ const groupings: Record<string, UsageGroupBy> = {
   agent: UsageGroupBy.USAGE_GROUP_BY_AGENT,
   api_key: UsageGroupBy.USAGE_GROUP_BY_API_KEY,
   day: UsageGroupBy.USAGE_GROUP_BY_DAY,
+  hour: UsageGroupBy.USAGE_GROUP_BY_HOUR,
 };
 
 /** palyra usage pricing list | pricing set | report: the pricing half of UsageService. */

@@ -20,7 +20,7 @@ export interface BudgetSubject {
  * Held in memory and indexed by scope, so admission finds its policies without a query.
  */
 export class BudgetPolicies {
-  private readonly config: ReadonlyMap<string, BudgetPolicy>;
+  private config: ReadonlyMap<string, BudgetPolicy>;
   private runtime = new Map<string, BudgetPolicy>();
   private effective = new Map<string, BudgetPolicy>();
   private readonly global: BudgetPolicy[] = [];
@@ -42,6 +42,16 @@ export class BudgetPolicies {
     policies.runtime = new Map((await listBudgetPolicyRows(db)).map((row) => [row.policy_id, policyFromRow(row)]));
     policies.reindex();
     return policies;
+  }
+
+  /**
+   * Swaps in the [[usage.budgets]] of a reloaded config, at once (runtime policies still override
+   * them by id). A run admitted before keeps its reservations; one whose policy was redefined or
+   * removed meanwhile is not charged to it at its end, as after SetBudget.
+   */
+  replaceConfigPolicies(configPolicies: readonly BudgetPolicy[]): void {
+    this.config = new Map(configPolicies.map((policy) => [policy.policyId, policy]));
+    this.reindex();
   }
 
   /** Every policy in force, by id. */

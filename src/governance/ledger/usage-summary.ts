@@ -19,12 +19,15 @@ export interface UsageSummary {
   since: number;
   until: number;
   groupBy: UsageGroupKey;
-  /** Days oldest first; other groupings by cost, then runs, then key. */
+  /** Days and hours oldest first; other groupings by cost, then runs, then key. */
   rows: UsageGroupRow[];
   total: UsageGroupRow;
 }
 
 export const defaultSummaryWindowMs = 7 * 86_400_000;
+
+/** The widest window grouped by hour: a week, so at most 7 * 24 + 1 rows (a window not starting on the hour). */
+export const maxHourlyWindowMs = 7 * 86_400_000;
 
 /**
  * Where usage went over a window: the ledger's runs summed per model, provider, agent, API key or
@@ -34,10 +37,12 @@ export async function summarizeUsage(db: Kysely<Database>, query: UsageSummaryQu
   const until = query.until ?? now;
   const since = query.since ?? until - defaultSummaryWindowMs;
   if (since >= until) throw invalidRequest("since", "must be before until");
+  if (query.groupBy === "hour" && until - since > maxHourlyWindowMs) throw invalidRequest("since", "grouping by hour covers at most 7 days");
   let rows: UsageGroupRow[];
-  if (query.groupBy === "day") {
+  if (query.groupBy === "day" || query.groupBy === "hour") {
     const quarters = await summarizeRuns(db, { since, until, groupBy: "quarter_hour" });
-    rows = foldIntoDays(quarters, timeZone).sort((a, b) => a.key.localeCompare(b.key));
+    const fold = query.groupBy === "day" ? foldIntoDays : foldIntoHours;
+    rows = fold(quarters, timeZone).sort((a, b) => a.key.localeCompare(b.key));
   } else {
     rows = await summarizeRuns(db, { since, until, groupBy: query.groupBy });
     rows.sort((a, b) => b.costUsd - a.costUsd || b.runs - a.runs || a.key.localeCompare(b.key));
@@ -61,6 +66,23 @@ function foldIntoDays(quarters: readonly UsageGroupRow[], timeZone: string): Usa
     days.set(day.key, rows);
   }
   return [...days].map(([key, rows]) => sumRows(key, rows));
+}
+
+/**
+ * Quarter-hour rows summed into the hours of a time zone, keyed by the hour's start as an ISO UTC instant
+ * (which sorts as text). A zone whose offset is not whole hours starts its hours at :30 or :45 UTC.
+ */
+function foldIntoHours(quarters: readonly UsageGroupRow[], timeZone: string): UsageGroupRow[] {
+  const hours = new Map<string, UsageGroupRow[]>();
+  for (const quarter of quarters) {
+    const local = new TZDate(Number(quarter.key) * quarterHourMs, timeZone);
+    local.setMinutes(0, 0, 0);
+    const key = new Date(local.getTime()).toISOString();
+    const rows = hours.get(key) ?? [];
+    rows.push(quarter);
+    hours.set(key, rows);
+  }
+  return [...hours].map(([key, rows]) => sumRows(key, rows));
 }
 
 const pad = (value: number) => String(value).padStart(2, "0");

@@ -18,7 +18,7 @@ export interface PriceCatalogSources {
  * then the catalog (by upstream model name).
  */
 export class PriceCatalog implements PriceBook {
-  private readonly config: ReadonlyMap<string, ModelPrice[]>;
+  private config: ReadonlyMap<string, ModelPrice[]>;
   private runtime: ReadonlyMap<string, ModelPrice[]>;
   private readonly catalog: PriceCatalogSource | undefined;
   /** Reloads run one at a time, so a slower, older read never replaces a newer one. */
@@ -53,6 +53,11 @@ export class PriceCatalog implements PriceBook {
     const flatten = (index: ReadonlyMap<string, ModelPrice[]>) =>
       [...index.values()].flat().sort((a, b) => a.modelId.localeCompare(b.modelId) || a.effectiveFrom - b.effectiveFrom);
     return [...flatten(this.config), ...flatten(this.runtime)];
+  }
+
+  /** Swaps in the [[usage.pricing]] of a reloaded config, in one assignment. */
+  replaceConfigPrices(prices: readonly ModelPrice[]): void {
+    this.config = indexByModel(prices);
   }
 
   /** Swaps in the runtime prices `load` reads (after SetPricing wrote to their table). */

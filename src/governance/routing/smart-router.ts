@@ -45,7 +45,16 @@ const offDecision: SmartRoutingDecision = {
  * the model to the gateway, never to one that named a model.
  */
 export class ComplexityRouter implements SmartRouter {
-  constructor(private readonly deps: ComplexityRouterDeps) {}
+  private config: SmartRoutingConfig;
+
+  constructor(private readonly deps: ComplexityRouterDeps) {
+    this.config = deps.config;
+  }
+
+  /** Takes [usage.smart_routing] from a reloaded config: requests decided after it use it. */
+  reconfigure(config: SmartRoutingConfig): void {
+    this.config = config;
+  }
 
   async decide(input: RunInput, { caller, promptTokens }: { caller: Caller; promptTokens: TokenCount }): Promise<SmartRoutingDecision> {
     const mode = this.modeFor(input.routingMode);
@@ -81,7 +90,8 @@ export class ComplexityRouter implements SmartRouter {
     baseline: RegisteredModel | undefined,
     defaultModel: RegisteredModel | undefined,
   ) {
-    const { registry, config, withinBudget } = this.deps;
+    const { registry, withinBudget } = this.deps;
+    const { config } = this;
     const complexity = complexityOf(input).score;
     const [target, band] =
       complexity <= config.low_threshold
@@ -115,7 +125,7 @@ export class ComplexityRouter implements SmartRouter {
   /** The request's own mode when it names one, else the configured mode when smart routing is enabled. */
   private modeFor(requested: string | undefined): RoutingMode {
     const name = requested?.trim().toLowerCase() ?? "";
-    if (name === "") return this.deps.config.enabled ? this.deps.config.mode : "off";
+    if (name === "") return this.config.enabled ? this.config.mode : "off";
     const mode = requestRoutingModes.find((candidate) => candidate === name);
     if (mode === undefined) throw invalidRequest("routing_mode", `unknown mode "${requested}"; use one of ${requestRoutingModes.join(", ")}`);
     return mode;

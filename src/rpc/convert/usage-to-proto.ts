@@ -32,6 +32,7 @@ const groupKeys: Record<UsageGroupBy, UsageGroupKey> = {
   [UsageGroupBy.AGENT]: "agent",
   [UsageGroupBy.API_KEY]: "api_key",
   [UsageGroupBy.DAY]: "day",
+  [UsageGroupBy.HOUR]: "hour",
 };
 
 /** The grouping a request asks for; undefined for a value this build does not know. */

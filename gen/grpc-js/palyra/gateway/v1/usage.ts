@@ -271,6 +271,11 @@ export enum UsageGroupBy {
   USAGE_GROUP_BY_API_KEY = 4,
   /** USAGE_GROUP_BY_DAY - Calendar days in usage.timezone (the days daily budgets count), keyed YYYY-MM-DD, oldest first. */
   USAGE_GROUP_BY_DAY = 5,
+  /**
+   * USAGE_GROUP_BY_HOUR - Hours in usage.timezone, keyed by the hour's start as an RFC 3339 UTC instant, oldest first; the window
+   * may span at most 7 days (at most 7 * 24 + 1 rows).
+   */
+  USAGE_GROUP_BY_HOUR = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -294,6 +299,9 @@ export function usageGroupByFromJSON(object: any): UsageGroupBy {
     case 5:
     case "USAGE_GROUP_BY_DAY":
       return UsageGroupBy.USAGE_GROUP_BY_DAY;
+    case 6:
+    case "USAGE_GROUP_BY_HOUR":
+      return UsageGroupBy.USAGE_GROUP_BY_HOUR;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -315,6 +323,8 @@ export function usageGroupByToJSON(object: UsageGroupBy): string {
       return "USAGE_GROUP_BY_API_KEY";
     case UsageGroupBy.USAGE_GROUP_BY_DAY:
       return "USAGE_GROUP_BY_DAY";
+    case UsageGroupBy.USAGE_GROUP_BY_HOUR:
+      return "USAGE_GROUP_BY_HOUR";
     case UsageGroupBy.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
