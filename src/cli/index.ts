@@ -69,7 +69,7 @@ const commands: TopLevelCommand[] = [
   },
   {
     name: "doctor",
-    description: "audit the daemon's integrity: vault secrets, secret references, budget counters, open runs",
+    description: "diagnose the config, state directory, keys, database, disk, ports and daemon; --repair fixes, --rollback undoes",
     load: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   },
   {

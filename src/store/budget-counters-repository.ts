@@ -175,3 +175,8 @@ export async function setCounterConsumed(db: Kysely<Database>, key: CounterKey, 
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+/** Counters with something still reserved (palyra doctor: with no daemon running, nothing should be). */
+export async function listReservedCounters(db: Kysely<Database>): Promise<Pick<BudgetCounterRow, "policy_id" | "interval_start" | "reserved">[]> {
+  return db.selectFrom("budget_counters").select(["policy_id", "interval_start", "reserved"]).where("reserved", "<>", 0).execute();
+}

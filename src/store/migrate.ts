@@ -47,3 +47,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<number> {
   }
   return Object.keys(migrations).length;
 }
+
+/** The migrations this code has that the schema lacks, in order (palyra doctor reports them before applying any). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const infos = await migrator.getMigrations();
+  return infos.filter((info) => info.executedAt === undefined).map((info) => info.name);
+}
