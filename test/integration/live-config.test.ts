@@ -51,15 +51,22 @@ provider_id = "local"
 model_id = "fake-gpt"
 provider_id = "fake"
 upstream_model = "gpt-4o-mini"
+
+[[usage.pricing]]
+model_id = "fake-gpt"
+per_request = 7
 `;
 }
 
 /** The reloaded config: fake-gpt gone, fake-mini and fresh-echo new, a budget that caps one agent, a longer grace (restart only). */
 function secondConfig(): string {
-  return firstConfig()
-    .replace("shutdown_grace_ms = 1000", "shutdown_grace_ms = 2000")
-    .replace(`model_id = "fake-gpt"`, `model_id = "fake-mini"`)
-    .concat(`
+  return (
+    firstConfig()
+      .replace("shutdown_grace_ms = 1000", "shutdown_grace_ms = 2000")
+      .replace(`model_id = "fake-gpt"`, `model_id = "fake-mini"`)
+      // fake-gpt goes, and its price with it: a run that started on it still costs what it did then.
+      .replace(`model_id = "fake-gpt"\nper_request = 7`, `model_id = "fake-mini"\nper_request = 11`)
+      .concat(`
 [[model_provider.models]]
 model_id = "fresh-echo"
 provider_id = "local"
@@ -71,7 +78,8 @@ scope_id = "capped"
 metric_kind = "tokens"
 interval_kind = "daily"
 hard_limit_value = 1
-`);
+`)
+  );
 }
 
 beforeAll(async () => {
@@ -134,6 +142,18 @@ function runsOf(agentId: string): Record<string, unknown>[] {
   }
 }
 
+function costsOf(agentId: string): number[] {
+  const db = new Database(gateway.databaseFile, { readonly: true });
+  try {
+    return db
+      .prepare("select cost_usd from runs where agent_id = ? order by created_at")
+      .all(agentId)
+      .map((row) => (row as { cost_usd: number }).cost_usd);
+  } finally {
+    db.close();
+  }
+}
+
 describe("live config reload", () => {
   it("swaps models and budgets for new requests while a running stream finishes on the config it started with", async () => {
     const stream = await startHeldStream("fake-gpt", "in-flight");
@@ -157,6 +177,7 @@ describe("live config reload", () => {
     stream.release();
     expect(await stream.rest()).toBe("echo: one two three four");
     expect(runsOf("in-flight")).toEqual([{ status: "succeeded", model_id: "fake-gpt", provider_id: "fake" }]);
+    expect(costsOf("in-flight")).toEqual([7]);
     const effective = JSON.parse((await diagnostics().getEffectiveConfig({}, admin)).configJson);
     expect(effective.model_provider.models.map((model: { model_id: string }) => model.model_id)).toEqual(["palyra-echo", "fake-mini", "fresh-echo"]);
   });

@@ -52,6 +52,8 @@ interface Reservation {
 
 interface BudgetAdmission extends Admission {
   reservations: readonly Reservation[];
+  /** The prices the run started under: a config reloaded while it runs does not reprice it. */
+  prices: PriceBook;
 }
 
 type Refusal = { kind: "blocked"; check: PolicyCheck; note: string } | { kind: "held"; check: PolicyCheck; pendingId: string | undefined; note: string };
@@ -96,6 +98,7 @@ export class BudgetGovernance implements RunGovernance {
         request.runId,
         request.models.map((model) => model.modelId),
         [],
+        this.pricesNow(),
       );
     }
     const { db } = this.deps.store;
@@ -160,7 +163,7 @@ export class BudgetGovernance implements RunGovernance {
         }));
       throw approvalRequiredError(decision.check, approvalId, decision.note);
     }
-    return admissionOf(request.runId, decision.models, decision.reservations);
+    return admissionOf(request.runId, decision.models, decision.reservations, this.pricesNow());
   }
 
   /** What admission would decide now, without reserving or asking for approval (ExplainRouting, smart routing). */
@@ -183,8 +186,9 @@ export class BudgetGovernance implements RunGovernance {
 
   async settle(admission: Admission, settlement: RunSettlement, recordEnd: LedgerWrite<[RunCost]> = noLedgerWrite): Promise<RunCost> {
     const at = this.now();
-    const cost = this.costOf(settlement, at);
-    const reservations = (admission as Partial<BudgetAdmission>).reservations ?? [];
+    const started = admission as Partial<BudgetAdmission>;
+    const cost = this.costOf(settlement, at, started.prices ?? this.deps.priceBook);
+    const reservations = started.reservations ?? [];
     if (reservations.length === 0) {
       await recordEnd(this.deps.store.db, cost);
       return cost;
@@ -254,12 +258,16 @@ export class BudgetGovernance implements RunGovernance {
   }
 
   /** A run's cost by the PriceBook. A cache hit costs nothing; a failed run only what the upstream reported. */
-  private costOf(settlement: RunSettlement, at: number): RunCost {
+  private pricesNow(): PriceBook {
+    return this.deps.priceBook.fixedForRun?.() ?? this.deps.priceBook;
+  }
+
+  private costOf(settlement: RunSettlement, at: number, prices: PriceBook): RunCost {
     if (settlement.cacheHit) return { costUsd: 0, costEstimated: false };
     // A succeeded run without reported usage still pays any per-request price.
     const usage = settlement.usage ?? (settlement.status === "succeeded" ? noUsage : undefined);
     if (usage === undefined) return { costUsd: 0, costEstimated: false };
-    const priced = this.deps.priceBook.costOf({ modelId: settlement.modelId, upstreamModel: settlement.upstreamModel }, usage, at);
+    const priced = prices.costOf({ modelId: settlement.modelId, upstreamModel: settlement.upstreamModel }, usage, at);
     return { costUsd: priced.costUsd, costEstimated: usage.estimated || !priced.priced };
   }
 
@@ -280,7 +288,7 @@ function boundOrExact(query: BudgetQuery): BudgetQuery["projectTokens"] {
   return query.projectTokensUpperBound ?? query.projectTokens;
 }
 
-function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[]): Admission {
-  const admission: BudgetAdmission = { runId, models, reservations };
+function admissionOf(runId: string, models: readonly string[], reservations: readonly Reservation[], prices: PriceBook): Admission {
+  const admission: BudgetAdmission = { runId, models, reservations, prices };
   return admission;
 }

@@ -13,4 +13,9 @@ export interface PricedUsage {
  */
 export interface PriceBook {
   costOf(model: { modelId: string; upstreamModel: string }, usage: Usage, at: number): PricedUsage;
+  /**
+   * This book with its config prices fixed as they are now: a run admitted before a config reload is
+   * settled at the [[usage.pricing]] it started under (SetPricing's runtime prices still apply at its end).
+   */
+  fixedForRun?(): PriceBook;
 }

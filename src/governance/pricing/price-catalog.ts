@@ -30,8 +30,8 @@ export class PriceCatalog implements PriceBook {
     this.catalog = sources.catalog;
   }
 
-  costOf(model: { modelId: string; upstreamModel: string }, usage: Usage, at: number): PricedUsage {
-    const explicit = this.explicitPrice(model.modelId, at);
+  costOf(model: { modelId: string; upstreamModel: string }, usage: Usage, at: number, config = this.config): PricedUsage {
+    const explicit = this.explicitPrice(model.modelId, at, config);
     if (explicit !== undefined) return { costUsd: costAtPrice(explicit, usage), priced: true };
     const fromCatalog = this.catalog?.costOf(model.upstreamModel, usage, at);
     if (fromCatalog !== undefined) return { costUsd: fromCatalog, priced: true };
@@ -69,7 +69,13 @@ export class PriceCatalog implements PriceBook {
     return reload;
   }
 
-  private explicitPrice(modelId: string, at: number): ModelPrice | undefined {
-    return priceInForce(this.runtime.get(modelId), at) ?? priceInForce(this.config.get(modelId), at);
+  fixedForRun(): PriceBook {
+    // The config table is replaced, never changed, on reload: holding it keeps the run's prices.
+    const config = this.config;
+    return { costOf: (model, usage, at) => this.costOf(model, usage, at, config) };
+  }
+
+  private explicitPrice(modelId: string, at: number, config = this.config): ModelPrice | undefined {
+    return priceInForce(this.runtime.get(modelId), at) ?? priceInForce(config.get(modelId), at);
   }
 }
