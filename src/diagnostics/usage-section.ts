@@ -1,4 +1,4 @@
-import type { BudgetAdministration, BudgetAlert, BudgetStanding } from "../governance/budgets/budget-administration.js";
+import { type BudgetAdministration, type BudgetAlert, type BudgetStanding, budgetAlertFromRow } from "../governance/budgets/budget-administration.js";
 import type { Approval } from "../governance/budgets/budget-approvals.js";
 import { intervalAt } from "../shared/budget-interval.js";
 import type { BudgetPolicy } from "../shared/budget-policy.js";
@@ -45,15 +45,7 @@ export async function usageSection(sources: UsageSources): Promise<UsageSection>
     spendMonthUsd,
     timezone: timeZone,
     budgetsAtSoftLimit: policies.filter(atSoftLimit),
-    recentAlerts: alertRows.map((row) => ({
-      alertId: row.alert_id,
-      policyId: row.policy_id,
-      intervalStart: Number(row.interval_start),
-      createdAt: Number(row.created_at),
-      consumed: Number(row.consumed),
-      limit: Number(row.soft_limit_value),
-      message: row.message,
-    })),
+    recentAlerts: alertRows.map(budgetAlertFromRow),
     pendingApprovals: pending.slice(0, listedApprovalCount),
     pendingApprovalCount: Math.min(pending.length, approvalCountCap),
   };

@@ -4,7 +4,7 @@ import { type BudgetPolicy, policyProblems } from "../../shared/budget-policy.js
 import { GatewayError, invalidRequest } from "../../shared/errors.js";
 import { listAlertRows } from "../../store/budget-alerts-repository.js";
 import { findCounter } from "../../store/budget-counters-repository.js";
-import type { Database } from "../../store/tables.js";
+import type { BudgetAlertRow, Database } from "../../store/tables.js";
 import { remainingOf } from "./budget-admission.js";
 import { type Approval, decideApproval, listApprovals } from "./budget-approvals.js";
 import type { BudgetPolicies } from "./budget-policies.js";
@@ -104,15 +104,7 @@ export class BudgetAdministration {
   /** Alerts, newest first; one policy's when policyId is not empty. */
   async listAlerts(policyId: string): Promise<BudgetAlert[]> {
     const rows = await listAlertRows(this.deps.db, { policyId: policyId || undefined, limit: alertsListLimit });
-    return rows.map((row) => ({
-      alertId: row.alert_id,
-      policyId: row.policy_id,
-      intervalStart: Number(row.interval_start),
-      createdAt: Number(row.created_at),
-      consumed: Number(row.consumed),
-      limit: Number(row.soft_limit_value),
-      message: row.message,
-    }));
+    return rows.map(budgetAlertFromRow);
   }
 
   private async standingOf(policy: BudgetPolicy): Promise<BudgetStanding> {
@@ -122,4 +114,17 @@ export class BudgetAdministration {
     const reserved = Number(counter?.reserved ?? 0);
     return { interval, consumed, reserved, remaining: remainingOf({ policy, consumed, reserved }) };
   }
+}
+
+/** An alert row as the domain type (ListAlerts, the diagnostics' recent alerts). */
+export function budgetAlertFromRow(row: BudgetAlertRow): BudgetAlert {
+  return {
+    alertId: row.alert_id,
+    policyId: row.policy_id,
+    intervalStart: Number(row.interval_start),
+    createdAt: Number(row.created_at),
+    consumed: Number(row.consumed),
+    limit: Number(row.soft_limit_value),
+    message: row.message,
+  };
 }
