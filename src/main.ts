@@ -174,7 +174,7 @@ async function startLocked(
     logger,
     // The memory system jobs: maintenance and the embeddings backfill with the registry's embeddings model.
     memory: config.memory,
-    embeddingsModelId: registry.defaults.embeddingsModelId,
+    embeddingsModelId: () => registry.defaults.embeddingsModelId,
     // The integrity audit system job, every [automation] audit_interval_ms.
     auditHandler: async () => ({ message: summarizeAudit(await runAudit()) }),
     onJobRunEnded: metrics.jobRunEnded,

@@ -31,7 +31,8 @@ export interface AutomationDeps {
   /** [memory]: the intervals and limits of the memory system jobs. */
   memory: MemoryConfig;
   /** The embeddings model the backfill embeds with (the registry's default). */
-  embeddingsModelId: string | undefined;
+  /** The current embeddings model, read at each tick (a config reload may change it). */
+  embeddingsModelId: () => string | undefined;
   /** The integrity audit system job's work; without it the audit job is not registered. */
   auditHandler?: ((signal: AbortSignal) => Promise<SystemJobResult>) | undefined;
   /** Told the status each job run ended with (the metrics). */

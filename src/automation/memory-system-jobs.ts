@@ -13,8 +13,8 @@ export interface SystemJobsDeps {
   memory: MemoryConfig;
   /** [automation] audit_interval_ms. */
   auditIntervalMs: number;
-  /** The current embeddings model (default_embeddings_model_id, or the registry's first). */
-  embeddingsModelId: string | undefined;
+  /** The current embeddings model (default_embeddings_model_id, or the registry's first), read at each tick. */
+  embeddingsModelId: () => string | undefined;
   /** The integrity audit; without one the audit job is not registered. */
   auditHandler?: ((signal: AbortSignal) => Promise<SystemJobResult>) | undefined;
   now: () => number;

@@ -11,7 +11,8 @@ export interface EmbeddingsBackfillDeps {
   engine: Pick<RunEngine, "embed">;
   now: () => number;
   /** The current embeddings model (default_embeddings_model_id): items without its vector are embedded. */
-  embeddingsModelId: string | undefined;
+  /** Read at each run: `palyra models set-embeddings` changes it without a restart. */
+  embeddingsModelId: () => string | undefined;
   /** [memory] backfill_batch_size: texts per embeddings call. */
   batchSize: number;
   /** Batches one tick embeds at most (default 16), so a long backlog is spread over ticks. */
@@ -51,7 +52,7 @@ export class EmbeddingsBackfill {
 
   async run(signal: AbortSignal, progress: () => void = () => {}): Promise<BackfillReport> {
     const report: BackfillReport = { message: "", embedded: 0, batches: 0, usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0, costEstimated: false };
-    const modelId = this.deps.embeddingsModelId;
+    const modelId = this.deps.embeddingsModelId();
     if (modelId === undefined)
       return { ...report, skippedReason: "no_embeddings_model", message: "no embeddings model is configured (default_embeddings_model_id)" };
     if (this.ticksToSkip > 0) {

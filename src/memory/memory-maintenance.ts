@@ -21,7 +21,8 @@ export interface MemoryMaintenanceDeps {
   /** [memory] vacuum_interval_ms: the full-text index is optimised and the store vacuumed this often. */
   vacuumIntervalMs: number;
   /** The current embeddings model: vectors of another model are no longer read, and are removed. */
-  embeddingsModelId: string | undefined;
+  /** Read at each run: vectors of any other model are removed. */
+  embeddingsModelId: () => string | undefined;
   /** Rows one statement deletes (default 500): small enough that no statement holds the event loop long. */
   batchSize?: number;
 }
@@ -108,7 +109,7 @@ export class MemoryMaintenance {
   private async deleteUnusedVectors(step: () => Promise<void>): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const batch = await deleteUnusedVectors(this.deps.db, this.deps.embeddingsModelId, this.batchSize);
+      const batch = await deleteUnusedVectors(this.deps.db, this.deps.embeddingsModelId(), this.batchSize);
       deleted += batch;
       if (batch < this.batchSize) return deleted;
       await step();

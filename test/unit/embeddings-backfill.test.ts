@@ -43,7 +43,7 @@ class RecordingEngine {
 let engine: RecordingEngine;
 
 function backfill(modelId = "embed-a", maxBatchesPerTick = 16): EmbeddingsBackfill {
-  return new EmbeddingsBackfill({ db: store.db, engine, now: clock.now, embeddingsModelId: modelId, batchSize: 64, maxBatchesPerTick });
+  return new EmbeddingsBackfill({ db: store.db, engine, now: clock.now, embeddingsModelId: () => modelId, batchSize: 64, maxBatchesPerTick });
 }
 
 async function addItems(count: number, prefix = "note"): Promise<void> {
@@ -134,6 +134,18 @@ describe("embeddings backfill", () => {
     const report = await backfill("embed-b").run(never);
     expect(report.embedded).toBe(10);
     expect(engine.calls.at(-1)?.input.model).toBe("embed-b");
+    expect(await countAwaitingEmbedding(store.db, "embed-b")).toBe(0);
+  });
+
+  it("one backfill reads the embeddings model at each run, so a config reload's new default is followed without a restart", async () => {
+    await addItems(4);
+    let current = "embed-a";
+    const job = new EmbeddingsBackfill({ db: store.db, engine, now: clock.now, embeddingsModelId: () => current, batchSize: 64, maxBatchesPerTick: 16 });
+    await job.run(never);
+    current = "embed-b";
+    const report = await job.run(never);
+    expect(report.embedded).toBe(4);
+    expect(engine.calls.map((call) => call.input.model)).toEqual(["embed-a", "embed-b"]);
     expect(await countAwaitingEmbedding(store.db, "embed-b")).toBe(0);
   });
 

@@ -24,7 +24,7 @@ function maintenance(overrides: Partial<MemoryMaintenanceDeps> = {}): MemoryMain
     maxItems: 1000,
     maxBytes: 1_000_000,
     vacuumIntervalMs: 3_600_000,
-    embeddingsModelId: "embed-a",
+    embeddingsModelId: () => "embed-a",
     batchSize: 3,
     ...overrides,
   });

@@ -187,7 +187,7 @@ describe("the daemon's system jobs", () => {
     engine: { embed: async () => Promise.reject(new Error("unused")) },
     memory,
     auditIntervalMs: 21_600_000,
-    embeddingsModelId: "e",
+    embeddingsModelId: () => "e",
     now: Date.now,
   };
 
