@@ -34,7 +34,7 @@ import { healthRank, ProviderHealth } from "./registry/provider-health.js";
 import { ResponseCache } from "./registry/response-cache.js";
 import { validateApiKey } from "./registry/validate-api-key.js";
 import { HealthStatusBoard } from "./rpc/health-service.js";
-import { createInterceptors, createRoutes, type RpcDeps } from "./rpc/routes.js";
+import { createInterceptors, createRoutes } from "./rpc/routes.js";
 import { RunEngine } from "./runs/run-engine.js";
 import { removeDaemonInfo, writeDaemonInfo } from "./shared/daemon-info.js";
 import { createLogger } from "./shared/logger.js";
@@ -86,8 +86,6 @@ async function startLocked(
   // Who holds the directory, for a second daemon's refusal; the addresses follow once listening.
   writeDaemonInfo(stateDir, { pid: process.pid });
   const { config, source } = loadedConfig;
-  // The config in force: a reload replaces it (the audit and GetEffectiveConfig read it).
-  let inForce = loadedConfig;
   const logger = options.logger ?? createLogger(config.daemon.log_level);
 
   const startedAt = Date.now();
@@ -154,7 +152,8 @@ async function startLocked(
     {
       db: store.db,
       vault,
-      providers: () => inForce.config.model_provider.providers,
+      // The providers of the config in force (a reload replaces them).
+      providers: () => reloader.inForce.config.model_provider.providers,
       policies: () => budgets.policies.list(),
       timeZone: config.usage.timezone,
       engine,
@@ -195,23 +194,18 @@ async function startLocked(
       router,
       automation,
       logger,
-      onApplied: (loaded) => {
-        inForce = loaded;
-        rpcDeps.loadedConfig = loaded;
-      },
     },
     loadedConfig,
   );
   const adminToken = loadOrCreateAdminToken(stateDir, env);
   const healthBoard = new HealthStatusBoard();
-  const rpcDeps: RpcDeps = {
+  const routes = createRoutes({
     store,
     registry,
     engine,
     logger,
     startedAt,
-    configSource: source,
-    loadedConfig,
+    configInForce: () => reloader.inForce,
     healthBoard,
     providerHealth,
     circuits,
@@ -227,9 +221,8 @@ async function startLocked(
     reloadConfig: () => reloader.reload(),
     memory,
     // The config in force after a reload: its secrets are masked too.
-    ...diagnosticsSources({ config: () => inForce.config, env, adminToken, eventLoop, automation }),
-  };
-  const routes = createRoutes(rpcDeps);
+    ...diagnosticsSources({ config: () => reloader.inForce.config, env, adminToken, eventLoop, automation }),
+  });
   const access = new AccessControl(adminToken, { apiKeys, rateLimits });
   const interceptors = createInterceptors(access);
 

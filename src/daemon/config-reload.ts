@@ -31,8 +31,6 @@ export interface ReloadTargets {
   router: ComplexityRouter;
   automation: Pick<Automation, "syncJobs">;
   logger: Logger;
-  /** Told the config now in force, after the swap (GetEffectiveConfig and the audit read it from there). */
-  onApplied: (loaded: LoadedConfig) => void;
 }
 
 export interface ReloadOutcome extends Omit<ConfigChanges, "changedKeys"> {
@@ -48,14 +46,19 @@ export interface ReloadOutcome extends Omit<ConfigChanges, "changedKeys"> {
  * changes nothing and is refused as invalid_request naming the file and key. One reload at a time.
  */
 export class ConfigReloader {
-  private inForce: LoadedConfig;
+  private current: LoadedConfig;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly targets: ReloadTargets,
     initial: LoadedConfig,
   ) {
-    this.inForce = initial;
+    this.current = initial;
+  }
+
+  /** The config in force: the one the daemon started with until a reload replaces it (GetEffectiveConfig, diagnostics and the audit read it). */
+  get inForce(): LoadedConfig {
+    return this.current;
   }
 
   reload(): Promise<ReloadOutcome> {
@@ -69,10 +72,9 @@ export class ConfigReloader {
     const loaded = refusingInvalid(() => targets.readConfig());
     const { config } = loaded;
     const apply = refusingInvalid(() => this.prepare(config));
-    const changes = diffConfigs(this.inForce.config, config);
+    const changes = diffConfigs(this.current.config, config);
     apply();
-    this.inForce = loaded;
-    targets.onApplied(loaded);
+    this.current = loaded;
     const { upserted, removed } = await targets.automation.syncJobs(config.automation.jobs);
     const outcome = {
       source: loaded.source,

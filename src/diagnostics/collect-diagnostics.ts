@@ -25,15 +25,14 @@ export const listedProfileCount = 100;
 export const runCountWindowMs = 86_400_000;
 
 export interface DiagnosticsSources {
-  /** The effective config and the keys set from the environment. */
-  loadedConfig: LoadedConfig;
+  /** The config in force (a reload replaces it), its source and the keys set from the environment. */
+  configInForce: () => LoadedConfig;
   circuits: ProviderCircuits;
   store: Store;
   registry: ModelRegistry;
   providerHealth: ProviderHealth;
   engine: RunEngine;
   startedAt: number;
-  configSource: string;
   auth: AuthCore;
   budgets: BudgetAdministration;
   memory: MemoryJournal;
@@ -77,7 +76,7 @@ export interface DiagnosticsSnapshot {
  */
 export async function collectDiagnostics(sources: DiagnosticsSources): Promise<DiagnosticsSnapshot> {
   const now = (sources.now ?? Date.now)();
-  const { config } = sources.loadedConfig;
+  const { config, source } = sources.configInForce();
   const [counts, ledgerSize, store, providers, profiles, usage, automation, selfHealing, memory] = await Promise.all([
     countRunsSince(sources.store.db, now - runCountWindowMs),
     runLedgerSize(sources.store.db),
@@ -101,7 +100,7 @@ export async function collectDiagnostics(sources: DiagnosticsSources): Promise<D
       eventLoopLag: sources.eventLoopLag(),
       activeRuns: sources.engine.activeCount,
     },
-    configSource: sources.configSource,
+    configSource: source,
     store: { ...store, runCount: ledgerSize },
     runs: { active: sources.engine.activeCount, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled },
     providers: providers.providers,

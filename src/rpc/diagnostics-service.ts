@@ -17,7 +17,7 @@ export type ReloadConfig = () => Promise<{ source: string; changedSections: stri
 export function createDiagnosticsService(sources: DiagnosticsSources, runAudit: RunAudit, reloadConfig: ReloadConfig): ServiceImpl<typeof DiagnosticsService> {
   return {
     getEffectiveConfig() {
-      const { config, source, envOverrides } = sources.loadedConfig;
+      const { config, source, envOverrides } = sources.configInForce();
       return { configJson: JSON.stringify(redactConfig(config), null, 2), source, envOverrides };
     },
 

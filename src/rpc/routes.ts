@@ -60,12 +60,14 @@ export interface RpcDeps extends DiagnosticsSources {
 /** Registers every service. The gRPC listener and the in-process /v1 client both serve these routes. */
 export function createRoutes(deps: RpcDeps): (router: ConnectRouter) => void {
   // Built once: the gRPC listener and the in-process /v1 transport register the same implementations.
-  const limits = { maxBodyBytes: deps.loadedConfig.config.daemon.max_request_body_bytes };
+  // Read once: the body limit and the usage time zone take effect on restart (daemon/config-changes.ts).
+  const startConfig = deps.configInForce().config;
+  const limits = { maxBodyBytes: startConfig.daemon.max_request_body_bytes };
   const pricing = createPricingHandlers({
     db: deps.store.db,
     catalog: deps.priceCatalog,
     registry: deps.registry,
-    timeZone: deps.loadedConfig.config.usage.timezone,
+    timeZone: startConfig.usage.timezone,
   });
   const gateway = createGatewayService({ engine: deps.engine, startedAt: deps.startedAt });
   const models = createModelsService({ registry: deps.registry, health: deps.providerHealth, circuits: deps.circuits, cache: deps.cache, engine: deps.engine });
